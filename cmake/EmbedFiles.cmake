@@ -1,0 +1,16 @@
+# Writes a C++ file holding each of FILES (a |-separated list) as a string, in order,
+# for mb::crds::all(). Run in script mode by the build.
+set(body "// Generated from deploy/crds by cmake/EmbedFiles.cmake. Do not edit.\n#include \"crds/crds.h\"\n\nnamespace mb::crds {\nconst std::vector<File>& all() {\n  static const std::vector<File> files = {\n")
+string(REPLACE "|" ";" FILES "${FILES}")
+foreach(f IN LISTS FILES)
+  file(READ ${f} content)
+  get_filename_component(name ${f} NAME)
+  string(FIND "${content}" ")mbcrd\"" clash)
+  if(NOT clash EQUAL -1)
+    message(FATAL_ERROR "${f} contains the raw-string delimiter")
+  endif()
+  string(APPEND body "    {\"${name}\", R\"mbcrd(${content})mbcrd\"},\n")
+endforeach()
+string(APPEND body "  };\n  return files;\n}\n}  // namespace mb::crds\n")
+file(WRITE ${OUT}.tmp "${body}")
+file(COPY_FILE ${OUT}.tmp ${OUT} ONLY_IF_DIFFERENT)

@@ -1,0 +1,163 @@
+#include "api/children.h"
+
+namespace mb::api {
+namespace {
+
+doc::Value pairs(const std::vector<std::pair<std::string, std::string>>& kv) {
+  doc::Value v = doc::Value::object();
+  for (const auto& [k, val] : kv) v.set(k, doc::Value(val));
+  return v;
+}
+
+doc::Value encodeTemplate(const PodTemplate& t) {
+  doc::Value meta = doc::Value::object();
+  if (!t.labels.empty()) meta.set("labels", pairs(t.labels));
+  if (!t.annotations.empty()) meta.set("annotations", pairs(t.annotations));
+  return doc::Value::object({{"metadata", std::move(meta)}, {"spec", t.spec}});
+}
+
+doc::Value encodeTarget(const BindingTarget& t) {
+  doc::Value v = doc::Value::object(
+      {{"targetRef", doc::Value::object({{"kind", "ModelServing"}, {"name", t.modelServingName}})}});
+  if (!t.additionalMatchLabels.empty()) v.set("additionalMatchLabels", pairs(t.additionalMatchLabels));
+  v.set("metricEndpoint",
+        doc::Value::object({{"uri", t.metricUri}, {"port", doc::Value::integer(t.metricPort)}}));
+  return v;
+}
+
+doc::Value header(const char* apiVersion, const char* kind, const ObjectMeta& meta) {
+  return doc::Value::object({{"apiVersion", apiVersion}, {"kind", kind}, {"metadata", encode(meta)}});
+}
+
+}  // namespace
+
+doc::Value encodeSpec(const ModelServingSpec& spec) {
+  doc::Value v = doc::Value::object();
+  v.set("replicas", doc::Value::integer(spec.replicas));
+  if (!spec.schedulerName.empty()) v.set("schedulerName", spec.schedulerName);
+  doc::Value& group = v.set("template", doc::Value::object());
+  const ServingGroup& g = spec.templateGroup;
+  if (g.restartGracePeriodSeconds) {
+    group.set("restartGracePeriodSeconds", doc::Value::integer(*g.restartGracePeriodSeconds));
+  }
+  if (g.gangPolicy) {
+    doc::Value min = doc::Value::object();
+    for (const auto& [role, n] : g.gangPolicy->minRoleReplicas) min.set(role, doc::Value::integer(n));
+    group.set("gangPolicy", doc::Value::object({{"minRoleReplicas", std::move(min)}}));
+  }
+  doc::Value& roles = group.set("roles", doc::Value::array());
+  for (const auto& r : g.roles) {
+    doc::Value role = doc::Value::object({{"name", r.name},
+                                          {"replicas", doc::Value::integer(r.replicas)},
+                                          {"workerReplicas", doc::Value::integer(r.workerReplicas)},
+                                          {"entryTemplate", encodeTemplate(r.entryTemplate)}});
+    if (r.workerTemplate) role.set("workerTemplate", encodeTemplate(*r.workerTemplate));
+    roles.push(std::move(role));
+  }
+  if (!spec.topologySpreadConstraints.isNull()) v.set("topologySpreadConstraints", spec.topologySpreadConstraints);
+  return v;
+}
+
+doc::Value encodeSpec(const ModelServerSpec& spec) {
+  doc::Value v = doc::Value::object({{"model", spec.model}, {"inferenceEngine", spec.inferenceEngine}});
+  doc::Value selector = doc::Value::object({{"matchLabels", pairs(spec.workloadSelector.matchLabels)}});
+  if (spec.workloadSelector.pdGroup) {
+    selector.set("pdGroup",
+                 doc::Value::object(
+                     {{"groupKey", "modelserving.volcano.sh/group-name"},
+                      {"prefillLabels", doc::Value::object({{"modelserving.volcano.sh/role", "prefill"}})},
+                      {"decodeLabels", doc::Value::object({{"modelserving.volcano.sh/role", "decode"}})}}));
+  }
+  v.set("workloadSelector", std::move(selector));
+  v.set("workloadPort", doc::Value::object({{"port", doc::Value::integer(spec.workloadPort)}, {"protocol", "http"}}));
+  v.set("trafficPolicy",
+        doc::Value::object({{"retry", doc::Value::object({{"attempts", doc::Value::integer(spec.retryAttempts)},
+                                                          {"retryInterval", spec.retryInterval}})}}));
+  if (!spec.kvConnector.empty()) v.set("kvConnector", doc::Value::object({{"type", spec.kvConnector}}));
+  return v;
+}
+
+doc::Value encodeSpec(const ModelRouteSpec& spec) {
+  doc::Value v = doc::Value::object({{"modelName", spec.modelName}});
+  if (!spec.loraAdapters.empty()) {
+    doc::Value& loras = v.set("loraAdapters", doc::Value::array());
+    for (const auto& l : spec.loraAdapters) loras.push(l);
+  }
+  doc::Value& rules = v.set("rules", doc::Value::array());
+  for (const auto& r : spec.rules) {
+    doc::Value rule = doc::Value::object({{"name", r.name}});
+    if (!r.modelMatch.isNull()) rule.set("modelMatch", r.modelMatch);
+    doc::Value& targets = rule.set("targetModels", doc::Value::array());
+    for (const auto& t : r.targetModels) {
+      targets.push(doc::Value::object(
+          {{"modelServerName", t.modelServerName}, {"weight", doc::Value::integer(t.weight)}}));
+    }
+    rules.push(std::move(rule));
+  }
+  return v;
+}
+
+doc::Value encodeSpec(const AutoscalingPolicyBindingSpec& spec) {
+  doc::Value v = doc::Value::object({{"policyRef", doc::Value::object({{"name", spec.policyRef}})}});
+  if (const auto& s = spec.scalingConfiguration) {
+    v.set("scalingConfiguration", doc::Value::object({{"target", encodeTarget(s->target)},
+                                                      {"minReplicas", doc::Value::integer(s->minReplicas)},
+                                                      {"maxReplicas", doc::Value::integer(s->maxReplicas)}}));
+  }
+  if (const auto& o = spec.optimizerConfiguration) {
+    doc::Value params = doc::Value::array();
+    for (const auto& p : o->params) {
+      params.push(doc::Value::object({{"target", encodeTarget(p.target)},
+                                      {"cost", doc::Value::integer(p.cost)},
+                                      {"minReplicas", doc::Value::integer(p.minReplicas)},
+                                      {"maxReplicas", doc::Value::integer(p.maxReplicas)}}));
+    }
+    v.set("optimizerConfiguration",
+          doc::Value::object({{"params", std::move(params)},
+                              {"costExpansionRatePercent", doc::Value::integer(o->costExpansionRatePercent)}}));
+  }
+  return v;
+}
+
+doc::Value encode(const ModelServing& obj) {
+  doc::Value v = header(kWorkloadApiVersion, "ModelServing", obj.metadata);
+  v.set("spec", encodeSpec(obj.spec));
+  return v;
+}
+
+doc::Value encode(const ModelServer& obj) {
+  doc::Value v = header(kNetworkingApiVersion, "ModelServer", obj.metadata);
+  v.set("spec", encodeSpec(obj.spec));
+  return v;
+}
+
+doc::Value encode(const ModelRoute& obj) {
+  doc::Value v = header(kNetworkingApiVersion, "ModelRoute", obj.metadata);
+  v.set("spec", encodeSpec(obj.spec));
+  return v;
+}
+
+doc::Value encode(const AutoscalingPolicy& obj) {
+  doc::Value v = header(kWorkloadApiVersion, "AutoscalingPolicy", obj.metadata);
+  v.set("spec", encode(obj.spec));
+  return v;
+}
+
+doc::Value encode(const AutoscalingPolicyBinding& obj) {
+  doc::Value v = header(kWorkloadApiVersion, "AutoscalingPolicyBinding", obj.metadata);
+  v.set("spec", encodeSpec(obj.spec));
+  return v;
+}
+
+std::vector<doc::Value> Children::objects() const {
+  std::vector<doc::Value> out;
+  out.reserve(servings.size() + servers.size() + 1 + policies.size() + bindings.size());
+  for (const auto& s : servings) out.push_back(encode(s));
+  for (const auto& s : servers) out.push_back(encode(s));
+  out.push_back(encode(route));
+  for (const auto& p : policies) out.push_back(encode(p));
+  for (const auto& b : bindings) out.push_back(encode(b));
+  return out;
+}
+
+}  // namespace mb::api

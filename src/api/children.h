@@ -1,0 +1,161 @@
+// The five kinds a ModelBooster becomes, as the Kthena serving stack reads
+// them. Pod specs are core/v1 PodSpecs built as documents; everything the
+// serving stack interprets is typed.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/model_booster.h"
+#include "api/object_meta.h"
+#include "doc/value.h"
+
+namespace mb::api {
+
+struct PodTemplate {
+  std::vector<std::pair<std::string, std::string>> labels;
+  std::vector<std::pair<std::string, std::string>> annotations;
+  doc::Value spec = doc::Value::object();  // core/v1 PodSpec
+};
+
+struct Role {
+  std::string name;
+  int32_t replicas = 1;
+  int32_t workerReplicas = 0;
+  PodTemplate entryTemplate;
+  std::optional<PodTemplate> workerTemplate;
+};
+
+struct GangPolicy {
+  std::vector<std::pair<std::string, int32_t>> minRoleReplicas;
+};
+
+struct ServingGroup {
+  std::optional<int64_t> restartGracePeriodSeconds;
+  std::optional<GangPolicy> gangPolicy;
+  std::vector<Role> roles;
+};
+
+struct ModelServingSpec {
+  int32_t replicas = 1;
+  std::string schedulerName;
+  ServingGroup templateGroup;  // `template` in JSON
+  doc::Value topologySpreadConstraints;
+};
+
+struct ModelServing {
+  ObjectMeta metadata;
+  ModelServingSpec spec;
+};
+
+struct WorkloadSelector {
+  std::vector<std::pair<std::string, std::string>> matchLabels;
+  bool pdGroup = false;  // prefill/decode pairing by serving group
+};
+
+struct ModelServerSpec {
+  std::string model;
+  std::string inferenceEngine;  // vLLM | SGLang
+  WorkloadSelector workloadSelector;
+  int32_t workloadPort = 8000;
+  int32_t retryAttempts = 5;
+  std::string retryInterval = "0s";
+  std::string kvConnector;  // http | lmcache | nixl | mooncake, or empty
+};
+
+struct ModelServer {
+  ObjectMeta metadata;
+  ModelServerSpec spec;
+};
+
+struct TargetModel {
+  std::string modelServerName;
+  uint32_t weight = 100;
+};
+
+struct Rule {
+  std::string name;
+  doc::Value modelMatch;  // networking ModelMatch, null when absent
+  std::vector<TargetModel> targetModels;
+};
+
+struct ModelRouteSpec {
+  std::string modelName;
+  std::vector<std::string> loraAdapters;
+  std::vector<Rule> rules;
+};
+
+struct ModelRoute {
+  ObjectMeta metadata;
+  ModelRouteSpec spec;
+};
+
+struct AutoscalingPolicy {
+  ObjectMeta metadata;
+  AutoscalingPolicySpec spec;
+};
+
+struct BindingTarget {
+  std::string modelServingName;
+  std::vector<std::pair<std::string, std::string>> additionalMatchLabels;
+  std::string metricUri = "/metrics";
+  int32_t metricPort = 8100;
+};
+
+struct ScalingConfiguration {
+  BindingTarget target;
+  int32_t minReplicas = 0;
+  int32_t maxReplicas = 0;
+};
+
+struct OptimizerParam {
+  BindingTarget target;
+  int32_t cost = 0;
+  int32_t minReplicas = 0;
+  int32_t maxReplicas = 0;
+};
+
+struct OptimizerConfiguration {
+  std::vector<OptimizerParam> params;
+  int32_t costExpansionRatePercent = 200;
+};
+
+struct AutoscalingPolicyBindingSpec {
+  std::string policyRef;
+  std::optional<ScalingConfiguration> scalingConfiguration;
+  std::optional<OptimizerConfiguration> optimizerConfiguration;
+};
+
+struct AutoscalingPolicyBinding {
+  ObjectMeta metadata;
+  AutoscalingPolicyBindingSpec spec;
+};
+
+// Everything one booster becomes, in a fixed order.
+struct Children {
+  std::vector<ModelServing> servings;
+  std::vector<ModelServer> servers;
+  ModelRoute route;
+  std::vector<AutoscalingPolicy> policies;
+  std::vector<AutoscalingPolicyBinding> bindings;
+
+  // Full objects (apiVersion, kind, metadata, spec) in the order
+  // servings, servers, route, policies, bindings.
+  std::vector<doc::Value> objects() const;
+};
+
+// Specs alone, as JSON documents: used for revision hashes and comparisons.
+doc::Value encodeSpec(const ModelServingSpec& spec);
+doc::Value encodeSpec(const ModelServerSpec& spec);
+doc::Value encodeSpec(const ModelRouteSpec& spec);
+doc::Value encodeSpec(const AutoscalingPolicyBindingSpec& spec);
+
+doc::Value encode(const ModelServing& obj);
+doc::Value encode(const ModelServer& obj);
+doc::Value encode(const ModelRoute& obj);
+doc::Value encode(const AutoscalingPolicy& obj);
+doc::Value encode(const AutoscalingPolicyBinding& obj);
+
+}  // namespace mb::api

@@ -1,0 +1,362 @@
+#include "api/model_booster.h"
+
+#include "api/object_reader.h"
+
+namespace mb::api {
+namespace {
+
+using Kind = doc::Value::Kind;
+
+bool decodeEnvVar(const doc::Value& v, const Path& p, Errors& errors, EnvVar& out) {
+  ObjectReader r(v, p, errors);
+  r.string("name", out.name);
+  r.string("value", out.value);
+  r.raw("valueFrom", out.valueFrom, Kind::Object);
+  r.finish();
+  if (r.ok() && out.name.empty()) errors.add(p.child("name"), "is required", v.mark());
+  return r.ok();
+}
+
+bool decodeLora(const doc::Value& v, const Path& p, Errors& errors, LoraAdapter& out) {
+  ObjectReader r(v, p, errors);
+  r.string("name", out.name);
+  r.string("artifactURL", out.artifactURL);
+  r.finish();
+  return r.ok();
+}
+
+bool decodeMetric(const doc::Value& v, const Path& p, Errors& errors, MetricTarget& out) {
+  ObjectReader r(v, p, errors);
+  r.string("metricName", out.metricName);
+  if (const doc::Value* t = r.take("targetValue")) {
+    if (t->isString() || t->isNumber()) {
+      out.targetValue = *t;
+    } else {
+      errors.add(p.child("targetValue"), "must be a quantity such as 100 or \"500m\"", t->mark());
+    }
+  }
+  r.finish();
+  return r.ok();
+}
+
+bool decodeStable(const doc::Value& v, const Path& p, Errors& errors, StablePolicy& out) {
+  ObjectReader r(v, p, errors);
+  r.int32("instances", out.instances);
+  r.int32("percent", out.percent);
+  r.string("period", out.period);
+  r.string("selectPolicy", out.selectPolicy);
+  r.string("stabilizationWindow", out.stabilizationWindow);
+  r.finish();
+  return r.ok();
+}
+
+bool decodePanic(const doc::Value& v, const Path& p, Errors& errors, PanicPolicy& out) {
+  ObjectReader r(v, p, errors);
+  r.int32("percent", out.percent);
+  r.string("period", out.period);
+  r.int32("panicThresholdPercent", out.panicThresholdPercent);
+  r.string("panicModeHold", out.panicModeHold);
+  r.finish();
+  return r.ok();
+}
+
+bool decodeScaleUp(const doc::Value& v, const Path& p, Errors& errors, ScaleUp& out) {
+  ObjectReader r(v, p, errors);
+  r.object("stablePolicy", out.stablePolicy, decodeStable);
+  r.object("panicPolicy", out.panicPolicy, decodePanic);
+  r.finish();
+  return r.ok();
+}
+
+bool decodeBehavior(const doc::Value& v, const Path& p, Errors& errors, Behavior& out) {
+  ObjectReader r(v, p, errors);
+  r.object("scaleUp", out.scaleUp, decodeScaleUp);
+  r.object("scaleDown", out.scaleDown, decodeStable);
+  r.finish();
+  return r.ok();
+}
+
+bool decodePolicy(const doc::Value& v, const Path& p, Errors& errors, AutoscalingPolicySpec& out) {
+  size_t before = errors.size();
+  out = decodeAutoscalingPolicySpec(v, p, errors);
+  return errors.size() == before;
+}
+
+bool decodeGang(const doc::Value& v, const Path& p, Errors& errors, GangScheduling& out) {
+  ObjectReader r(v, p, errors);
+  std::optional<bool> enabled;
+  r.boolean("enabled", enabled);
+  out.enabled = enabled.value_or(false);
+  r.finish();
+  return r.ok();
+}
+
+bool decodeWorker(const doc::Value& v, const Path& p, Errors& errors, Worker& out) {
+  ObjectReader r(v, p, errors);
+  out.mark = v.mark();
+  r.string("type", out.type);
+  r.string("image", out.image);
+  r.int32("replicas", out.replicas);
+  r.int32("pods", out.pods);
+  r.raw("resources", out.resources, Kind::Object);
+  r.raw("affinity", out.affinity, Kind::Object);
+  r.raw("tolerations", out.tolerations, Kind::Array);
+  r.stringMap("nodeSelector", out.nodeSelector);
+  r.string("runtimeClassName", out.runtimeClassName);
+  r.raw("config", out.config, Kind::Object);
+  r.finish();
+  return r.ok();
+}
+
+bool decodeBackend(const doc::Value& v, const Path& p, Errors& errors, Backend& out) {
+  ObjectReader r(v, p, errors);
+  out.mark = v.mark();
+  r.string("name", out.name);
+  r.string("type", out.type);
+  r.string("modelURI", out.modelURI);
+  r.string("cacheURI", out.cacheURI);
+  r.list("env", out.env, decodeEnvVar);
+  r.raw("envFrom", out.envFrom, Kind::Array);
+  r.int32("minReplicas", out.minReplicas);
+  r.int32("maxReplicas", out.maxReplicas);
+  r.int32("scalingCost", out.scalingCost);
+  r.int32("routeWeight", out.routeWeight);
+  r.string("scaleToZeroGracePeriod", out.scaleToZeroGracePeriod);
+  r.list("workers", out.workers, decodeWorker);
+  r.list("loraAdapters", out.loraAdapters, decodeLora);
+  r.object("autoscalingPolicy", out.autoscalingPolicy, decodePolicy);
+  r.string("schedulerName", out.schedulerName);
+  r.string("runtimeClassName", out.runtimeClassName);
+  r.object("gangScheduling", out.gangScheduling, decodeGang);
+  r.finish();
+  return r.ok();
+}
+
+ModelBoosterSpec decodeSpec(const doc::Value& v, const Path& p, Errors& errors) {
+  ModelBoosterSpec spec;
+  spec.mark = v.mark();
+  ObjectReader r(v, p, errors);
+  r.string("name", spec.name);
+  r.string("owner", spec.owner);
+  r.list("backends", spec.backends, decodeBackend);
+  r.object("autoscalingPolicy", spec.autoscalingPolicy, decodePolicy);
+  r.int32("costExpansionRatePercent", spec.costExpansionRatePercent);
+  r.raw("modelMatch", spec.modelMatch, Kind::Object);
+  r.finish();
+  return spec;
+}
+
+bool decodeBackendStatus(const doc::Value& v, const Path& p, Errors& errors, BackendStatus& out) {
+  ObjectReader r(v, p, errors);
+  r.string("name", out.name);
+  std::optional<int32_t> replicas;
+  r.int32("replicas", replicas);
+  out.replicas = replicas.value_or(0);
+  r.finish();
+  return r.ok();
+}
+
+bool decodeConditionItem(const doc::Value& v, const Path& p, Errors& errors, Condition& out) {
+  size_t before = errors.size();
+  out = decodeCondition(v, p, errors);
+  return errors.size() == before;
+}
+
+ModelBoosterStatus decodeStatus(const doc::Value& v, const Path& p, Errors& errors) {
+  ModelBoosterStatus status;
+  ObjectReader r(v, p, errors);
+  std::optional<int64_t> gen;
+  r.int64("observedGeneration", gen);
+  status.observedGeneration = gen.value_or(0);
+  r.list("conditions", status.conditions, decodeConditionItem);
+  r.list("backendStatuses", status.backendStatuses, decodeBackendStatus);
+  r.finish();
+  return status;
+}
+
+void setIf(doc::Value& v, const char* key, const std::optional<int32_t>& n) {
+  if (n) v.set(key, doc::Value::integer(*n));
+}
+void setIf(doc::Value& v, const char* key, const std::optional<std::string>& s) {
+  if (s) v.set(key, *s);
+}
+void setIf(doc::Value& v, const char* key, const std::string& s) {
+  if (!s.empty()) v.set(key, s);
+}
+void setIf(doc::Value& v, const char* key, const doc::Value& d) {
+  if (!d.isNull()) v.set(key, d);
+}
+
+doc::Value encodeStable(const StablePolicy& s) {
+  doc::Value v = doc::Value::object();
+  setIf(v, "instances", s.instances);
+  setIf(v, "percent", s.percent);
+  setIf(v, "period", s.period);
+  setIf(v, "selectPolicy", s.selectPolicy);
+  setIf(v, "stabilizationWindow", s.stabilizationWindow);
+  return v;
+}
+
+doc::Value encodeWorker(const Worker& w) {
+  doc::Value v = doc::Value::object();
+  setIf(v, "type", w.type);
+  setIf(v, "image", w.image);
+  setIf(v, "replicas", w.replicas);
+  setIf(v, "pods", w.pods);
+  setIf(v, "resources", w.resources);
+  setIf(v, "affinity", w.affinity);
+  setIf(v, "tolerations", w.tolerations);
+  setIf(v, "nodeSelector", w.nodeSelector);
+  setIf(v, "runtimeClassName", w.runtimeClassName);
+  setIf(v, "config", w.config);
+  return v;
+}
+
+doc::Value encodeBackend(const Backend& b) {
+  doc::Value v = doc::Value::object({{"name", b.name}, {"type", b.type}, {"modelURI", b.modelURI}});
+  setIf(v, "cacheURI", b.cacheURI);
+  if (!b.env.empty()) {
+    doc::Value& env = v.set("env", doc::Value::array());
+    for (const auto& e : b.env) {
+      doc::Value item = doc::Value::object({{"name", e.name}});
+      setIf(item, "value", e.value);
+      setIf(item, "valueFrom", e.valueFrom);
+      env.push(std::move(item));
+    }
+  }
+  setIf(v, "envFrom", b.envFrom);
+  setIf(v, "minReplicas", b.minReplicas);
+  setIf(v, "maxReplicas", b.maxReplicas);
+  setIf(v, "scalingCost", b.scalingCost);
+  setIf(v, "routeWeight", b.routeWeight);
+  setIf(v, "scaleToZeroGracePeriod", b.scaleToZeroGracePeriod);
+  doc::Value& workers = v.set("workers", doc::Value::array());
+  for (const auto& w : b.workers) workers.push(encodeWorker(w));
+  if (!b.loraAdapters.empty()) {
+    doc::Value& loras = v.set("loraAdapters", doc::Value::array());
+    for (const auto& l : b.loraAdapters) {
+      loras.push(doc::Value::object({{"name", l.name}, {"artifactURL", l.artifactURL}}));
+    }
+  }
+  if (b.autoscalingPolicy) v.set("autoscalingPolicy", encode(*b.autoscalingPolicy));
+  setIf(v, "schedulerName", b.schedulerName);
+  setIf(v, "runtimeClassName", b.runtimeClassName);
+  if (b.gangScheduling) {
+    v.set("gangScheduling", doc::Value::object({{"enabled", doc::Value::boolean(b.gangScheduling->enabled)}}));
+  }
+  return v;
+}
+
+}  // namespace
+
+const std::string* Backend::envValue(std::string_view key) const {
+  for (const auto& e : env) {
+    if (e.name == key && e.value) return &*e.value;
+  }
+  return nullptr;
+}
+
+AutoscalingPolicySpec decodeAutoscalingPolicySpec(const doc::Value& v, const Path& p, Errors& errors) {
+  AutoscalingPolicySpec out;
+  ObjectReader r(v, p, errors);
+  r.int32("tolerancePercent", out.tolerancePercent);
+  r.list("metrics", out.metrics, decodeMetric);
+  r.object("behavior", out.behavior, decodeBehavior);
+  r.finish();
+  return out;
+}
+
+ModelBooster decodeModelBooster(const doc::Value& value, Errors& errors) {
+  ModelBooster booster;
+  Path root;
+  ObjectReader r(value, root, errors);
+  std::string apiVersion;
+  std::string kind;
+  r.string("apiVersion", apiVersion);
+  r.string("kind", kind);
+  if (r.ok() && apiVersion != kWorkloadApiVersion) {
+    errors.add(root.child("apiVersion"), std::string("must be ") + kWorkloadApiVersion + ", not \"" + apiVersion + "\"");
+  }
+  if (r.ok() && kind != "ModelBooster") {
+    errors.add(root.child("kind"), "must be ModelBooster, not \"" + kind + "\"");
+  }
+  if (const doc::Value* meta = r.take("metadata")) {
+    booster.metadata = decodeObjectMeta(*meta, root.child("metadata"), errors);
+  } else if (r.ok()) {
+    errors.add(root.child("metadata"), "is required");
+  }
+  if (const doc::Value* spec = r.take("spec")) {
+    booster.spec = decodeSpec(*spec, root.child("spec"), errors);
+  } else if (r.ok()) {
+    errors.add(root.child("spec"), "is required");
+  }
+  if (const doc::Value* status = r.take("status")) {
+    if (!status->isNull()) booster.status = decodeStatus(*status, root.child("status"), errors);
+  }
+  r.finish();
+  return booster;
+}
+
+doc::Value encode(const AutoscalingPolicySpec& spec) {
+  doc::Value v = doc::Value::object();
+  setIf(v, "tolerancePercent", spec.tolerancePercent);
+  doc::Value& metrics = v.set("metrics", doc::Value::array());
+  for (const auto& m : spec.metrics) {
+    metrics.push(doc::Value::object({{"metricName", m.metricName}, {"targetValue", m.targetValue}}));
+  }
+  if (spec.behavior) {
+    doc::Value& behavior = v.set("behavior", doc::Value::object());
+    if (spec.behavior->scaleUp) {
+      doc::Value& up = behavior.set("scaleUp", doc::Value::object());
+      if (spec.behavior->scaleUp->stablePolicy) up.set("stablePolicy", encodeStable(*spec.behavior->scaleUp->stablePolicy));
+      if (const auto& panic = spec.behavior->scaleUp->panicPolicy) {
+        doc::Value& pv = up.set("panicPolicy", doc::Value::object());
+        setIf(pv, "percent", panic->percent);
+        setIf(pv, "period", panic->period);
+        setIf(pv, "panicThresholdPercent", panic->panicThresholdPercent);
+        setIf(pv, "panicModeHold", panic->panicModeHold);
+      }
+    }
+    if (spec.behavior->scaleDown) behavior.set("scaleDown", encodeStable(*spec.behavior->scaleDown));
+  }
+  return v;
+}
+
+doc::Value encode(const ModelBoosterSpec& spec) {
+  doc::Value v = doc::Value::object();
+  setIf(v, "name", spec.name);
+  setIf(v, "owner", spec.owner);
+  doc::Value& backends = v.set("backends", doc::Value::array());
+  for (const auto& b : spec.backends) backends.push(encodeBackend(b));
+  if (spec.autoscalingPolicy) v.set("autoscalingPolicy", encode(*spec.autoscalingPolicy));
+  setIf(v, "costExpansionRatePercent", spec.costExpansionRatePercent);
+  setIf(v, "modelMatch", spec.modelMatch);
+  return v;
+}
+
+doc::Value encode(const ModelBoosterStatus& status) {
+  doc::Value v = doc::Value::object();
+  if (status.observedGeneration != 0) v.set("observedGeneration", doc::Value::integer(status.observedGeneration));
+  if (!status.conditions.empty()) {
+    doc::Value& conditions = v.set("conditions", doc::Value::array());
+    for (const auto& c : status.conditions) conditions.push(encode(c));
+  }
+  if (!status.backendStatuses.empty()) {
+    doc::Value& bs = v.set("backendStatuses", doc::Value::array());
+    for (const auto& b : status.backendStatuses) {
+      bs.push(doc::Value::object({{"name", b.name}, {"replicas", doc::Value::integer(b.replicas)}}));
+    }
+  }
+  return v;
+}
+
+doc::Value encode(const ModelBooster& booster) {
+  doc::Value v = doc::Value::object({{"apiVersion", kWorkloadApiVersion}, {"kind", "ModelBooster"}});
+  v.set("metadata", encode(booster.metadata));
+  v.set("spec", encode(booster.spec));
+  doc::Value status = encode(booster.status);
+  if (!status.members().empty()) v.set("status", std::move(status));
+  return v;
+}
+
+}  // namespace mb::api

@@ -1,0 +1,151 @@
+// The ModelBooster custom resource (workload.serving.volcano.sh/v1alpha1) as
+// typed C++ values. Fields from core/v1 that we only pass through to pods
+// (resources, affinity, tolerations, envFrom, valueFrom) stay documents.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/field_error.h"
+#include "api/object_meta.h"
+#include "doc/value.h"
+
+namespace mb::api {
+
+inline constexpr const char* kWorkloadGroup = "workload.serving.volcano.sh";
+inline constexpr const char* kNetworkingGroup = "networking.serving.volcano.sh";
+inline constexpr const char* kWorkloadApiVersion = "workload.serving.volcano.sh/v1alpha1";
+inline constexpr const char* kNetworkingApiVersion = "networking.serving.volcano.sh/v1alpha1";
+
+struct EnvVar {
+  std::string name;
+  std::optional<std::string> value;
+  doc::Value valueFrom;  // core/v1 EnvVarSource, null when absent
+};
+
+struct LoraAdapter {
+  std::string name;
+  std::string artifactURL;
+};
+
+struct MetricTarget {
+  std::string metricName;
+  doc::Value targetValue;  // a quantity: string or number
+};
+
+struct StablePolicy {
+  std::optional<int32_t> instances;
+  std::optional<int32_t> percent;
+  std::optional<std::string> period;
+  std::optional<std::string> selectPolicy;
+  std::optional<std::string> stabilizationWindow;
+};
+
+struct PanicPolicy {
+  std::optional<int32_t> percent;
+  std::optional<std::string> period;
+  std::optional<int32_t> panicThresholdPercent;
+  std::optional<std::string> panicModeHold;
+};
+
+struct ScaleUp {
+  std::optional<StablePolicy> stablePolicy;
+  std::optional<PanicPolicy> panicPolicy;
+};
+
+struct Behavior {
+  std::optional<ScaleUp> scaleUp;
+  std::optional<StablePolicy> scaleDown;
+};
+
+struct AutoscalingPolicySpec {
+  std::optional<int32_t> tolerancePercent;
+  std::vector<MetricTarget> metrics;
+  std::optional<Behavior> behavior;
+};
+
+struct Worker {
+  std::string type;  // "" until defaulted to "server"
+  std::string image;
+  std::optional<int32_t> replicas;
+  std::optional<int32_t> pods;
+  doc::Value resources;    // core/v1 ResourceRequirements
+  doc::Value affinity;     // core/v1 Affinity
+  doc::Value tolerations;  // []core/v1 Toleration
+  doc::Value nodeSelector;
+  std::optional<std::string> runtimeClassName;
+  doc::Value config;  // engine arguments, free-form object
+  doc::Mark mark;
+};
+
+struct GangScheduling {
+  bool enabled = false;
+};
+
+struct Backend {
+  std::string name;
+  std::string type;
+  std::string modelURI;
+  std::string cacheURI;
+  std::vector<EnvVar> env;
+  doc::Value envFrom;  // []core/v1 EnvFromSource
+  std::optional<int32_t> minReplicas;
+  std::optional<int32_t> maxReplicas;
+  std::optional<int32_t> scalingCost;
+  std::optional<int32_t> routeWeight;
+  std::optional<std::string> scaleToZeroGracePeriod;
+  std::vector<Worker> workers;
+  std::vector<LoraAdapter> loraAdapters;
+  std::optional<AutoscalingPolicySpec> autoscalingPolicy;
+  std::string schedulerName;
+  std::optional<std::string> runtimeClassName;
+  std::optional<GangScheduling> gangScheduling;
+  doc::Mark mark;
+
+  // The value of env var `name`, or nullptr.
+  const std::string* envValue(std::string_view key) const;
+};
+
+struct ModelBoosterSpec {
+  std::string name;
+  std::string owner;
+  std::vector<Backend> backends;
+  std::optional<AutoscalingPolicySpec> autoscalingPolicy;
+  std::optional<int32_t> costExpansionRatePercent;
+  doc::Value modelMatch;  // networking ModelMatch, passed to the route
+  doc::Mark mark;
+};
+
+struct BackendStatus {
+  std::string name;
+  int32_t replicas = 0;
+};
+
+struct ModelBoosterStatus {
+  int64_t observedGeneration = 0;
+  std::vector<Condition> conditions;
+  std::vector<BackendStatus> backendStatuses;
+};
+
+struct ModelBooster {
+  ObjectMeta metadata;
+  ModelBoosterSpec spec;
+  ModelBoosterStatus status;
+
+  // spec.name, or metadata.name when empty: the name clients use.
+  const std::string& modelName() const { return spec.name.empty() ? metadata.name : spec.name; }
+};
+
+// Decodes one document. Type errors and unknown fields go to `errors`; the
+// result is usable for validation only when `errors` stayed empty.
+ModelBooster decodeModelBooster(const doc::Value& value, Errors& errors);
+AutoscalingPolicySpec decodeAutoscalingPolicySpec(const doc::Value& value, const Path& path, Errors& errors);
+
+doc::Value encode(const ModelBooster& booster);
+doc::Value encode(const ModelBoosterSpec& spec);
+doc::Value encode(const ModelBoosterStatus& status);
+doc::Value encode(const AutoscalingPolicySpec& spec);
+
+}  // namespace mb::api

@@ -1,0 +1,56 @@
+// The parts of metav1.ObjectMeta, OwnerReference and Condition we read and write.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/field_error.h"
+#include "doc/value.h"
+
+namespace mb::api {
+
+struct OwnerReference {
+  std::string apiVersion;
+  std::string kind;
+  std::string name;
+  std::string uid;
+  bool controller = false;
+  bool blockOwnerDeletion = false;
+};
+
+struct ObjectMeta {
+  std::string name;
+  std::string namespace_;
+  std::string uid;
+  std::string resourceVersion;
+  int64_t generation = 0;
+  std::vector<std::pair<std::string, std::string>> labels;
+  std::vector<std::pair<std::string, std::string>> annotations;
+  std::vector<OwnerReference> ownerReferences;
+  // Everything else the server sets (creationTimestamp, managedFields, ...),
+  // kept so that a decoded object encodes back whole.
+  doc::Value extra = doc::Value::object();
+
+  const std::string* label(std::string_view key) const;
+  // The owner reference with controller: true, if any.
+  const OwnerReference* controllerRef() const;
+};
+
+struct Condition {
+  std::string type;
+  std::string status;  // True, False, Unknown
+  int64_t observedGeneration = 0;
+  std::string lastTransitionTime;
+  std::string reason;
+  std::string message;
+};
+
+ObjectMeta decodeObjectMeta(const doc::Value& value, const Path& path, Errors& errors);
+doc::Value encode(const ObjectMeta& meta);
+Condition decodeCondition(const doc::Value& value, const Path& path, Errors& errors);
+doc::Value encode(const Condition& condition);
+doc::Value encode(const OwnerReference& ref);
+
+}  // namespace mb::api

@@ -1,0 +1,45 @@
+// modelbooster: one binary for the offline tools (render, validate, crds)
+// and, later, the controller.
+#include <iostream>
+#include <vector>
+
+#include "cli/commands.h"
+#include "cli/input.h"
+#include "cli/version.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"modelbooster turns ModelBooster resources into the ModelServing, ModelServer, ModelRoute and "
+               "autoscaling objects that the Kthena serving stack runs on.",
+               "modelbooster"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("modelbooster ") + MB_VERSION + " (" + MB_GIT_REVISION + ")");
+  std::vector<mb::cli::Action> actions = {mb::cli::addRender(app), mb::cli::addValidate(app), mb::cli::addCrds(app)};
+  CLI::App* version = app.add_subcommand("version", "Print the version");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return mb::cli::kExitUsage;
+  }
+  if (version->parsed()) {
+    std::cout << "modelbooster " << MB_VERSION << " (" << MB_GIT_REVISION << ")\n";
+    return 0;
+  }
+  try {
+    for (const auto& action : actions) {
+      int rc = action();
+      if (rc >= 0) return rc;
+    }
+  } catch (const std::exception& e) {
+    // Programmer errors only: untrusted input is handled as values above.
+    std::cerr << "internal error: " << e.what() << "\n";
+    return 3;
+  }
+  return mb::cli::kExitUsage;
+}

@@ -1,0 +1,75 @@
+#include <iostream>
+#include <memory>
+
+#include "cli/commands.h"
+#include "cli/input.h"
+#include "core/render.h"
+
+namespace mb::cli {
+namespace {
+
+struct RenderFlags {
+  std::string file;
+  std::string output = "yaml";
+  core::Config config;
+};
+
+void printErrors(const std::string& file, const core::RenderResult& r) {
+  for (const auto& note : r.notes) std::cerr << file << ": " << note << "\n";
+  for (const auto& e : r.errors) std::cerr << file << ": " << e << "\n";
+}
+
+}  // namespace
+
+int runRender(const std::string& file, const std::string& output, const core::Config& config, bool emit) {
+  std::string input;
+  std::string error;
+  if (!readInput(file, input, error)) {
+    std::cerr << "error: " << error << "\n";
+    return kExitUsage;
+  }
+  core::RenderResult result;
+  std::string name = file == "-" ? "<stdin>" : file;
+  bool ok = core::render(input, config, output == "json" ? core::OutputFormat::Json : core::OutputFormat::Yaml, emit,
+                         result);
+  printErrors(name, result);
+  if (!ok) {
+    std::cerr << name << ": " << result.errors.size() << (result.errors.size() == 1 ? " error" : " errors")
+              << "; nothing was rendered\n";
+    return kExitInvalid;
+  }
+  std::cout << result.output;
+  return kExitOk;
+}
+
+Action addRender(CLI::App& app) {
+  auto flags = std::make_shared<RenderFlags>();
+  CLI::App* cmd = app.add_subcommand(
+      "render",
+      "Print every object the controller would create for the ModelBoosters in a file, without a cluster.\n"
+      "Exit status: 0 rendered, 1 invalid input (errors on stderr, nothing on stdout), 2 usage error.");
+  cmd->add_option("-f,--filename", flags->file, "YAML or JSON file with one or more ModelBoosters; - for stdin")
+      ->required();
+  cmd->add_option("-o,--output", flags->output, "Output format: yaml (documents separated by ---) or json (a v1 List)")
+      ->check(CLI::IsMember({"yaml", "json"}))
+      ->capture_default_str();
+  cmd->add_option("--downloader-image", flags->config.downloaderImage, "Image of the model/LoRA downloader init containers")
+      ->capture_default_str();
+  cmd->add_option("--runtime-image", flags->config.runtimeImage, "Image of the runtime sidecar")->capture_default_str();
+  cmd->add_option("--vllm-image", flags->config.vllmImage, "Engine image for vLLM workers that set no image")
+      ->capture_default_str();
+  cmd->add_option("--sglang-image", flags->config.sglangImage, "Engine image for SGLang workers that set no image")
+      ->capture_default_str();
+  cmd->add_option("--npu-chip-name", flags->config.npuChipName,
+                  "Value of node label node.kubernetes.io/npu.chip.name required by Ascend NPU pods")
+      ->capture_default_str();
+  cmd->add_option("--npu-socket-ifname", flags->config.npuSocketInterface,
+                  "Network interface for HCCL/GLOO on Ascend decode pods")
+      ->capture_default_str();
+  return [cmd, flags]() -> int {
+    if (!cmd->parsed()) return -1;
+    return runRender(flags->file, flags->output, flags->config, true);
+  };
+}
+
+}  // namespace mb::cli

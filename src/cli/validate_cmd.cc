@@ -1,0 +1,23 @@
+#include <memory>
+
+#include "cli/commands.h"
+#include "core/config.h"
+
+namespace mb::cli {
+
+int runRender(const std::string& file, const std::string& output, const core::Config& config, bool emit);
+
+Action addValidate(CLI::App& app) {
+  auto file = std::make_shared<std::string>();
+  CLI::App* cmd = app.add_subcommand(
+      "validate",
+      "Check the ModelBoosters in a file against every rule the controller applies; prints nothing when valid.\n"
+      "Exit status: 0 valid, 1 invalid (every error on stderr), 2 usage error.");
+  cmd->add_option("-f,--filename", *file, "YAML or JSON file with one or more ModelBoosters; - for stdin")->required();
+  return [cmd, file]() -> int {
+    if (!cmd->parsed()) return -1;
+    return runRender(*file, "yaml", core::Config{}, false);
+  };
+}
+
+}  // namespace mb::cli

@@ -1,0 +1,65 @@
+// AutoscalingPolicy and AutoscalingPolicyBinding, at model or backend level.
+#include "core/convert.h"
+#include "core/pod.h"
+
+namespace mb::core {
+namespace {
+
+api::BindingTarget bindingTarget(const api::ModelBooster& booster, const api::Backend& b, const Config& config) {
+  BackendContext ctx(booster, b, config);
+  api::BindingTarget t;
+  t.modelServingName = ctx.servingName;
+  // Metrics come from the runtime sidecar, which runs in entry pods only.
+  // vLLM/SGLang have one role `leader`; a PD backend's load is carried by the
+  // entry pods of both roles, so select entry pods rather than a role.
+  if (ctx.engine == Engine::VllmDisaggregated) {
+    t.additionalMatchLabels = {{kEntryLabel, "true"}};
+  } else {
+    t.additionalMatchLabels = {{kRoleLabel, "leader"}};
+  }
+  t.metricUri = "/metrics";
+  t.metricPort = ctx.runtimePort;
+  return t;
+}
+
+void add(const api::ModelBooster& booster, std::string name, std::string_view backendName,
+         const api::AutoscalingPolicySpec& policySpec, api::AutoscalingPolicyBindingSpec bindingSpec,
+         api::Children& out) {
+  api::AutoscalingPolicy policy;
+  policy.spec = policySpec;
+  policy.metadata = childMeta(booster, name, childLabels(booster, backendName, revisionHash(api::encode(policySpec))));
+  bindingSpec.policyRef = name;
+  api::AutoscalingPolicyBinding binding;
+  std::string bindingRevision = revisionHash(api::encodeSpec(bindingSpec));
+  binding.spec = std::move(bindingSpec);
+  binding.metadata = childMeta(booster, std::move(name), childLabels(booster, backendName, bindingRevision));
+  out.policies.push_back(std::move(policy));
+  out.bindings.push_back(std::move(binding));
+}
+
+}  // namespace
+
+void buildAutoscaling(const api::ModelBooster& booster, const Config& config, api::Children& out) {
+  const auto& spec = booster.spec;
+  if (spec.autoscalingPolicy) {
+    api::OptimizerConfiguration opt;
+    for (const auto& b : spec.backends) {
+      opt.params.push_back(api::OptimizerParam{bindingTarget(booster, b, config), b.scalingCost.value_or(0),
+                                               b.minReplicas.value_or(0), b.maxReplicas.value_or(0)});
+    }
+    opt.costExpansionRatePercent = spec.costExpansionRatePercent.value_or(200);
+    api::AutoscalingPolicyBindingSpec binding;
+    binding.optimizerConfiguration = std::move(opt);
+    add(booster, booster.metadata.name, "", *spec.autoscalingPolicy, std::move(binding), out);
+    return;
+  }
+  for (const auto& b : spec.backends) {
+    if (!b.autoscalingPolicy) continue;
+    api::AutoscalingPolicyBindingSpec binding;
+    binding.scalingConfiguration =
+        api::ScalingConfiguration{bindingTarget(booster, b, config), b.minReplicas.value_or(0), b.maxReplicas.value_or(0)};
+    add(booster, booster.metadata.name + "-" + b.name, b.name, *b.autoscalingPolicy, std::move(binding), out);
+  }
+}
+
+}  // namespace mb::core

@@ -1,0 +1,34 @@
+#include "core/convert.h"
+
+#include "core/defaults.h"
+#include "core/pod.h"
+#include "core/validate.h"
+
+namespace mb::core {
+
+bool convert(api::ModelBooster booster, const Config& config, api::Children& out, api::Errors& errors) {
+  out = api::Children{};
+  applyDefaults(booster);
+  validate(booster, errors);
+  if (!errors.empty()) return false;
+  api::Children children;
+  children.servings.reserve(booster.spec.backends.size());
+  children.servers.reserve(booster.spec.backends.size());
+  for (const auto& backend : booster.spec.backends) {
+    BackendContext ctx(booster, backend, config);
+    children.servings.push_back(buildModelServing(ctx));
+    children.servers.push_back(buildModelServer(ctx));
+  }
+  children.route = buildModelRoute(booster);
+  buildAutoscaling(booster, config, children);
+  out = std::move(children);
+  return true;
+}
+
+bool convertDocument(const doc::Value& document, const Config& config, api::Children& out, api::Errors& errors) {
+  api::ModelBooster booster = api::decodeModelBooster(document, errors);
+  if (!errors.empty()) return false;
+  return convert(std::move(booster), config, out, errors);
+}
+
+}  // namespace mb::core

@@ -1,0 +1,27 @@
+// ModelBooster -> its five kinds of children. Pure: no I/O, no clock, no
+// randomness; the same input gives byte-identical output.
+#pragma once
+
+#include "api/children.h"
+#include "api/field_error.h"
+#include "api/model_booster.h"
+#include "core/config.h"
+#include "doc/value.h"
+
+namespace mb::core {
+
+// Applies defaults, validates, converts. On any error `errors` lists them
+// all and `out` is left empty: never a half-built set of children.
+bool convert(api::ModelBooster booster, const Config& config, api::Children& out, api::Errors& errors);
+
+// Decode + convert, for callers holding a parsed document (render, webhook).
+bool convertDocument(const doc::Value& document, const Config& config, api::Children& out, api::Errors& errors);
+
+// Builders for each child kind (serving.cc, server.cc, route.cc, autoscaling.cc).
+struct BackendContext;
+api::ModelServing buildModelServing(const BackendContext& ctx);
+api::ModelServer buildModelServer(const BackendContext& ctx);
+api::ModelRoute buildModelRoute(const api::ModelBooster& booster);
+void buildAutoscaling(const api::ModelBooster& booster, const Config& config, api::Children& out);
+
+}  // namespace mb::core

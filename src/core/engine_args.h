@@ -1,0 +1,24 @@
+// worker.config -> engine command-line arguments, and POSIX shell quoting for
+// the places where arguments are joined into one `bash -c` string.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "doc/value.h"
+
+namespace mb::core {
+
+// Keys sorted; `--key` with '_' -> '-'; empty strings make a bare flag;
+// numbers verbatim; objects and arrays as compact JSON.
+void appendConfigArgs(const doc::Value& config, std::vector<std::string>& args);
+
+// A word the shell reads back unchanged: bare when it holds only safe
+// characters, otherwise single-quoted. `$(VAR)` references, which the
+// kubelet expands before the shell runs, are kept outside single quotes.
+std::string shellQuote(std::string_view word);
+// Joins words with spaces, quoting each.
+std::string shellJoin(const std::vector<std::string>& words);
+
+}  // namespace mb::core

@@ -1,0 +1,123 @@
+// vLLM: one role `leader`; pods > 1 runs a Ray cluster per serving group
+// (entry = Ray head running the API server, workers = Ray workers).
+#include <algorithm>
+
+#include "core/engine_args.h"
+#include "core/engines/engines.h"
+#include "doc/parse.h"
+
+namespace mb::core {
+
+std::string servedModelName(const BackendContext& ctx, const api::Worker& worker, bool& addFlag) {
+  const doc::Value* v = configValue(worker, "served-model-name");
+  addFlag = v == nullptr;
+  if (v != nullptr && v->isString() && !v->text().empty()) return v->text();
+  return ctx.modelName;
+}
+
+namespace {
+
+std::string kvEventsJson(const KvEventsConfig& kv) {
+  doc::Value v = doc::Value::object({{"enable_kv_cache_events", doc::Value::boolean(true)},
+                                     {"publisher", kv.publisher},
+                                     {"topic", kv.topic},
+                                     {"endpoint", kv.endpoint}});
+  return doc::toJson(v);
+}
+
+}  // namespace
+
+// The vLLM OpenAI server command; also used by the disaggregated engine.
+std::vector<std::string> vllmCommand(const BackendContext& ctx, const api::Worker& worker, const char* python,
+                                     bool multiNode, bool kvEvents) {
+  std::vector<std::string> cmd = {python, "-m", "vllm.entrypoints.openai.api_server", "--model", ctx.modelPath};
+  appendConfigArgs(worker.config, cmd);
+  bool addServedName = false;
+  std::string served = servedModelName(ctx, worker, addServedName);
+  if (addServedName) {
+    cmd.emplace_back("--served-model-name");
+    cmd.push_back(served);
+  }
+  if (multiNode) {
+    cmd.emplace_back("--distributed_executor_backend");
+    cmd.emplace_back("ray");
+  }
+  if (kvEvents && ctx.config.kvEvents.enabled) {
+    cmd.emplace_back("--kv-events-config");
+    cmd.push_back(kvEventsJson(ctx.config.kvEvents));
+  }
+  auto loras = loraPaths(ctx);
+  if (!loras.empty()) {
+    cmd.emplace_back("--enable-lora");
+    cmd.emplace_back("--lora-modules");
+    for (const auto& [name, path] : loras) cmd.push_back(name + "=" + path);
+  }
+  return cmd;
+}
+
+doc::Value toArray(const std::vector<std::string>& words) {
+  doc::Value v = doc::Value::array();
+  v.items().reserve(words.size());
+  for (const auto& w : words) v.push(doc::Value(w));
+  return v;
+}
+
+std::vector<api::Role> vllmRoles(const BackendContext& ctx) {
+  const api::Worker& w = ctx.backend.workers.front();
+  int32_t pods = std::max(w.pods.value_or(1), 1);
+  bool multiNode = pods > 1;
+  const int32_t port = ctx.config.enginePort;
+  std::vector<std::string> serve = vllmCommand(ctx, w, "python", multiNode, true);
+
+  doc::Value command;
+  const std::string script = shellQuote(ctx.config.multiNodeScript);
+  if (multiNode) {
+    // Everything goes into the one string bash runs: arguments after it
+    // would be handed to nobody.
+    std::string line = "chmod u+x " + script + " && " + script + " leader --ray_cluster_size=" +
+                       std::to_string(pods) + " --num-gpus=" + std::to_string(workerDevices(w).count) + " && " +
+                       shellJoin(serve);
+    command = doc::Value::array({"bash", "-c", doc::Value(std::move(line))});
+  } else {
+    command = toArray(serve);
+  }
+
+  doc::Value env = engineEnv(ctx, w);
+  doc::Value engine = doc::Value::object({{"name", "engine"}, {"image", engineImage(ctx, w)}, {"command", command}});
+  engine.set("env", env);
+  engine.set("ports", doc::Value::array({doc::Value::object({{"name", "http"}, {"containerPort", doc::Value::integer(port)}})}));
+  if (!w.resources.isNull()) engine.set("resources", w.resources);
+  engine.set("volumeMounts", doc::Value::array({weightsMount(ctx)}));
+  engine.set("readinessProbe", httpGetProbe(port, 30, 5, 3));
+  engine.set("lifecycle", drainPreStop(port, "vllm:num_requests_running|vllm:num_requests_waiting"));
+
+  api::Role role;
+  role.name = "leader";
+  role.replicas = w.replicas.value_or(1);
+  role.workerReplicas = pods - 1;
+  doc::Value& spec = role.entryTemplate.spec;
+  spec.set("initContainers", initContainers(ctx));
+  spec.set("containers", doc::Value::array({runtimeContainer(ctx, env), std::move(engine)}));
+  spec.set("volumes", doc::Value::array({weightsVolume(ctx)}));
+  spec.set("terminationGracePeriodSeconds", doc::Value::integer(300));
+  applyScheduling(ctx, w, spec);
+
+  if (multiNode) {
+    std::string line = "chmod u+x " + script + " && " + script + " worker --ray_address=$(ENTRY_ADDRESS)";
+    doc::Value worker = doc::Value::object({{"name", "engine"},
+                                            {"image", engineImage(ctx, w)},
+                                            {"command", doc::Value::array({"bash", "-c", doc::Value(std::move(line))})},
+                                            {"env", env}});
+    if (!w.resources.isNull()) worker.set("resources", w.resources);
+    worker.set("volumeMounts", doc::Value::array({weightsMount(ctx)}));
+    api::PodTemplate tmpl;
+    tmpl.spec.set("initContainers", initContainers(ctx));
+    tmpl.spec.set("containers", doc::Value::array({std::move(worker)}));
+    tmpl.spec.set("volumes", doc::Value::array({weightsVolume(ctx)}));
+    applyScheduling(ctx, w, tmpl.spec);
+    role.workerTemplate = std::move(tmpl);
+  }
+  return {std::move(role)};
+}
+
+}  // namespace mb::core

@@ -1,0 +1,47 @@
+// vLLM with prefill/decode disaggregation: roles `prefill` and `decode`,
+// one pod each per role instance; the KV connector config passes through.
+#include "core/engines/engines.h"
+
+namespace mb::core {
+
+std::vector<api::Role> vllmDisaggregatedRoles(const BackendContext& ctx) {
+  const int32_t port = ctx.config.enginePort;
+  std::vector<api::Role> roles;
+  // Prefill first, then decode, whatever order the user wrote them in.
+  for (const char* type : {"prefill", "decode"}) {
+    for (const api::Worker& w : ctx.backend.workers) {
+      if (w.type != type) continue;
+      doc::Value env = engineEnv(ctx, w);
+      doc::Value engine = doc::Value::object({{"name", "vllm"},
+                                              {"image", engineImage(ctx, w)},
+                                              {"command", toArray(vllmCommand(ctx, w, "python3", false, false))},
+                                              {"env", env}});
+      engine.set("ports",
+                 doc::Value::array({doc::Value::object({{"name", "http"}, {"containerPort", doc::Value::integer(port)}})}));
+      if (!w.resources.isNull()) engine.set("resources", w.resources);
+      engine.set("volumeMounts", doc::Value::array({weightsMount(ctx)}));
+      // Loading weights can take many minutes: the startup probe holds the
+      // liveness probe back until the engine first answers.
+      doc::Value startup = httpGetProbe(port, 10, 10, 180);
+      engine.set("startupProbe", std::move(startup));
+      engine.set("readinessProbe", httpGetProbe(port, 5, 5, 3));
+      engine.set("livenessProbe", httpGetProbe(port, 0, 15, 3));
+      engine.set("lifecycle", drainPreStop(port, "vllm:num_requests_running|vllm:num_requests_waiting"));
+
+      api::Role role;
+      role.name = type;
+      role.replicas = w.replicas.value_or(1);
+      role.workerReplicas = 0;
+      doc::Value& spec = role.entryTemplate.spec;
+      spec.set("initContainers", initContainers(ctx));
+      spec.set("containers", doc::Value::array({runtimeContainer(ctx, env), std::move(engine)}));
+      spec.set("volumes", doc::Value::array({weightsVolume(ctx)}));
+      spec.set("terminationGracePeriodSeconds", doc::Value::integer(300));
+      applyScheduling(ctx, w, spec);
+      roles.push_back(std::move(role));
+    }
+  }
+  return roles;
+}
+
+}  // namespace mb::core

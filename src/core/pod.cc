@@ -1,0 +1,281 @@
+#include "core/pod.h"
+
+#include <openssl/evp.h>
+
+#include <cctype>
+#include <charconv>
+#include <cstdint>
+
+#include "doc/parse.h"
+
+namespace mb::core {
+namespace {
+
+constexpr char kHex[] = "0123456789abcdef";
+
+doc::Value envValue(std::string name, std::string value) {
+  return doc::Value::object({{"name", std::move(name)}, {"value", std::move(value)}});
+}
+
+doc::Value envFieldRef(std::string name, const char* fieldPath) {
+  return doc::Value::object(
+      {{"name", std::move(name)},
+       {"valueFrom", doc::Value::object({{"fieldRef", doc::Value::object({{"fieldPath", fieldPath}})}})}});
+}
+
+doc::Value envKeyRef(const char* name, const char* refKind, const char* object) {
+  return doc::Value::object(
+      {{"name", name},
+       {"valueFrom", doc::Value::object({{refKind, doc::Value::object({{"key", name},
+                                                                       {"name", object},
+                                                                       {"optional", doc::Value::boolean(true)}})}})}});
+}
+
+doc::Value encodeEnvVar(const api::EnvVar& e) {
+  doc::Value v = doc::Value::object({{"name", e.name}});
+  if (e.value) v.set("value", *e.value);
+  if (!e.valueFrom.isNull()) v.set("valueFrom", e.valueFrom);
+  return v;
+}
+
+}  // namespace
+
+BackendContext::BackendContext(const api::ModelBooster& b, const api::Backend& be, const Config& c)
+    : booster(b),
+      backend(be),
+      config(c),
+      engine(be.type == "vLLMDisaggregated" ? Engine::VllmDisaggregated
+             : be.type == "SGLang"          ? Engine::Sglang
+                                            : Engine::Vllm),
+      modelName(b.modelName()),
+      servingName(b.metadata.name + "-" + be.name),
+      cache(cacheLocation(be, c.defaultCacheMount)),
+      runtimeUrl("http://localhost:" + std::to_string(c.enginePort)),
+      metricsPath("/metrics") {
+  modelPath = cache.mountPath + "/" + md5Hex(be.modelURI);
+  if (const std::string* port = be.envValue("RUNTIME_PORT")) {
+    std::from_chars(port->data(), port->data() + port->size(), runtimePort);
+  }
+  if (const std::string* url = be.envValue("RUNTIME_URL")) runtimeUrl = *url;
+  if (const std::string* path = be.envValue("RUNTIME_METRICS_PATH")) metricsPath = *path;
+  labels = childLabels(b, be.name, "");
+}
+
+std::string md5Hex(std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), digest, &len, EVP_md5(), nullptr);
+  std::string out(static_cast<size_t>(len) * 2, '0');
+  for (unsigned int i = 0; i < len; ++i) {
+    out[2 * i] = kHex[digest[i] >> 4];
+    out[2 * i + 1] = kHex[digest[i] & 0xF];
+  }
+  return out;
+}
+
+std::string revisionHash(const doc::Value& spec) {
+  // FNV-1a: the label only has to change when the spec does; it is not a
+  // security boundary, and it is cheap on the render hot path.
+  std::string text;
+  doc::writeJson(spec, text);
+  uint64_t h = 14695981039346656037ULL;
+  for (char c : text) {
+    h ^= static_cast<uint8_t>(c);
+    h *= 1099511628211ULL;
+  }
+  std::string out(10, '0');
+  for (size_t i = 0; i < out.size(); ++i) out[i] = kHex[(h >> (60 - 4 * i)) & 0xF];
+  return out;
+}
+
+Labels childLabels(const api::ModelBooster& booster, std::string_view backendName, std::string_view revision) {
+  return {{kLabelModelName, booster.metadata.name},
+          {kLabelBackendName, std::string(backendName)},
+          {kLabelManagedBy, kManagedByValue},
+          {kLabelModelUid, booster.metadata.uid},
+          {kLabelRevision, std::string(revision)}};
+}
+
+api::ObjectMeta childMeta(const api::ModelBooster& booster, std::string name, Labels labels) {
+  api::ObjectMeta meta;
+  meta.name = std::move(name);
+  meta.namespace_ = booster.metadata.namespace_;
+  meta.labels = std::move(labels);
+  meta.ownerReferences.push_back(api::OwnerReference{api::kWorkloadApiVersion, "ModelBooster", booster.metadata.name,
+                                                     booster.metadata.uid, true, true});
+  return meta;
+}
+
+doc::Value weightsVolume(const BackendContext& ctx) {
+  doc::Value v = doc::Value::object({{"name", ctx.backend.name + "-weights"}});
+  switch (ctx.cache.kind) {
+    case CacheLocation::Kind::EmptyDir: v.set("emptyDir", doc::Value::object()); break;
+    case CacheLocation::Kind::Pvc:
+      v.set("persistentVolumeClaim", doc::Value::object({{"claimName", ctx.cache.claimName}}));
+      break;
+    case CacheLocation::Kind::HostPath:
+      v.set("hostPath", doc::Value::object({{"path", ctx.cache.hostPath}, {"type", "DirectoryOrCreate"}}));
+      break;
+  }
+  return v;
+}
+
+doc::Value weightsMount(const BackendContext& ctx) {
+  doc::Value v = doc::Value::object({{"name", ctx.backend.name + "-weights"}, {"mountPath", ctx.cache.mountPath}});
+  if (!ctx.cache.subPath.empty()) v.set("subPath", ctx.cache.subPath);
+  return v;
+}
+
+doc::Value initContainers(const BackendContext& ctx) {
+  const api::Backend& b = ctx.backend;
+  doc::Value env = doc::Value::array();
+  for (const auto& e : b.env) {
+    if (e.name == "ENDPOINT" || e.name == "HF_ENDPOINT") env.push(encodeEnvVar(e));
+  }
+  auto downloader = [&](std::string name, const std::string& source, std::string outputDir) {
+    doc::Value c = doc::Value::object(
+        {{"name", std::move(name)},
+         {"image", ctx.config.downloaderImage},
+         {"args", doc::Value::array({"--source", doc::Value(source), "--output-dir", doc::Value(std::move(outputDir))})}});
+    if (!env.items().empty()) c.set("env", env);
+    if (!b.envFrom.isNull()) c.set("envFrom", b.envFrom);
+    c.set("volumeMounts", doc::Value::array({weightsMount(ctx)}));
+    return c;
+  };
+  doc::Value list = doc::Value::array();
+  list.push(downloader(ctx.booster.metadata.name + "-model-downloader", b.modelURI, ctx.modelPath));
+  for (size_t i = 0; i < b.loraAdapters.size(); ++i) {
+    const auto& l = b.loraAdapters[i];
+    list.push(downloader(ctx.booster.metadata.name + "-lora-downloader-" + std::to_string(i), l.artifactURL,
+                         ctx.cache.mountPath + "/" + md5Hex(l.artifactURL)));
+  }
+  return list;
+}
+
+std::vector<std::pair<std::string, std::string>> loraPaths(const BackendContext& ctx) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& l : ctx.backend.loraAdapters) {
+    out.emplace_back(l.name, ctx.cache.mountPath + "/" + md5Hex(l.artifactURL));
+  }
+  return out;
+}
+
+doc::Value engineEnv(const BackendContext& ctx, const api::Worker& worker) {
+  doc::Value env = doc::Value::array();
+  for (const auto& e : ctx.backend.env) env.push(encodeEnvVar(e));
+  // Ours come after the user's and never shadow a name the user set.
+  auto add = [&](doc::Value var) {
+    const std::string& name = var.find("name")->text();
+    for (const auto& e : ctx.backend.env) {
+      if (e.name == name) return;
+    }
+    env.push(std::move(var));
+  };
+  add(envFieldRef("POD_NAME", "metadata.name"));
+  add(envFieldRef("NAMESPACE", "metadata.namespace"));
+  if (ctx.engine != Engine::Sglang) add(envValue("VLLM_USE_V1", "1"));
+  add(envKeyRef("REDIS_HOST", "configMapKeyRef", "redis-config"));
+  add(envKeyRef("REDIS_PORT", "configMapKeyRef", "redis-config"));
+  add(envKeyRef("REDIS_PASSWORD", "secretKeyRef", "redis-secret"));
+  if (ctx.engine == Engine::VllmDisaggregated) add(envValue("HF_HUB_OFFLINE", "1"));
+  if (workerDevices(worker).ascend) {
+    if (worker.type == "prefill") add(envFieldRef("HCCL_IF_IP", "status.podIP"));
+    if (worker.type == "decode") {
+      for (const char* name : {"GLOO_SOCKET_IFNAME", "TP_SOCKET_IFNAME", "HCCL_SOCKET_IFNAME"}) {
+        add(envValue(name, ctx.config.npuSocketInterface));
+      }
+    }
+  }
+  return env;
+}
+
+doc::Value runtimeContainer(const BackendContext& ctx, const doc::Value& env) {
+  std::string engine = ctx.backend.type;
+  for (char& c : engine) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string port = std::to_string(ctx.runtimePort);
+  doc::Value c = doc::Value::object(
+      {{"name", "runtime"},
+       {"image", ctx.config.runtimeImage},
+       {"args", doc::Value::array({"--port", doc::Value(port), "--engine", doc::Value(std::move(engine)),
+                                   "--engine-base-url", doc::Value(ctx.runtimeUrl), "--engine-metrics-path",
+                                   doc::Value(ctx.metricsPath), "--pod", "$(POD_NAME).$(NAMESPACE)", "--model",
+                                   doc::Value(ctx.modelName)})},
+       {"ports", doc::Value::array({doc::Value::object(
+                     {{"name", "runtime"}, {"containerPort", doc::Value::integer(ctx.runtimePort)}})})},
+       {"env", env}});
+  if (!ctx.backend.envFrom.isNull()) c.set("envFrom", ctx.backend.envFrom);
+  c.set("readinessProbe", httpGetProbe(ctx.runtimePort, 5, 10, 3));
+  return c;
+}
+
+doc::Value httpGetProbe(int32_t port, int32_t initialDelaySeconds, int32_t periodSeconds, int32_t failureThreshold) {
+  return doc::Value::object(
+      {{"httpGet", doc::Value::object({{"path", "/health"}, {"port", doc::Value::integer(port)}})},
+       {"initialDelaySeconds", doc::Value::integer(initialDelaySeconds)},
+       {"periodSeconds", doc::Value::integer(periodSeconds)},
+       {"failureThreshold", doc::Value::integer(failureThreshold)}});
+}
+
+doc::Value drainPreStop(int32_t port, std::string_view metricRegex) {
+  std::string script =
+      "# Let in-flight requests finish: wait until the engine reports no running\n"
+      "# or waiting requests. Stop waiting as soon as the metrics endpoint does\n"
+      "# not answer (the engine is already gone); the pod's grace period bounds it.\n"
+      "while true; do\n"
+      "  metrics=$(curl -sf --max-time 2 http://localhost:" +
+      std::to_string(port) +
+      "/metrics) || exit 0\n"
+      "  printf '%s\\n' \"$metrics\" | awk '/^(" +
+      std::string(metricRegex) +
+      ")[{ ]/ {s += $NF} END {exit (s > 0 ? 0 : 1)}' || exit 0\n"
+      "  sleep 2\n"
+      "done\n";
+  return doc::Value::object(
+      {{"preStop",
+        doc::Value::object({{"exec", doc::Value::object(
+                                         {{"command", doc::Value::array({"/bin/sh", "-c", doc::Value(std::move(script))})}})}})}});
+}
+
+void applyScheduling(const BackendContext& ctx, const api::Worker& worker, doc::Value& podSpec) {
+  const std::optional<std::string>& rc = worker.runtimeClassName ? worker.runtimeClassName : ctx.backend.runtimeClassName;
+  if (rc && !rc->empty()) podSpec.set("runtimeClassName", *rc);
+  if (!worker.nodeSelector.isNull() && !worker.nodeSelector.members().empty()) {
+    podSpec.set("nodeSelector", worker.nodeSelector);
+  }
+  doc::Value affinity = worker.affinity;
+  if (workerDevices(worker).ascend) {
+    // Pin NPU pods to the chip they were sized for. Node selector terms are
+    // ORed, so the requirement joins every existing term (or makes the first).
+    doc::Value requirement = doc::Value::object({{"key", "node.kubernetes.io/npu.chip.name"},
+                                                 {"operator", "In"},
+                                                 {"values", doc::Value::array({doc::Value(ctx.config.npuChipName)})}});
+    if (!affinity.isObject()) affinity = doc::Value::object();
+    doc::Value* node = affinity.find("nodeAffinity");
+    if (node == nullptr || !node->isObject()) node = &affinity.put("nodeAffinity", doc::Value::object());
+    doc::Value* required = node->find("requiredDuringSchedulingIgnoredDuringExecution");
+    if (required == nullptr || !required->isObject()) {
+      required = &node->put("requiredDuringSchedulingIgnoredDuringExecution", doc::Value::object());
+    }
+    doc::Value* terms = required->find("nodeSelectorTerms");
+    if (terms == nullptr || !terms->isArray() || terms->items().empty()) {
+      terms = &required->put("nodeSelectorTerms", doc::Value::array({doc::Value::object()}));
+    }
+    for (auto& term : terms->items()) {
+      if (!term.isObject()) continue;
+      doc::Value* exprs = term.find("matchExpressions");
+      if (exprs == nullptr || !exprs->isArray()) exprs = &term.put("matchExpressions", doc::Value::array());
+      exprs->push(requirement);
+    }
+  }
+  if (affinity.isObject() && !affinity.members().empty()) podSpec.set("affinity", std::move(affinity));
+  if (worker.tolerations.isArray() && !worker.tolerations.items().empty()) {
+    podSpec.set("tolerations", worker.tolerations);
+  }
+}
+
+std::string engineImage(const BackendContext& ctx, const api::Worker& worker) {
+  if (!worker.image.empty()) return worker.image;
+  return ctx.engine == Engine::Sglang ? ctx.config.sglangImage : ctx.config.vllmImage;
+}
+
+}  // namespace mb::core

@@ -1,0 +1,74 @@
+// Pieces every engine's pods share: cache volume and downloaders, engine
+// environment, the runtime sidecar, probes and scheduling (incl. Ascend NPU).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "api/children.h"
+#include "api/model_booster.h"
+#include "core/config.h"
+#include "core/rules.h"
+#include "doc/value.h"
+
+namespace mb::core {
+
+using Labels = std::vector<std::pair<std::string, std::string>>;
+
+inline constexpr const char* kLabelModelName = "workload.serving.volcano.sh/model-name";
+inline constexpr const char* kLabelBackendName = "workload.serving.volcano.sh/backend-name";
+inline constexpr const char* kLabelManagedBy = "workload.serving.volcano.sh/managed-by";
+inline constexpr const char* kLabelModelUid = "workload.serving.volcano.sh/model-uid";
+inline constexpr const char* kLabelRevision = "workload.serving.volcano.sh/revision";
+inline constexpr const char* kManagedByValue = "workload.serving.volcano.sh";
+inline constexpr const char* kRoleLabel = "modelserving.volcano.sh/role";
+inline constexpr const char* kEntryLabel = "modelserving.volcano.sh/entry";
+inline constexpr const char* kServingNameLabel = "modelserving.volcano.sh/name";
+
+enum class Engine { Vllm, VllmDisaggregated, Sglang };
+
+// Everything derived once per backend and read by every builder.
+struct BackendContext {
+  const api::ModelBooster& booster;
+  const api::Backend& backend;
+  const Config& config;
+  Engine engine;
+  std::string modelName;    // what clients ask for
+  std::string servingName;  // <booster>-<backend>: ModelServing and ModelServer
+  CacheLocation cache;
+  std::string modelPath;    // <cache mount>/<md5 of modelURI>
+  int32_t runtimePort = 8100;
+  std::string runtimeUrl;
+  std::string metricsPath;
+  Labels labels;  // the five child labels, revision last (filled in late)
+
+  BackendContext(const api::ModelBooster& b, const api::Backend& be, const Config& c);
+};
+
+std::string md5Hex(std::string_view data);
+// A short, stable hash of a child's desired spec for the revision label.
+std::string revisionHash(const doc::Value& spec);
+
+// The five labels; `revision` may be empty while the spec is being built.
+Labels childLabels(const api::ModelBooster& booster, std::string_view backendName, std::string_view revision);
+api::ObjectMeta childMeta(const api::ModelBooster& booster, std::string name, Labels labels);
+
+doc::Value weightsVolume(const BackendContext& ctx);
+doc::Value weightsMount(const BackendContext& ctx);
+doc::Value initContainers(const BackendContext& ctx);
+doc::Value engineEnv(const BackendContext& ctx, const api::Worker& worker);
+doc::Value runtimeContainer(const BackendContext& ctx, const doc::Value& env);
+doc::Value httpGetProbe(int32_t port, int32_t initialDelaySeconds, int32_t periodSeconds, int32_t failureThreshold);
+// preStop hook that waits until the named request gauges reach zero and
+// gives up at once when the metrics endpoint does not answer.
+doc::Value drainPreStop(int32_t port, std::string_view metricRegex);
+// Lists of `--lora-modules` style `name=path` pairs for the adapters.
+std::vector<std::pair<std::string, std::string>> loraPaths(const BackendContext& ctx);
+// Sets runtimeClassName, nodeSelector, affinity (plus the Ascend chip
+// requirement for NPU workers) and tolerations on a pod spec.
+void applyScheduling(const BackendContext& ctx, const api::Worker& worker, doc::Value& podSpec);
+std::string engineImage(const BackendContext& ctx, const api::Worker& worker);
+
+}  // namespace mb::core

@@ -1,0 +1,101 @@
+#include "core/render.h"
+
+#include "api/model_booster.h"
+#include "core/convert.h"
+#include "doc/parse.h"
+
+namespace mb::core {
+namespace {
+
+std::string describe(const doc::Value& d, size_t index) {
+  std::string out = "document " + std::to_string(index);
+  const doc::Value* kind = d.find("kind");
+  const doc::Value* meta = d.find("metadata");
+  const doc::Value* name = meta != nullptr ? meta->find("name") : nullptr;
+  const doc::Value* ns = meta != nullptr ? meta->find("namespace") : nullptr;
+  if (kind != nullptr && kind->isString()) {
+    out += " (" + kind->text();
+    if (name != nullptr && name->isString()) {
+      out += " ";
+      if (ns != nullptr && ns->isString() && !ns->text().empty()) out += ns->text() + "/";
+      out += name->text();
+    }
+    out += ")";
+  }
+  return out;
+}
+
+bool isOurGroup(const doc::Value& d) {
+  const doc::Value* apiVersion = d.find("apiVersion");
+  return apiVersion != nullptr && apiVersion->isString() &&
+         apiVersion->text().rfind(std::string(api::kWorkloadGroup) + "/", 0) == 0;
+}
+
+}  // namespace
+
+bool render(std::string_view input, const Config& config, OutputFormat format, bool emit, RenderResult& result) {
+  std::vector<doc::Value> documents;
+  doc::ParseError parseError;
+  if (!doc::parseDocuments(input, documents, parseError)) {
+    result.errors.push_back(parseError.str());
+    return false;
+  }
+  // A v1 List (kubectl get -o json/yaml) contributes its items.
+  std::vector<const doc::Value*> flat;
+  for (const auto& d : documents) {
+    const doc::Value* kind = d.find("kind");
+    const doc::Value* items = d.find("items");
+    if (kind != nullptr && kind->isString() && kind->text() == "List" && items != nullptr && items->isArray()) {
+      for (const auto& item : items->items()) flat.push_back(&item);
+    } else {
+      flat.push_back(&d);
+    }
+  }
+
+  std::vector<doc::Value> objects;
+  for (size_t i = 0; i < flat.size(); ++i) {
+    const doc::Value& d = *flat[i];
+    std::string where = describe(d, i + 1);
+    const doc::Value* kind = d.find("kind");
+    bool booster = kind != nullptr && kind->isString() && kind->text() == "ModelBooster";
+    if (!d.isObject()) {
+      result.errors.push_back(where + ": must be an object (a Kubernetes manifest), not a " +
+                              doc::Value::kindName(d.kind()));
+      continue;
+    }
+    if (!booster && !isOurGroup(d)) {
+      result.notes.push_back("skipping " + where + ": not a ModelBooster");
+      continue;
+    }
+    api::Errors errors;
+    api::Children children;
+    if (!convertDocument(d, config, children, errors)) {
+      for (const auto& e : errors.list()) result.errors.push_back(where + ": " + e.str());
+      continue;
+    }
+    ++result.boosters;
+    if (emit) {
+      for (auto& o : children.objects()) objects.push_back(std::move(o));
+    }
+  }
+  if (result.errors.empty() && result.boosters == 0) {
+    result.errors.push_back("no ModelBooster found in the input (apiVersion " + std::string(api::kWorkloadApiVersion) +
+                            ", kind ModelBooster)");
+  }
+  if (!result.errors.empty()) return false;
+  if (!emit) return true;
+  if (format == OutputFormat::Json) {
+    doc::Value list = doc::Value::object({{"apiVersion", "v1"}, {"kind", "List"}, {"items", doc::Value::array()}});
+    list.find("items")->items() = std::move(objects);
+    doc::writeJson(list, result.output, 4);
+    result.output.push_back('\n');
+  } else {
+    std::vector<const doc::Value*> docs;
+    docs.reserve(objects.size());
+    for (const auto& o : objects) docs.push_back(&o);
+    result.output = doc::toYaml(docs);
+  }
+  return true;
+}
+
+}  // namespace mb::core

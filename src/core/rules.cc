@@ -1,0 +1,184 @@
+#include "core/rules.h"
+
+#include <charconv>
+
+#include "doc/parse.h"
+
+namespace mb::core {
+
+bool isDnsLabel(std::string_view s, size_t maxLength) {
+  if (s.empty() || s.size() > maxLength) return false;
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (!alnum(s.front()) || !alnum(s.back())) return false;
+  for (char c : s) {
+    if (!alnum(c) && c != '-') return false;
+  }
+  return true;
+}
+
+std::optional<double> parseDuration(std::string_view s) {
+  if (s == "0") return 0.0;
+  size_t i = 0;
+  double sign = 1;
+  if (i < s.size() && (s[i] == '-' || s[i] == '+')) sign = s[i++] == '-' ? -1 : 1;
+  if (i == s.size()) return std::nullopt;
+  double total = 0;
+  while (i < s.size()) {
+    size_t start = i;
+    while (i < s.size() && ((s[i] >= '0' && s[i] <= '9') || s[i] == '.')) ++i;
+    if (i == start) return std::nullopt;
+    double n = 0;
+    auto [p, ec] = std::from_chars(s.data() + start, s.data() + i, n);
+    if (ec != std::errc() || p != s.data() + i) return std::nullopt;
+    size_t unitStart = i;
+    while (i < s.size() && !((s[i] >= '0' && s[i] <= '9') || s[i] == '.')) ++i;
+    std::string_view unit = s.substr(unitStart, i - unitStart);
+    double scale = 0;
+    if (unit == "ns") scale = 1e-9;
+    else if (unit == "us" || unit == "\u00b5s" || unit == "\u03bcs") scale = 1e-6;
+    else if (unit == "ms") scale = 1e-3;
+    else if (unit == "s") scale = 1;
+    else if (unit == "m") scale = 60;
+    else if (unit == "h") scale = 3600;
+    else return std::nullopt;
+    total += n * scale;
+  }
+  return sign * total;
+}
+
+bool isFlagName(std::string_view s) {
+  if (s.empty()) return false;
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); };
+  if (!alnum(s[0])) return false;
+  for (char c : s) {
+    if (!alnum(c) && c != '-' && c != '_') return false;
+  }
+  return true;
+}
+
+std::string flagName(std::string_view key) {
+  std::string out = "--";
+  out.reserve(key.size() + 2);
+  for (char c : key) out.push_back(c == '_' ? '-' : c);
+  return out;
+}
+
+Scope autoscalingScope(const api::ModelBoosterSpec& spec) {
+  bool backendLevel = false;
+  for (const auto& b : spec.backends) backendLevel = backendLevel || b.autoscalingPolicy.has_value();
+  bool modelLevel = spec.autoscalingPolicy.has_value();
+  if (modelLevel && backendLevel) return Scope::Both;
+  if (modelLevel) return Scope::Model;
+  if (backendLevel) return Scope::Backend;
+  return Scope::None;
+}
+
+CacheLocation cacheLocation(const api::Backend& backend, std::string_view defaultMount) {
+  CacheLocation loc;
+  const std::string& uri = backend.cacheURI;
+  if (uri.rfind("hostpath://", 0) == 0) {
+    loc.kind = CacheLocation::Kind::HostPath;
+    loc.hostPath = uri.substr(11);
+    loc.mountPath = loc.hostPath;
+  } else if (uri.rfind("pvc://", 0) == 0) {
+    loc.kind = CacheLocation::Kind::Pvc;
+    std::string rest = uri.substr(6);
+    size_t slash = rest.find('/');
+    loc.claimName = rest.substr(0, slash);
+    loc.mountPath = std::string(defaultMount);
+    if (slash != std::string::npos) {
+      std::string sub = rest.substr(slash + 1);
+      while (!sub.empty() && sub.back() == '/') sub.pop_back();
+      loc.subPath = sub;
+    }
+  } else {
+    loc.mountPath = std::string(defaultMount);
+  }
+  while (loc.mountPath.size() > 1 && loc.mountPath.back() == '/') loc.mountPath.pop_back();
+  return loc;
+}
+
+namespace {
+
+int64_t quantityCount(const doc::Value& v) {
+  if (!v.isString() && !v.isNumber()) return -1;
+  const std::string& t = v.text();
+  int64_t n = 0;
+  auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), n);
+  if (ec != std::errc() || p != t.data() + t.size() || n < 0) return -1;
+  return n;
+}
+
+bool isDevice(std::string_view name, bool& ascend) {
+  ascend = name.rfind("huawei.com/ascend-", 0) == 0;
+  return ascend || name == "nvidia.com/gpu";
+}
+
+}  // namespace
+
+Devices workerDevices(const api::Worker& worker) {
+  Devices d;
+  const doc::Value* requests = worker.resources.find("requests");
+  const doc::Value* limits = worker.resources.find("limits");
+  // Extended resources must have requests == limits; requests default to
+  // limits, so count each device name once, preferring requests.
+  auto countFrom = [&](const doc::Value* map, const doc::Value* other) {
+    if (map == nullptr || !map->isObject()) return;
+    for (const auto& m : map->members()) {
+      bool ascend = false;
+      if (!isDevice(m.key, ascend)) continue;
+      if (other != nullptr && map == limits && other->find(m.key) != nullptr) continue;
+      int64_t n = quantityCount(m.value);
+      if (n > 0) {
+        d.count += n;
+        d.ascend = d.ascend || ascend;
+      }
+    }
+  };
+  countFrom(requests, nullptr);
+  countFrom(limits, requests);
+  return d;
+}
+
+std::string_view kvConnectorType(std::string_view connector) {
+  if (connector == "MooncakeConnectorV1" || connector == "MooncakeConnector") return "mooncake";
+  if (connector == "LMCacheConnectorV1") return "lmcache";
+  if (connector == "NixlConnector") return "nixl";
+  return "";
+}
+
+const doc::Value* configValue(const api::Worker& worker, std::string_view flag) {
+  if (!worker.config.isObject()) return nullptr;
+  for (const auto& m : worker.config.members()) {
+    if (m.key.size() != flag.size()) continue;
+    bool same = true;
+    for (size_t i = 0; i < flag.size() && same; ++i) {
+      char a = m.key[i] == '_' ? '-' : m.key[i];
+      char b = flag[i] == '_' ? '-' : flag[i];
+      same = a == b;
+    }
+    if (same) return &m.value;
+  }
+  return nullptr;
+}
+
+bool kvConnectorOf(const api::Worker& worker, std::string& connector) {
+  connector.clear();
+  const doc::Value* v = configValue(worker, "kv-transfer-config");
+  if (v == nullptr) return true;
+  doc::Value parsed;
+  if (v->isString()) {
+    doc::ParseError err;
+    if (!doc::parseJson(v->text(), parsed, err)) return false;
+  } else {
+    parsed = *v;
+  }
+  if (!parsed.isObject()) return false;
+  if (const doc::Value* c = parsed.find("kv_connector")) {
+    if (!c->isString()) return false;
+    connector = c->text();
+  }
+  return true;
+}
+
+}  // namespace mb::core

@@ -1,0 +1,39 @@
+// ModelServer: how the router reaches one backend's pods.
+#include "core/convert.h"
+#include "core/engines/engines.h"
+#include "core/pod.h"
+
+namespace mb::core {
+
+api::ModelServer buildModelServer(const BackendContext& ctx) {
+  const api::Backend& b = ctx.backend;
+  api::ModelServer server;
+  api::ModelServerSpec& spec = server.spec;
+  // The name the engine serves: the server's, or for PD the decode worker's.
+  const api::Worker* front = &b.workers.front();
+  for (const auto& w : b.workers) {
+    if (w.type == "server" || w.type == "decode") front = &w;
+  }
+  bool unused = false;
+  spec.model = servedModelName(ctx, *front, unused);
+  spec.inferenceEngine = ctx.engine == Engine::Sglang ? "SGLang" : "vLLM";
+  // Select this backend's pods only: by uid alone, two backends would each
+  // see the other's pods and route weights would mean nothing.
+  spec.workloadSelector.matchLabels = {{kLabelModelUid, ctx.booster.metadata.uid}, {kLabelBackendName, b.name}};
+  bool multiNode = false;
+  for (const auto& w : b.workers) multiNode = multiNode || w.pods.value_or(1) > 1;
+  // Worker pods of a multi-node group carry the same labels but do not
+  // serve the API: only entry pods may receive traffic.
+  if (multiNode) spec.workloadSelector.matchLabels.emplace_back(kEntryLabel, "true");
+  spec.workloadSelector.pdGroup = ctx.engine == Engine::VllmDisaggregated;
+  spec.workloadPort = ctx.config.enginePort;
+  for (const auto& w : b.workers) {
+    std::string connector;
+    if (kvConnectorOf(w, connector) && !connector.empty()) spec.kvConnector = std::string(kvConnectorType(connector));
+  }
+  std::string revision = revisionHash(api::encodeSpec(spec));
+  server.metadata = childMeta(ctx.booster, ctx.servingName, childLabels(ctx.booster, b.name, revision));
+  return server;
+}
+
+}  // namespace mb::core

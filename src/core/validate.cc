@@ -1,0 +1,499 @@
+#include "core/validate.h"
+
+#include <charconv>
+#include <map>
+#include <set>
+#include <string>
+
+#include "core/rules.h"
+
+namespace mb::core {
+namespace {
+
+using api::Errors;
+using api::Path;
+
+const std::set<std::string, std::less<>> kBackendTypes = {"vLLM", "vLLMDisaggregated", "SGLang", "MindIE",
+                                                          "MindIEDisaggregated"};
+const std::set<std::string, std::less<>> kWorkerTypes = {"server", "prefill", "decode", "controller", "coordinator"};
+
+// Flags the conversion sets itself; a user value would be silently
+// overridden or would break the pod (a second --port, another --model).
+const std::set<std::string, std::less<>> kReservedVllm = {"--model", "--port", "--kv-events-config", "--enable-lora",
+                                                          "--lora-modules", "--distributed-executor-backend"};
+const std::set<std::string, std::less<>> kReservedSglang = {"--model-path",  "--host",       "--port",
+                                                            "--nnodes",      "--node-rank",  "--dist-init-addr",
+                                                            "--enable-lora", "--lora-paths"};
+
+bool hasWhitespace(std::string_view s) {
+  for (char c : s) {
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f') return true;
+  }
+  return false;
+}
+
+void checkRange(Errors& errors, const Path& path, const std::optional<int32_t>& v, int64_t min, int64_t max,
+                doc::Mark mark) {
+  if (v && (*v < min || *v > max)) {
+    errors.add(path, "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", not " +
+                         std::to_string(*v), mark);
+  }
+}
+
+void checkDuration(Errors& errors, const Path& path, const std::optional<std::string>& v, doc::Mark mark) {
+  if (v && !parseDuration(*v)) {
+    errors.add(path, "must be a duration such as \"30s\", \"5m\" or \"1h30m\", not \"" + *v + "\"", mark);
+  }
+}
+
+// pvc://<claim>[/<path>]: a claim name that is a DNS subdomain and a path
+// without `..` segments, so a booster cannot climb out of its claim.
+void checkPvcUri(Errors& errors, const Path& path, std::string_view uri, doc::Mark mark) {
+  std::string_view rest = uri.substr(6);
+  size_t slash = rest.find('/');
+  std::string_view claim = rest.substr(0, slash);
+  if (claim.empty()) {
+    errors.add(path, "pvc:// needs a claim name: pvc://<claim>[/<path>]", mark);
+    return;
+  }
+  for (char c : claim) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.')) {
+      errors.add(path, "the claim name \"" + std::string(claim) +
+                           "\" must be a lower-case DNS name (a-z, 0-9, '-', '.')", mark);
+      return;
+    }
+  }
+  if (slash == std::string_view::npos) return;
+  std::string_view sub = rest.substr(slash + 1);
+  size_t start = 0;
+  while (start <= sub.size()) {
+    size_t end = sub.find('/', start);
+    if (end == std::string_view::npos) end = sub.size();
+    if (sub.substr(start, end - start) == "..") {
+      errors.add(path, "a pvc:// path must not contain \"..\" segments", mark);
+      return;
+    }
+    start = end + 1;
+  }
+}
+
+void checkModelUri(Errors& errors, const Path& path, const std::string& uri, doc::Mark mark) {
+  if (uri.empty()) {
+    errors.add(path, "is required: where to download the model from (hf://, s3://, pvc:// or ms://)", mark);
+    return;
+  }
+  bool known = false;
+  for (const char* scheme : {"hf://", "s3://", "pvc://", "ms://"}) {
+    if (uri.rfind(scheme, 0) == 0 && uri.size() > std::string_view(scheme).size()) known = true;
+  }
+  if (!known) {
+    errors.add(path, "\"" + uri + "\" must start with hf://, s3://, pvc:// or ms:// and name a model", mark);
+    return;
+  }
+  if (uri.rfind("pvc://", 0) == 0) checkPvcUri(errors, path, uri, mark);
+}
+
+void checkCacheUri(Errors& errors, const Path& path, const std::string& uri, doc::Mark mark) {
+  if (uri.empty()) return;
+  if (uri.rfind("hostpath://", 0) == 0 && uri.size() > 11) {
+    std::string_view p = std::string_view(uri).substr(11);
+    if (p.front() != '/') {
+      errors.add(path, "the host path must be absolute: write hostpath:///" + std::string(p) + " (three slashes)",
+                 mark);
+      return;
+    }
+    if (p.find("/../") != std::string_view::npos || p.ends_with("/..")) {
+      errors.add(path, "a hostpath:// path must not contain \"..\" segments", mark);
+    }
+    return;
+  }
+  if (uri.rfind("pvc://", 0) == 0 && uri.size() > 6) {
+    checkPvcUri(errors, path, uri, mark);
+    return;
+  }
+  errors.add(path, "\"" + uri + "\" must start with hostpath:// or pvc:// and name a location", mark);
+}
+
+void checkPolicy(Errors& errors, const Path& path, const api::AutoscalingPolicySpec& p, doc::Mark mark) {
+  checkRange(errors, path.child("tolerancePercent"), p.tolerancePercent, 0, 100, mark);
+  if (p.metrics.empty()) {
+    errors.add(path.child("metrics"), "needs at least one metric, e.g. {metricName: kthena:num_requests_waiting, "
+                                      "targetValue: 10}", mark);
+  }
+  for (size_t i = 0; i < p.metrics.size(); ++i) {
+    const auto& m = p.metrics[i];
+    Path mp = path.child("metrics").index(i);
+    if (m.metricName.empty()) errors.add(mp.child("metricName"), "is required", mark);
+    if (m.targetValue.isNull()) errors.add(mp.child("targetValue"), "is required", mark);
+  }
+  if (!p.behavior) return;
+  Path bp = path.child("behavior");
+  auto stable = [&](const Path& sp, const api::StablePolicy& s) {
+    checkRange(errors, sp.child("instances"), s.instances, 0, INT32_MAX, mark);
+    checkRange(errors, sp.child("percent"), s.percent, 0, 1000, mark);
+    checkDuration(errors, sp.child("period"), s.period, mark);
+    checkDuration(errors, sp.child("stabilizationWindow"), s.stabilizationWindow, mark);
+    if (s.selectPolicy && *s.selectPolicy != "Or" && *s.selectPolicy != "And") {
+      errors.add(sp.child("selectPolicy"), "must be Or or And, not \"" + *s.selectPolicy + "\"", mark);
+    }
+  };
+  if (const auto& up = p.behavior->scaleUp) {
+    Path up_path = bp.child("scaleUp");
+    if (up->stablePolicy) stable(up_path.child("stablePolicy"), *up->stablePolicy);
+    if (const auto& panic = up->panicPolicy) {
+      Path pp = up_path.child("panicPolicy");
+      checkRange(errors, pp.child("percent"), panic->percent, 0, 1000, mark);
+      checkRange(errors, pp.child("panicThresholdPercent"), panic->panicThresholdPercent, 110, 1000, mark);
+      checkDuration(errors, pp.child("period"), panic->period, mark);
+      checkDuration(errors, pp.child("panicModeHold"), panic->panicModeHold, mark);
+      if (!panic->period) errors.add(pp.child("period"), "is required, e.g. \"10s\"", mark);
+    }
+  }
+  if (p.behavior->scaleDown) stable(bp.child("scaleDown"), *p.behavior->scaleDown);
+}
+
+void checkStringMatch(Errors& errors, const Path& path, const doc::Value& v) {
+  if (!v.isObject()) {
+    errors.add(path, "must be an object with exactly one of exact, prefix or regex", v.mark());
+    return;
+  }
+  int set = 0;
+  for (const auto& m : v.members()) {
+    if (m.key == "exact" || m.key == "prefix" || m.key == "regex") {
+      ++set;
+      if (!m.value.isString()) errors.add(path.child(m.key), "must be a string", m.value.mark());
+    } else {
+      errors.add(path.child(m.key), "unknown field; allowed: exact, prefix, regex", m.value.mark());
+    }
+  }
+  if (set != 1) errors.add(path, "must set exactly one of exact, prefix or regex", v.mark());
+}
+
+void checkModelMatch(Errors& errors, const Path& path, const doc::Value& mm) {
+  if (mm.isNull()) return;
+  for (const auto& m : mm.members()) {
+    Path p = path.child(m.key);
+    if (m.key == "headers") {
+      if (!m.value.isObject()) {
+        errors.add(p, "must be a map of header name to {exact|prefix|regex}", m.value.mark());
+        continue;
+      }
+      for (const auto& h : m.value.members()) checkStringMatch(errors, p.child(h.key), h.value);
+    } else if (m.key == "uri") {
+      checkStringMatch(errors, p, m.value);
+    } else if (m.key == "body") {
+      const doc::Value* model = m.value.find("model");
+      if (!m.value.isObject() || m.value.members().size() != 1 || model == nullptr || !model->isString()) {
+        errors.add(p, "must be {model: <name>}", m.value.mark());
+      }
+    } else {
+      errors.add(p, "unknown field; allowed: headers, uri, body", m.value.mark());
+    }
+  }
+}
+
+// Worker roles allowed per backend type, as CONVERSION.md states them.
+void checkWorkerTypes(Errors& errors, const Path& path, const api::Backend& b) {
+  std::map<std::string, int> count;
+  for (const auto& w : b.workers) count[w.type]++;
+  auto only = [&](std::initializer_list<const char*> allowed) {
+    for (size_t i = 0; i < b.workers.size(); ++i) {
+      const std::string& t = b.workers[i].type;
+      if (!kWorkerTypes.contains(t)) continue;  // reported as an enum error already
+      bool ok = false;
+      for (const char* a : allowed) ok = ok || t == a;
+      if (!ok) {
+        std::string list;
+        for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+        errors.add(path.child("workers").index(i).child("type"),
+                   "\"" + t + "\" is not allowed for a " + b.type + " backend; allowed: " + list, b.workers[i].mark);
+      }
+    }
+  };
+  if (b.type == "vLLM" || b.type == "SGLang" || b.type == "MindIE") {
+    only({"server"});
+    if (b.workers.size() != 1) {
+      errors.add(path.child("workers"), "a " + b.type + " backend needs exactly one worker of type server, not " +
+                                            std::to_string(b.workers.size()), b.mark);
+    }
+  } else if (b.type == "vLLMDisaggregated") {
+    only({"prefill", "decode"});
+    if (count["prefill"] != 1 || count["decode"] != 1 || b.workers.size() != 2) {
+      errors.add(path.child("workers"), "a vLLMDisaggregated backend needs exactly one prefill and one decode worker",
+                 b.mark);
+    }
+  } else if (b.type == "MindIEDisaggregated") {
+    only({"prefill", "decode", "controller", "coordinator"});
+  }
+}
+
+void checkConfig(Errors& errors, const Path& path, const api::Backend& b, const api::Worker& w) {
+  if (w.config.isNull()) return;
+  const auto& reserved = b.type == "SGLang" ? kReservedSglang : kReservedVllm;
+  for (const auto& m : w.config.members()) {
+    Path p = path.child(m.key);
+    if (!isFlagName(m.key)) {
+      errors.add(p, "\"" + m.key + "\" is not a flag name: use letters, digits, '-' and '_', starting with a letter "
+                    "or digit", m.value.mark());
+      continue;
+    }
+    std::string flag = flagName(m.key);
+    if (reserved.contains(flag)) {
+      errors.add(p, flag + " is set by modelbooster from the backend's fields; remove it from config", m.value.mark());
+    }
+    if (m.value.isNull()) {
+      errors.add(p, "has no value: write \"\" for a flag without an argument", m.value.mark());
+    }
+  }
+}
+
+void checkDisaggregated(Errors& errors, const Path& path, const api::Backend& b) {
+  std::string seen;
+  bool first = true;
+  bool conflict = false;
+  for (size_t i = 0; i < b.workers.size(); ++i) {
+    const auto& w = b.workers[i];
+    Path wp = path.child("workers").index(i);
+    if (w.pods && *w.pods > 1) {
+      errors.add(wp.child("pods"), "multi-node prefill/decode (pods > 1) is not supported yet; use pods: 1 and more "
+                                   "replicas", w.mark);
+    }
+    std::string connector;
+    if (!kvConnectorOf(w, connector)) {
+      errors.add(wp.child("config").child("kv-transfer-config"),
+                 "must be a JSON object (or a string holding one) with a string kv_connector", w.mark);
+      continue;
+    }
+    if (configValue(w, "kv-transfer-config") == nullptr) continue;
+    if (!connector.empty() && kvConnectorType(connector).empty()) {
+      errors.add(wp.child("config").child("kv-transfer-config"),
+                 "kv_connector \"" + connector +
+                     "\" is not supported; use MooncakeConnectorV1, LMCacheConnectorV1 or NixlConnector",
+                 w.mark);
+    }
+    if (!first && connector != seen) conflict = true;
+    seen = connector;
+    first = false;
+  }
+  if (conflict) {
+    errors.add(path.child("workers"), "prefill and decode must use the same kv_connector in kv-transfer-config",
+               b.mark);
+  }
+}
+
+void checkWorker(Errors& errors, const Path& path, const api::Backend& b, const api::Worker& w) {
+  if (!kWorkerTypes.contains(w.type)) {
+    errors.add(path.child("type"), "\"" + w.type + "\" is not a worker type; allowed: server, prefill, decode, "
+                                   "controller, coordinator", w.mark);
+  }
+  if (!w.image.empty() && hasWhitespace(w.image)) {
+    errors.add(path.child("image"), "\"" + w.image + "\" must not contain whitespace", w.mark);
+  }
+  checkRange(errors, path.child("replicas"), w.replicas, 0, kMaxReplicas, w.mark);
+  checkRange(errors, path.child("pods"), w.pods, 0, kMaxReplicas, w.mark);
+  for (const char* section : {"limits", "requests"}) {
+    const doc::Value* map = w.resources.find(section);
+    if (map == nullptr || !map->isObject()) continue;
+    for (const auto& m : map->members()) {
+      if (m.key != "nvidia.com/gpu" && m.key.rfind("huawei.com/ascend-", 0) != 0) continue;
+      const std::string& t = m.value.text();
+      bool whole = (m.value.isString() || m.value.isNumber()) && !t.empty() &&
+                   t.find_first_not_of("0123456789") == std::string::npos;
+      if (!whole) {
+        errors.add(path.child("resources").child(section).child(m.key),
+                   "device counts must be whole numbers, not \"" + t + "\"", m.value.mark());
+      }
+    }
+  }
+  checkConfig(errors, path.child("config"), b, w);
+}
+
+void checkBackend(Errors& errors, const Path& path, const api::ModelBooster& booster, const api::Backend& b,
+                  Scope scope) {
+  doc::Mark mark = b.mark;
+  if (b.name.empty()) {
+    errors.add(path.child("name"), "is required", mark);
+  } else if (!isDnsLabel(b.name)) {
+    errors.add(path.child("name"), "\"" + b.name + "\" must be a DNS label: lower-case letters, digits and '-', "
+                                   "starting and ending with a letter or digit, at most 63 characters", mark);
+  } else if (booster.metadata.name.size() + 1 + b.name.size() > kMaxLabelValue) {
+    errors.add(path.child("name"), "\"" + booster.metadata.name + "-" + b.name + "\" (booster name + '-' + backend "
+                                   "name) is " + std::to_string(booster.metadata.name.size() + 1 + b.name.size()) +
+                                   " characters; it names the ModelServing and labels its pods, so it must be at most "
+                                   "63", mark);
+  }
+  if (b.type.empty()) {
+    errors.add(path.child("type"), "is required; allowed: vLLM, vLLMDisaggregated, SGLang", mark);
+  } else if (!kBackendTypes.contains(b.type)) {
+    errors.add(path.child("type"), "\"" + b.type + "\" is not a backend type; allowed: vLLM, vLLMDisaggregated, SGLang",
+               mark);
+  } else if (b.type == "MindIE" || b.type == "MindIEDisaggregated") {
+    errors.add(path.child("type"), b.type + " is not supported yet: the router's ModelServer has no MindIE inference "
+                                   "engine, so such a backend could not be served; use vLLM, vLLMDisaggregated or "
+                                   "SGLang", mark);
+  }
+  checkModelUri(errors, path.child("modelURI"), b.modelURI, mark);
+  checkCacheUri(errors, path.child("cacheURI"), b.cacheURI, mark);
+
+  std::set<std::string_view> envNames;
+  for (size_t i = 0; i < b.env.size(); ++i) {
+    if (!envNames.insert(b.env[i].name).second) {
+      errors.add(path.child("env").index(i).child("name"), "duplicate env name \"" + b.env[i].name + "\"", mark);
+    }
+  }
+  if (const std::string* port = b.envValue("RUNTIME_PORT")) {
+    int64_t n = 0;
+    auto [p, ec] = std::from_chars(port->data(), port->data() + port->size(), n);
+    if (ec != std::errc() || p != port->data() + port->size() || n < 1 || n > 65535) {
+      errors.add(path.child("env"), "RUNTIME_PORT must be a port number (1-65535), not \"" + *port + "\"", mark);
+    }
+  }
+
+  if (!b.minReplicas) errors.add(path.child("minReplicas"), "is required", mark);
+  if (!b.maxReplicas) errors.add(path.child("maxReplicas"), "is required", mark);
+  checkRange(errors, path.child("minReplicas"), b.minReplicas, 0, kMaxReplicas, mark);
+  checkRange(errors, path.child("maxReplicas"), b.maxReplicas, 1, kMaxReplicas, mark);
+  if (b.minReplicas && b.maxReplicas && *b.minReplicas > *b.maxReplicas) {
+    errors.add(path.child("minReplicas"), "must be less than or equal to maxReplicas (" +
+                                              std::to_string(*b.maxReplicas) + "), not " +
+                                              std::to_string(*b.minReplicas), mark);
+  }
+  if (b.scalingCost && *b.scalingCost < 0) {
+    errors.add(path.child("scalingCost"), "must be 0 or more, not " + std::to_string(*b.scalingCost), mark);
+  }
+  checkRange(errors, path.child("routeWeight"), b.routeWeight, 0, 100, mark);
+  if (b.scaleToZeroGracePeriod) {
+    auto d = parseDuration(*b.scaleToZeroGracePeriod);
+    if (!d) {
+      checkDuration(errors, path.child("scaleToZeroGracePeriod"), b.scaleToZeroGracePeriod, mark);
+    } else if (*d < 0 || *d > 1800) {
+      errors.add(path.child("scaleToZeroGracePeriod"),
+                 "must be between 0s and 30m, not " + *b.scaleToZeroGracePeriod, mark);
+    }
+  }
+
+  if (b.workers.empty()) {
+    errors.add(path.child("workers"), "needs at least one worker", mark);
+  } else if (b.workers.size() > 1000) {
+    errors.add(path.child("workers"), "must have at most 1000 workers, not " + std::to_string(b.workers.size()), mark);
+  }
+  for (size_t i = 0; i < b.workers.size(); ++i) {
+    checkWorker(errors, path.child("workers").index(i), b, b.workers[i]);
+  }
+  checkWorkerTypes(errors, path, b);
+  if (b.type == "vLLMDisaggregated") checkDisaggregated(errors, path, b);
+
+  std::set<std::string_view> loraNames;
+  for (size_t i = 0; i < b.loraAdapters.size(); ++i) {
+    const auto& l = b.loraAdapters[i];
+    Path lp = path.child("loraAdapters").index(i);
+    if (!isDnsLabel(l.name)) {
+      errors.add(lp.child("name"), "\"" + l.name + "\" must be a DNS label (lower-case letters, digits, '-')", mark);
+    } else if (!loraNames.insert(l.name).second) {
+      errors.add(lp.child("name"), "duplicate adapter \"" + l.name + "\" in this backend", mark);
+    } else if (l.name == booster.modelName()) {
+      errors.add(lp.child("name"), "\"" + l.name + "\" is the model's own name; requests for it would be ambiguous",
+                 mark);
+    }
+    bool known = false;
+    for (const char* scheme : {"hf://", "s3://", "pvc://"}) {
+      if (l.artifactURL.rfind(scheme, 0) == 0 && l.artifactURL.size() > std::string_view(scheme).size()) known = true;
+    }
+    if (!known) {
+      errors.add(lp.child("artifactURL"), "\"" + l.artifactURL + "\" must start with hf://, s3:// or pvc://", mark);
+    } else if (l.artifactURL.rfind("pvc://", 0) == 0) {
+      checkPvcUri(errors, lp.child("artifactURL"), l.artifactURL, mark);
+    }
+  }
+
+  if (b.autoscalingPolicy) checkPolicy(errors, path.child("autoscalingPolicy"), *b.autoscalingPolicy, mark);
+  bool model = scope == Scope::Model;
+  if (!model) {
+    const char* why = scope == Scope::Backend ? "only applies to model-level autoscaling (spec.autoscalingPolicy)"
+                                              : "only applies to model-level autoscaling (spec.autoscalingPolicy), "
+                                                "which is not set";
+    if (b.scalingCost) errors.add(path.child("scalingCost"), why, mark);
+    if (b.scaleToZeroGracePeriod) errors.add(path.child("scaleToZeroGracePeriod"), why, mark);
+  }
+  if (scope == Scope::None && b.minReplicas && b.maxReplicas && *b.minReplicas != *b.maxReplicas) {
+    errors.add(path.child("maxReplicas"), "without an autoscalingPolicy nothing scales between minReplicas (" +
+                                              std::to_string(*b.minReplicas) + ") and maxReplicas (" +
+                                              std::to_string(*b.maxReplicas) +
+                                              "): make them equal or add an autoscalingPolicy", mark);
+  }
+  if (scope == Scope::Backend && b.autoscalingPolicy && b.minReplicas && *b.minReplicas < 1) {
+    errors.add(path.child("minReplicas"), "must be at least 1 with backend-level autoscaling (scale to zero needs "
+                                          "model-level autoscaling)", mark);
+  }
+  if (model && (!b.scalingCost || *b.scalingCost <= 0)) {
+    errors.add(path.child("scalingCost"), "must be greater than 0 with model-level autoscaling: it weighs this "
+                                          "backend against the others", mark);
+  }
+}
+
+}  // namespace
+
+void validate(const api::ModelBooster& booster, api::Errors& errors) {
+  const auto& spec = booster.spec;
+  Path root;
+  Path sp = root.child("spec");
+  if (booster.metadata.name.empty()) {
+    errors.add(root.child("metadata").child("name"), "is required");
+  } else if (!isDnsLabel(booster.metadata.name)) {
+    errors.add(root.child("metadata").child("name"),
+               "\"" + booster.metadata.name + "\" must be a DNS label (lower-case letters, digits, '-'; at most 63 "
+                                              "characters): it prefixes every child's name");
+  }
+  if (!spec.name.empty() && !isDnsLabel(spec.name, 64)) {
+    errors.add(sp.child("name"), "\"" + spec.name + "\" must match ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$ and be at most 64 "
+                                                    "characters", spec.mark);
+  }
+  if (spec.backends.empty()) {
+    errors.add(sp.child("backends"), "needs at least one backend", spec.mark);
+  } else if (spec.backends.size() > kMaxRouteTargets) {
+    errors.add(sp.child("backends"), "has " + std::to_string(spec.backends.size()) +
+                                         " backends; a ModelRoute rule targets at most 16", spec.mark);
+  }
+  Scope scope = autoscalingScope(spec);
+  if (scope == Scope::Both) {
+    errors.add(sp.child("autoscalingPolicy"), "autoscaling is set on the model and on backends; choose one: the "
+                                              "model-level policy or per-backend policies", spec.mark);
+  }
+  std::set<std::string_view> names;
+  std::set<std::string_view> adapters;
+  int64_t sumMax = 0;
+  int64_t sumMin = 0;
+  for (size_t i = 0; i < spec.backends.size(); ++i) {
+    const auto& b = spec.backends[i];
+    Path bp = sp.child("backends").index(i);
+    if (!b.name.empty() && !names.insert(b.name).second) {
+      errors.add(bp.child("name"), "duplicate backend name \"" + b.name + "\"", b.mark);
+    }
+    checkBackend(errors, bp, booster, b, scope);
+    sumMax += b.maxReplicas.value_or(0);
+    sumMin += b.minReplicas.value_or(0);
+    for (const auto& l : b.loraAdapters) adapters.insert(l.name);
+  }
+  if (sumMax > kMaxReplicas) {
+    errors.add(sp.child("backends"), "the sum of maxReplicas over all backends is " + std::to_string(sumMax) +
+                                         "; it must be at most 1000000", spec.mark);
+  }
+  if (adapters.size() > kMaxLoraAdapters) {
+    errors.add(sp.child("backends"), "the backends name " + std::to_string(adapters.size()) +
+                                         " distinct LoRA adapters; a ModelRoute carries at most 10", spec.mark);
+  }
+  if (scope == Scope::Model) {
+    checkPolicy(errors, sp.child("autoscalingPolicy"), *spec.autoscalingPolicy, spec.mark);
+    if (sumMin < 1) {
+      errors.add(sp.child("backends"), "with model-level autoscaling the sum of minReplicas must be at least 1",
+                 spec.mark);
+    }
+  } else if (spec.costExpansionRatePercent) {
+    errors.add(sp.child("costExpansionRatePercent"),
+               "only applies to model-level autoscaling (spec.autoscalingPolicy), which is not set", spec.mark);
+  }
+  checkRange(errors, sp.child("costExpansionRatePercent"), spec.costExpansionRatePercent, 0, 1000, spec.mark);
+  checkModelMatch(errors, sp.child("modelMatch"), spec.modelMatch);
+}
+
+}  // namespace mb::core

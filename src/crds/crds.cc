@@ -1,0 +1,2 @@
+// all() is generated at build time (cmake/EmbedFiles.cmake).
+#include "crds/crds.h"

@@ -1,0 +1,44 @@
+// Reading JSON and YAML text into documents, and writing documents back.
+// Input is untrusted: every failure is a ParseError with a position, depth
+// and size are bounded, and nothing here recurses on the input's nesting.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "doc/value.h"
+
+namespace mb::doc {
+
+struct ParseError {
+  std::string message;
+  Mark mark;  // line 0 when the position is unknown
+  std::string str() const;
+};
+
+struct Limits {
+  size_t maxBytes = 16u << 20;    // refuse larger inputs outright
+  size_t maxDepth = 128;          // nesting of lists and objects
+  size_t maxNodes = 2'000'000;    // values, counting alias expansions (YAML bombs)
+};
+
+// One JSON text. Duplicate object keys are errors (kubectl strict mode).
+bool parseJson(std::string_view text, Value& out, ParseError& error, const Limits& limits = {});
+
+// Every document of a YAML stream; empty documents are skipped. Plain
+// scalars resolve the way kubectl's YAML decoder does (YAML 1.1 booleans
+// such as `yes`/`on`, integers, floats, null), quoted scalars are strings.
+bool parseYaml(std::string_view text, std::vector<Value>& out, ParseError& error, const Limits& limits = {});
+
+// JSON when the text starts (after blanks) with `{` or `[`, else YAML.
+bool parseDocuments(std::string_view text, std::vector<Value>& out, ParseError& error, const Limits& limits = {});
+
+// Writers. `indent` 0 writes compact JSON.
+void writeJson(const Value& value, std::string& out, int indent = 0);
+std::string toJson(const Value& value, int indent = 0);
+// Block-style YAML as kubectl prints it; documents separated by `---`.
+std::string toYaml(const std::vector<const Value*>& documents);
+std::string toYaml(const Value& document);
+
+}  // namespace mb::doc

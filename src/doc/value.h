@@ -1,0 +1,102 @@
+// An ordered JSON document that keeps numbers exactly as they were written.
+// Engine arguments must print numbers as the user wrote them (no 1e+06, no
+// float rounding), and output order must be deterministic, which no library
+// DOM here gives us; parsing itself is left to Boost.JSON and libyaml.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace mb::doc {
+
+// Where a value started in its source text; line 0 means unknown.
+struct Mark {
+  uint32_t line = 0;
+  uint32_t column = 0;
+};
+
+class Value;
+
+struct Member;
+
+class Value {
+ public:
+  enum class Kind : uint8_t { Null, Bool, Number, String, Array, Object };
+  using Array = std::vector<Value>;
+  using Object = std::vector<Member>;
+
+  Value() = default;
+  // A string value; the common case when building documents.
+  Value(std::string text) : kind_(Kind::String), text_(std::move(text)) {}  // NOLINT(google-explicit-constructor)
+  Value(std::string_view text) : kind_(Kind::String), text_(text) {}       // NOLINT(google-explicit-constructor)
+  Value(const char* text) : kind_(Kind::String), text_(text) {}            // NOLINT(google-explicit-constructor)
+
+  static Value null() { return {}; }
+  static Value boolean(bool b);
+  // `raw` must be a JSON number literal; callers that parse input check it.
+  static Value number(std::string raw);
+  static Value integer(int64_t n);
+  static Value array(std::initializer_list<Value> items = {});
+  static Value object(std::initializer_list<Member> members = {});
+
+  Kind kind() const { return kind_; }
+  bool isNull() const { return kind_ == Kind::Null; }
+  bool isBool() const { return kind_ == Kind::Bool; }
+  bool isNumber() const { return kind_ == Kind::Number; }
+  bool isString() const { return kind_ == Kind::String; }
+  bool isArray() const { return kind_ == Kind::Array; }
+  bool isObject() const { return kind_ == Kind::Object; }
+
+  bool asBool() const { return bool_; }
+  // The string's text, or a number's literal as written.
+  const std::string& text() const { return text_; }
+  const Array& items() const { return array_; }
+  Array& items() { return array_; }
+  const Object& members() const { return object_; }
+  Object& members() { return object_; }
+
+  // First member named `key`, or nullptr (also when this is not an object).
+  const Value* find(std::string_view key) const;
+  Value* find(std::string_view key);
+  // Appends a member (builders never add a key twice) and returns its value.
+  Value& set(std::string key, Value value);
+  // Replaces the member named `key` or appends it.
+  Value& put(std::string_view key, Value value);
+  bool erase(std::string_view key);
+  Value& push(Value value);
+  bool empty() const;
+
+  Mark mark() const { return mark_; }
+  void setMark(Mark mark) { mark_ = mark; }
+
+  static const char* kindName(Kind kind);
+
+ private:
+  Kind kind_ = Kind::Null;
+  bool bool_ = false;
+  Mark mark_;
+  std::string text_;
+  Array array_;
+  Object object_;
+};
+
+struct Member {
+  std::string key;
+  Value value;
+};
+
+// Semantic equality: object member order does not matter, numbers compare by
+// value when both are integers, otherwise by literal.
+bool equal(const Value& a, const Value& b);
+
+// True when every member present in `subset` is present and equal in
+// `superset` (recursively for objects; arrays must match element-wise).
+// This is how desired state is compared with live objects that the API
+// server has defaulted.
+bool isSubset(const Value& subset, const Value& superset);
+
+}  // namespace mb::doc
