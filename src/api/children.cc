@@ -9,19 +9,19 @@ doc::Value pairs(const std::vector<std::pair<std::string, std::string>>& kv) {
   return v;
 }
 
-doc::Value encodeTemplate(const PodTemplate& t) {
+// Templates are taken by value: callers that own the spec move it in.
+doc::Value encodeTemplate(PodTemplate t) {
   doc::Value meta = doc::Value::object();
   if (!t.labels.empty()) meta.set("labels", pairs(t.labels));
   if (!t.annotations.empty()) meta.set("annotations", pairs(t.annotations));
-  return doc::Value::object({{"metadata", std::move(meta)}, {"spec", t.spec}});
+  return doc::Value::object({{"metadata", std::move(meta)}, {"spec", std::move(t.spec)}});
 }
 
 doc::Value encodeTarget(const BindingTarget& t) {
-  doc::Value v = doc::Value::object(
-      {{"targetRef", doc::Value::object({{"kind", "ModelServing"}, {"name", t.modelServingName}})}});
+  doc::Value v =
+      doc::Value::object({{"targetRef", doc::Value::object({{"kind", "ModelServing"}, {"name", t.modelServingName}})}});
   if (!t.additionalMatchLabels.empty()) v.set("additionalMatchLabels", pairs(t.additionalMatchLabels));
-  v.set("metricEndpoint",
-        doc::Value::object({{"uri", t.metricUri}, {"port", doc::Value::integer(t.metricPort)}}));
+  v.set("metricEndpoint", doc::Value::object({{"uri", t.metricUri}, {"port", doc::Value::integer(t.metricPort)}}));
   return v;
 }
 
@@ -31,7 +31,12 @@ doc::Value header(const char* apiVersion, const char* kind, const ObjectMeta& me
 
 }  // namespace
 
-doc::Value encodeSpec(const ModelServingSpec& spec) {
+namespace {
+
+// Shared by the copying and the moving encoders: `Spec` is either
+// `const ModelServingSpec&` or `ModelServingSpec&&`.
+template <class Spec>
+doc::Value encodeServingSpec(Spec&& spec) {
   doc::Value v = doc::Value::object();
   v.set("replicas", doc::Value::integer(spec.replicas));
   if (!spec.schedulerName.empty()) v.set("schedulerName", spec.schedulerName);
@@ -46,27 +51,58 @@ doc::Value encodeSpec(const ModelServingSpec& spec) {
     group.set("gangPolicy", doc::Value::object({{"minRoleReplicas", std::move(min)}}));
   }
   doc::Value& roles = group.set("roles", doc::Value::array());
-  for (const auto& r : g.roles) {
-    doc::Value role = doc::Value::object({{"name", r.name},
-                                          {"replicas", doc::Value::integer(r.replicas)},
-                                          {"workerReplicas", doc::Value::integer(r.workerReplicas)},
-                                          {"entryTemplate", encodeTemplate(r.entryTemplate)}});
-    if (r.workerTemplate) role.set("workerTemplate", encodeTemplate(*r.workerTemplate));
+  for (auto& r : spec.templateGroup.roles) {
+    doc::Value role =
+        doc::Value::object({{"name", r.name},
+                            {"replicas", doc::Value::integer(r.replicas)},
+                            {"workerReplicas", doc::Value::integer(r.workerReplicas)},
+                            {"entryTemplate", encodeTemplate(std::forward<decltype(r)>(r).entryTemplate)}});
+    if (r.workerTemplate) role.set("workerTemplate", encodeTemplate(*std::forward<decltype(r)>(r).workerTemplate));
     roles.push(std::move(role));
   }
   if (!spec.topologySpreadConstraints.isNull()) v.set("topologySpreadConstraints", spec.topologySpreadConstraints);
   return v;
 }
 
+}  // namespace
+
+doc::Value encodeSpec(const ModelServingSpec& spec) { return encodeServingSpec(spec); }
+
+uint64_t hashSpec(const ModelServingSpec& spec) {
+  // Everything encodeSpec writes, in the same order, hashed in place.
+  doc::Value scalars = doc::Value::object();
+  scalars.set("replicas", doc::Value::integer(spec.replicas));
+  scalars.set("schedulerName", spec.schedulerName);
+  const ServingGroup& g = spec.templateGroup;
+  if (g.restartGracePeriodSeconds) scalars.set("restart", doc::Value::integer(*g.restartGracePeriodSeconds));
+  if (g.gangPolicy) {
+    for (const auto& [role, n] : g.gangPolicy->minRoleReplicas) scalars.set("gang/" + role, doc::Value::integer(n));
+  }
+  uint64_t h = doc::hashValue(scalars);
+  for (const auto& r : g.roles) {
+    doc::Value head = doc::Value::object({{"name", r.name},
+                                          {"replicas", doc::Value::integer(r.replicas)},
+                                          {"workerReplicas", doc::Value::integer(r.workerReplicas)},
+                                          {"labels", pairs(r.entryTemplate.labels)},
+                                          {"annotations", pairs(r.entryTemplate.annotations)}});
+    h = doc::hashValue(head, h);
+    h = doc::hashValue(r.entryTemplate.spec, h);
+    if (r.workerTemplate) {
+      h = doc::hashValue(pairs(r.workerTemplate->labels), h);
+      h = doc::hashValue(r.workerTemplate->spec, h);
+    }
+  }
+  return doc::hashValue(spec.topologySpreadConstraints, h);
+}
+
 doc::Value encodeSpec(const ModelServerSpec& spec) {
   doc::Value v = doc::Value::object({{"model", spec.model}, {"inferenceEngine", spec.inferenceEngine}});
   doc::Value selector = doc::Value::object({{"matchLabels", pairs(spec.workloadSelector.matchLabels)}});
   if (spec.workloadSelector.pdGroup) {
-    selector.set("pdGroup",
-                 doc::Value::object(
-                     {{"groupKey", "modelserving.volcano.sh/group-name"},
-                      {"prefillLabels", doc::Value::object({{"modelserving.volcano.sh/role", "prefill"}})},
-                      {"decodeLabels", doc::Value::object({{"modelserving.volcano.sh/role", "decode"}})}}));
+    selector.set("pdGroup", doc::Value::object(
+                                {{"groupKey", "modelserving.volcano.sh/group-name"},
+                                 {"prefillLabels", doc::Value::object({{"modelserving.volcano.sh/role", "prefill"}})},
+                                 {"decodeLabels", doc::Value::object({{"modelserving.volcano.sh/role", "decode"}})}}));
   }
   v.set("workloadSelector", std::move(selector));
   v.set("workloadPort", doc::Value::object({{"port", doc::Value::integer(spec.workloadPort)}, {"protocol", "http"}}));
@@ -89,8 +125,8 @@ doc::Value encodeSpec(const ModelRouteSpec& spec) {
     if (!r.modelMatch.isNull()) rule.set("modelMatch", r.modelMatch);
     doc::Value& targets = rule.set("targetModels", doc::Value::array());
     for (const auto& t : r.targetModels) {
-      targets.push(doc::Value::object(
-          {{"modelServerName", t.modelServerName}, {"weight", doc::Value::integer(t.weight)}}));
+      targets.push(
+          doc::Value::object({{"modelServerName", t.modelServerName}, {"weight", doc::Value::integer(t.weight)}}));
     }
     rules.push(std::move(rule));
   }
@@ -125,6 +161,12 @@ doc::Value encode(const ModelServing& obj) {
   return v;
 }
 
+doc::Value encode(ModelServing&& obj) {
+  doc::Value v = header(kWorkloadApiVersion, "ModelServing", obj.metadata);
+  v.set("spec", encodeServingSpec(std::move(obj.spec)));
+  return v;
+}
+
 doc::Value encode(const ModelServer& obj) {
   doc::Value v = header(kNetworkingApiVersion, "ModelServer", obj.metadata);
   v.set("spec", encodeSpec(obj.spec));
@@ -149,7 +191,18 @@ doc::Value encode(const AutoscalingPolicyBinding& obj) {
   return v;
 }
 
-std::vector<doc::Value> Children::objects() const {
+std::vector<doc::Value> Children::objects() && {
+  std::vector<doc::Value> out;
+  out.reserve(servings.size() + servers.size() + 1 + policies.size() + bindings.size());
+  for (auto& s : servings) out.push_back(encode(std::move(s)));
+  for (const auto& s : servers) out.push_back(encode(s));
+  out.push_back(encode(route));
+  for (const auto& p : policies) out.push_back(encode(p));
+  for (const auto& b : bindings) out.push_back(encode(b));
+  return out;
+}
+
+std::vector<doc::Value> Children::objects() const& {
   std::vector<doc::Value> out;
   out.reserve(servings.size() + servers.size() + 1 + policies.size() + bindings.size());
   for (const auto& s : servings) out.push_back(encode(s));

@@ -142,9 +142,15 @@ struct Children {
   std::vector<AutoscalingPolicyBinding> bindings;
 
   // Full objects (apiVersion, kind, metadata, spec) in the order
-  // servings, servers, route, policies, bindings.
-  std::vector<doc::Value> objects() const;
+  // servings, servers, route, policies, bindings. The rvalue overload moves
+  // the pod templates out instead of copying them.
+  std::vector<doc::Value> objects() const&;
+  std::vector<doc::Value> objects() &&;
 };
+
+// Content hash of a ModelServing spec without building its document
+// (pod templates are large); equal specs hash equally.
+uint64_t hashSpec(const ModelServingSpec& spec);
 
 // Specs alone, as JSON documents: used for revision hashes and comparisons.
 doc::Value encodeSpec(const ModelServingSpec& spec);
@@ -153,6 +159,7 @@ doc::Value encodeSpec(const ModelRouteSpec& spec);
 doc::Value encodeSpec(const AutoscalingPolicyBindingSpec& spec);
 
 doc::Value encode(const ModelServing& obj);
+doc::Value encode(ModelServing&& obj);
 doc::Value encode(const ModelServer& obj);
 doc::Value encode(const ModelRoute& obj);
 doc::Value encode(const AutoscalingPolicy& obj);

@@ -12,12 +12,16 @@
 namespace mb::api {
 
 // A path built on the stack as decoding descends; turned into text only when
-// an error is reported, so the happy path costs nothing.
+// an error is reported, so the happy path costs nothing. Each Path points at
+// its parent, so children may only be taken from named (lvalue) paths: a
+// child of a temporary would dangle, and does not compile.
 class Path {
  public:
   Path() = default;
-  Path child(std::string_view key) const { return Path(this, key, 0, false); }
-  Path index(size_t i) const { return Path(this, {}, i, true); }
+  Path child(std::string_view key) const& { return Path(this, key, 0, false); }
+  Path index(size_t i) const& { return Path(this, {}, i, true); }
+  Path child(std::string_view key) const&& = delete;
+  Path index(size_t i) const&& = delete;
   std::string str() const;
 
  private:

@@ -275,7 +275,8 @@ ModelBooster decodeModelBooster(const doc::Value& value, Errors& errors) {
   r.string("apiVersion", apiVersion);
   r.string("kind", kind);
   if (r.ok() && apiVersion != kWorkloadApiVersion) {
-    errors.add(root.child("apiVersion"), std::string("must be ") + kWorkloadApiVersion + ", not \"" + apiVersion + "\"");
+    errors.add(root.child("apiVersion"),
+               std::string("must be ") + kWorkloadApiVersion + ", not \"" + apiVersion + "\"");
   }
   if (r.ok() && kind != "ModelBooster") {
     errors.add(root.child("kind"), "must be ModelBooster, not \"" + kind + "\"");
@@ -308,7 +309,8 @@ doc::Value encode(const AutoscalingPolicySpec& spec) {
     doc::Value& behavior = v.set("behavior", doc::Value::object());
     if (spec.behavior->scaleUp) {
       doc::Value& up = behavior.set("scaleUp", doc::Value::object());
-      if (spec.behavior->scaleUp->stablePolicy) up.set("stablePolicy", encodeStable(*spec.behavior->scaleUp->stablePolicy));
+      if (spec.behavior->scaleUp->stablePolicy)
+        up.set("stablePolicy", encodeStable(*spec.behavior->scaleUp->stablePolicy));
       if (const auto& panic = spec.behavior->scaleUp->panicPolicy) {
         doc::Value& pv = up.set("panicPolicy", doc::Value::object());
         setIf(pv, "percent", panic->percent);

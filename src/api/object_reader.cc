@@ -8,7 +8,7 @@ ObjectReader::ObjectReader(const doc::Value& value, const Path& path, Errors& er
     : value_(value), path_(path), errors_(errors) {
   if (!value.isObject()) {
     ok_ = false;
-    errors_.add(path, std::string("must be an object, not a ") + doc::Value::kindName(value.kind()), value.mark());
+    errors_.add(path, std::string("must be an object, not ") + doc::Value::kindArticle(value.kind()), value.mark());
     return;
   }
   seen_.assign(value.members().size(), false);
@@ -28,7 +28,7 @@ const doc::Value* ObjectReader::take(std::string_view key) {
 
 bool readString(const doc::Value& v, const Path& path, Errors& errors, std::string& out) {
   if (!v.isString()) {
-    errors.add(path, std::string("must be a string, not a ") + doc::Value::kindName(v.kind()), v.mark());
+    errors.add(path, std::string("must be a string, not ") + doc::Value::kindArticle(v.kind()), v.mark());
     return false;
   }
   out = v.text();
@@ -37,7 +37,7 @@ bool readString(const doc::Value& v, const Path& path, Errors& errors, std::stri
 
 bool readInt(const doc::Value& v, const Path& path, Errors& errors, int64_t min, int64_t max, int64_t& out) {
   if (!v.isNumber()) {
-    errors.add(path, std::string("must be an integer, not a ") + doc::Value::kindName(v.kind()), v.mark());
+    errors.add(path, std::string("must be an integer, not ") + doc::Value::kindArticle(v.kind()), v.mark());
     return false;
   }
   const std::string& t = v.text();
@@ -48,7 +48,8 @@ bool readInt(const doc::Value& v, const Path& path, Errors& errors, int64_t min,
     // 3.0 is an integer written as a float; anything else is not.
     double d = 0;
     auto [dptr, dec] = std::from_chars(t.data(), t.data() + t.size(), d);
-    bool integral = dec == std::errc() && dptr == t.data() + t.size() && d == static_cast<double>(static_cast<int64_t>(d));
+    bool integral =
+        dec == std::errc() && dptr == t.data() + t.size() && d == static_cast<double>(static_cast<int64_t>(d));
     if (!integral || d < -9.2e18 || d > 9.2e18) {
       if (ec == std::errc::result_out_of_range || (dec == std::errc() && integral)) {
         errors.add(path, "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", not " + t,
@@ -61,8 +62,7 @@ bool readInt(const doc::Value& v, const Path& path, Errors& errors, int64_t min,
     n = static_cast<int64_t>(d);
   }
   if (n < min || n > max) {
-    errors.add(path, "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", not " + t,
-               v.mark());
+    errors.add(path, "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", not " + t, v.mark());
     return false;
   }
   out = n;
@@ -100,7 +100,7 @@ void ObjectReader::boolean(std::string_view key, std::optional<bool>& out) {
   if (const doc::Value* v = take(key)) {
     if (v->isNull()) return;
     if (!v->isBool()) {
-      errors_.add(path_.child(key), std::string("must be true or false, not a ") + doc::Value::kindName(v->kind()),
+      errors_.add(path_.child(key), std::string("must be true or false, not ") + doc::Value::kindArticle(v->kind()),
                   v->mark());
       return;
     }
@@ -112,9 +112,10 @@ void ObjectReader::raw(std::string_view key, doc::Value& out, doc::Value::Kind e
   if (const doc::Value* v = take(key)) {
     if (v->isNull()) return;
     if (v->kind() != expected) {
-      errors_.add(path_.child(key),
-                  std::string("must be a ") + doc::Value::kindName(expected) + ", not a " + doc::Value::kindName(v->kind()),
-                  v->mark());
+      errors_.add(
+          path_.child(key),
+          std::string("must be ") + doc::Value::kindArticle(expected) + ", not " + doc::Value::kindArticle(v->kind()),
+          v->mark());
       return;
     }
     out = *v;
@@ -126,13 +127,13 @@ void ObjectReader::stringMap(std::string_view key, doc::Value& out) {
     if (v->isNull()) return;
     Path p = path_.child(key);
     if (!v->isObject()) {
-      errors_.add(p, std::string("must be a map of strings, not a ") + doc::Value::kindName(v->kind()), v->mark());
+      errors_.add(p, std::string("must be a map of strings, not ") + doc::Value::kindArticle(v->kind()), v->mark());
       return;
     }
     bool good = true;
     for (const auto& m : v->members()) {
       if (!m.value.isString()) {
-        errors_.add(p.child(m.key), std::string("must be a string, not a ") + doc::Value::kindName(m.value.kind()),
+        errors_.add(p.child(m.key), std::string("must be a string, not ") + doc::Value::kindArticle(m.value.kind()),
                     m.value.mark());
         good = false;
       }

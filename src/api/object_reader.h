@@ -53,7 +53,7 @@ class ObjectReader {
     if (v == nullptr || v->isNull()) return;
     Path p = path_.child(key);
     if (!v->isArray()) {
-      errors_.add(p, std::string("must be a list, not a ") + doc::Value::kindName(v->kind()), v->mark());
+      errors_.add(p, std::string("must be a list, not ") + doc::Value::kindArticle(v->kind()), v->mark());
       return;
     }
     out.reserve(v->items().size());

@@ -7,7 +7,8 @@ namespace mb::cli {
 
 Action addCrds(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
-      "crds", "Print the six CustomResourceDefinitions (ModelBooster and its children) as YAML, for kubectl apply -f -");
+      "crds",
+      "Print the six CustomResourceDefinitions (ModelBooster and its children) as YAML, for kubectl apply -f -");
   return [cmd]() -> int {
     if (!cmd->parsed()) return -1;
     bool first = true;

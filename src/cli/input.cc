@@ -1,10 +1,11 @@
 #include "cli/input.h"
 
+#include <sys/stat.h>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <iostream>
-#include <iterator>
+#include <memory>
 #include <sstream>
 
 namespace mb::cli {
@@ -16,13 +17,20 @@ bool readInput(const std::string& path, std::string& out, std::string& error) {
     out = ss.str();
     return true;
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    error = "cannot read " + path + ": it is a directory; pass a file (or - for stdin)";
+    return false;
+  }
+  std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"), std::fclose);
+  if (!file) {
     error = "cannot read " + path + ": " + std::strerror(errno);
     return false;
   }
-  out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  if (in.bad()) {
+  char buf[65536];
+  size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof buf, file.get())) > 0) out.append(buf, n);
+  if (std::ferror(file.get()) != 0) {
     error = "cannot read " + path + ": " + std::strerror(errno);
     return false;
   }

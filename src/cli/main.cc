@@ -8,9 +8,10 @@
 #include "cli/version.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"modelbooster turns ModelBooster resources into the ModelServing, ModelServer, ModelRoute and "
-               "autoscaling objects that the Kthena serving stack runs on.",
-               "modelbooster"};
+  CLI::App app{
+      "modelbooster turns ModelBooster resources into the ModelServing, ModelServer, ModelRoute and "
+      "autoscaling objects that the Kthena serving stack runs on.",
+      "modelbooster"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("modelbooster ") + MB_VERSION + " (" + MB_GIT_REVISION + ")");
   std::vector<mb::cli::Action> actions = {mb::cli::addRender(app), mb::cli::addValidate(app), mb::cli::addCrds(app)};

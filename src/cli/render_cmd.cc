@@ -30,8 +30,8 @@ int runRender(const std::string& file, const std::string& output, const core::Co
   }
   core::RenderResult result;
   std::string name = file == "-" ? "<stdin>" : file;
-  bool ok = core::render(input, config, output == "json" ? core::OutputFormat::Json : core::OutputFormat::Yaml, emit,
-                         result);
+  bool ok =
+      core::render(input, config, output == "json" ? core::OutputFormat::Json : core::OutputFormat::Yaml, emit, result);
   printErrors(name, result);
   if (!ok) {
     std::cerr << name << ": " << result.errors.size() << (result.errors.size() == 1 ? " error" : " errors")
@@ -53,7 +53,8 @@ Action addRender(CLI::App& app) {
   cmd->add_option("-o,--output", flags->output, "Output format: yaml (documents separated by ---) or json (a v1 List)")
       ->check(CLI::IsMember({"yaml", "json"}))
       ->capture_default_str();
-  cmd->add_option("--downloader-image", flags->config.downloaderImage, "Image of the model/LoRA downloader init containers")
+  cmd->add_option("--downloader-image", flags->config.downloaderImage,
+                  "Image of the model/LoRA downloader init containers")
       ->capture_default_str();
   cmd->add_option("--runtime-image", flags->config.runtimeImage, "Image of the runtime sidecar")->capture_default_str();
   cmd->add_option("--vllm-image", flags->config.vllmImage, "Engine image for vLLM workers that set no image")

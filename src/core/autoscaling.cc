@@ -56,8 +56,8 @@ void buildAutoscaling(const api::ModelBooster& booster, const Config& config, ap
   for (const auto& b : spec.backends) {
     if (!b.autoscalingPolicy) continue;
     api::AutoscalingPolicyBindingSpec binding;
-    binding.scalingConfiguration =
-        api::ScalingConfiguration{bindingTarget(booster, b, config), b.minReplicas.value_or(0), b.maxReplicas.value_or(0)};
+    binding.scalingConfiguration = api::ScalingConfiguration{bindingTarget(booster, b, config),
+                                                             b.minReplicas.value_or(0), b.maxReplicas.value_or(0)};
     add(booster, booster.metadata.name + "-" + b.name, b.name, *b.autoscalingPolicy, std::move(binding), out);
   }
 }

@@ -7,6 +7,22 @@
 
 namespace mb::core {
 
+namespace {
+
+// The kubelet rewrites `$(VAR)` and `$$` in a container's command and args.
+// `$$` is its escape for a literal `$`, so doubling every `$` makes the
+// engine receive the user's value exactly as written.
+std::string kubeLiteral(std::string s) {
+  size_t at = s.find('$');
+  while (at != std::string::npos) {
+    s.insert(at, 1, '$');
+    at = s.find('$', at + 2);
+  }
+  return s;
+}
+
+}  // namespace
+
 void appendConfigArgs(const doc::Value& config, std::vector<std::string>& args) {
   if (!config.isObject()) return;
   std::vector<const doc::Member*> sorted;
@@ -18,13 +34,20 @@ void appendConfigArgs(const doc::Value& config, std::vector<std::string>& args) 
     const doc::Value& v = m->value;
     switch (v.kind()) {
       case doc::Value::Kind::String:
-        if (!v.text().empty()) args.push_back(v.text());
+        if (!v.text().empty()) args.push_back(kubeLiteral(v.text()));
         break;
-      case doc::Value::Kind::Bool: args.emplace_back(v.asBool() ? "true" : "false"); break;
-      case doc::Value::Kind::Number: args.push_back(v.text()); break;
+      case doc::Value::Kind::Bool:
+        args.emplace_back(v.asBool() ? "true" : "false");
+        break;
+      case doc::Value::Kind::Number:
+        args.push_back(v.text());
+        break;
       case doc::Value::Kind::Array:
-      case doc::Value::Kind::Object: args.push_back(doc::toJson(v)); break;
-      case doc::Value::Kind::Null: break;  // refused by validation
+      case doc::Value::Kind::Object:
+        args.push_back(kubeLiteral(doc::toJson(v)));
+        break;
+      case doc::Value::Kind::Null:
+        break;  // refused by validation
     }
   }
 }
@@ -36,51 +59,25 @@ bool isSafe(char c) {
          c == '.' || c == '/' || c == ':' || c == ',' || c == '=' || c == '@' || c == '%' || c == '+';
 }
 
-// "$(NAME)" with NAME an env var: Kubernetes substitutes it in command and
-// args before the container starts, so it must reach the shell unquoted.
-bool isKubeRef(std::string_view s, size_t i, size_t& end) {
-  if (s.substr(i, 2) != "$(") return false;
-  size_t close = s.find(')', i + 2);
-  if (close == std::string_view::npos || close == i + 2) return false;
-  for (size_t k = i + 2; k < close; ++k) {
-    char c = s[k];
-    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
-  }
-  end = close + 1;
-  return true;
-}
-
 }  // namespace
 
 std::string shellQuote(std::string_view word) {
   if (word.empty()) return "''";
   bool safe = true;
-  for (size_t i = 0; i < word.size() && safe; ++i) {
-    size_t end = 0;
-    if (isKubeRef(word, i, end)) {
-      i = end - 1;
-      continue;
-    }
-    safe = isSafe(word[i]);
-  }
+  for (char c : word) safe = safe && isSafe(c);
   if (safe) return std::string(word);
-  // Single quotes keep everything literal; a single quote itself is closed,
-  // escaped and reopened. A $(VAR) reference is spliced in double quotes:
-  // the kubelet replaces it before bash runs, and the value stays one word.
+  // Single quotes keep everything literal, `$` included, so bash never runs
+  // a user's `$(...)`; a single quote itself is closed, escaped, reopened.
+  // The kubelet's $(VAR) substitution is plain text replacement and still
+  // happens inside the quotes.
   std::string out;
   out.reserve(word.size() + 8);
   out.push_back('\'');
-  for (size_t i = 0; i < word.size(); ++i) {
-    size_t end = 0;
-    if (isKubeRef(word, i, end)) {
-      out += "'\"";
-      out.append(word.substr(i, end - i));
-      out += "\"'";
-      i = end - 1;
-    } else if (word[i] == '\'') {
+  for (char c : word) {
+    if (c == '\'') {
       out += "'\\''";
     } else {
-      out.push_back(word[i]);
+      out.push_back(c);
     }
   }
   out.push_back('\'');

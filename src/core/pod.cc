@@ -74,15 +74,12 @@ std::string md5Hex(std::string_view data) {
 }
 
 std::string revisionHash(const doc::Value& spec) {
-  // FNV-1a: the label only has to change when the spec does; it is not a
-  // security boundary, and it is cheap on the render hot path.
-  std::string text;
-  doc::writeJson(spec, text);
-  uint64_t h = 14695981039346656037ULL;
-  for (char c : text) {
-    h ^= static_cast<uint8_t>(c);
-    h *= 1099511628211ULL;
-  }
+  // FNV-1a over the document: the label only has to change when the spec
+  // does; it is not a security boundary, and it is cheap on the hot path.
+  return revisionHash(doc::hashValue(spec));
+}
+
+std::string revisionHash(uint64_t h) {
   std::string out(10, '0');
   for (size_t i = 0; i < out.size(); ++i) out[i] = kHex[(h >> (60 - 4 * i)) & 0xF];
   return out;
@@ -109,7 +106,9 @@ api::ObjectMeta childMeta(const api::ModelBooster& booster, std::string name, La
 doc::Value weightsVolume(const BackendContext& ctx) {
   doc::Value v = doc::Value::object({{"name", ctx.backend.name + "-weights"}});
   switch (ctx.cache.kind) {
-    case CacheLocation::Kind::EmptyDir: v.set("emptyDir", doc::Value::object()); break;
+    case CacheLocation::Kind::EmptyDir:
+      v.set("emptyDir", doc::Value::object());
+      break;
     case CacheLocation::Kind::Pvc:
       v.set("persistentVolumeClaim", doc::Value::object({{"claimName", ctx.cache.claimName}}));
       break;
@@ -133,10 +132,10 @@ doc::Value initContainers(const BackendContext& ctx) {
     if (e.name == "ENDPOINT" || e.name == "HF_ENDPOINT") env.push(encodeEnvVar(e));
   }
   auto downloader = [&](std::string name, const std::string& source, std::string outputDir) {
-    doc::Value c = doc::Value::object(
-        {{"name", std::move(name)},
-         {"image", ctx.config.downloaderImage},
-         {"args", doc::Value::array({"--source", doc::Value(source), "--output-dir", doc::Value(std::move(outputDir))})}});
+    doc::Value c = doc::Value::object({{"name", std::move(name)},
+                                       {"image", ctx.config.downloaderImage},
+                                       {"args", doc::Value::array({"--source", doc::Value(source), "--output-dir",
+                                                                   doc::Value(std::move(outputDir))})}});
     if (!env.items().empty()) c.set("env", env);
     if (!b.envFrom.isNull()) c.set("envFrom", b.envFrom);
     c.set("volumeMounts", doc::Value::array({weightsMount(ctx)}));
@@ -196,10 +195,10 @@ doc::Value runtimeContainer(const BackendContext& ctx, const doc::Value& env) {
   doc::Value c = doc::Value::object(
       {{"name", "runtime"},
        {"image", ctx.config.runtimeImage},
-       {"args", doc::Value::array({"--port", doc::Value(port), "--engine", doc::Value(std::move(engine)),
-                                   "--engine-base-url", doc::Value(ctx.runtimeUrl), "--engine-metrics-path",
-                                   doc::Value(ctx.metricsPath), "--pod", "$(POD_NAME).$(NAMESPACE)", "--model",
-                                   doc::Value(ctx.modelName)})},
+       {"args",
+        doc::Value::array({"--port", doc::Value(port), "--engine", doc::Value(std::move(engine)), "--engine-base-url",
+                           doc::Value(ctx.runtimeUrl), "--engine-metrics-path", doc::Value(ctx.metricsPath), "--pod",
+                           "$(POD_NAME).$(NAMESPACE)", "--model", doc::Value(ctx.modelName)})},
        {"ports", doc::Value::array({doc::Value::object(
                      {{"name", "runtime"}, {"containerPort", doc::Value::integer(ctx.runtimePort)}})})},
        {"env", env}});
@@ -232,12 +231,14 @@ doc::Value drainPreStop(int32_t port, std::string_view metricRegex) {
       "done\n";
   return doc::Value::object(
       {{"preStop",
-        doc::Value::object({{"exec", doc::Value::object(
-                                         {{"command", doc::Value::array({"/bin/sh", "-c", doc::Value(std::move(script))})}})}})}});
+        doc::Value::object(
+            {{"exec", doc::Value::object(
+                          {{"command", doc::Value::array({"/bin/sh", "-c", doc::Value(std::move(script))})}})}})}});
 }
 
 void applyScheduling(const BackendContext& ctx, const api::Worker& worker, doc::Value& podSpec) {
-  const std::optional<std::string>& rc = worker.runtimeClassName ? worker.runtimeClassName : ctx.backend.runtimeClassName;
+  const std::optional<std::string>& rc =
+      worker.runtimeClassName ? worker.runtimeClassName : ctx.backend.runtimeClassName;
   if (rc && !rc->empty()) podSpec.set("runtimeClassName", *rc);
   if (!worker.nodeSelector.isNull() && !worker.nodeSelector.members().empty()) {
     podSpec.set("nodeSelector", worker.nodeSelector);

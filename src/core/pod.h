@@ -38,7 +38,7 @@ struct BackendContext {
   std::string modelName;    // what clients ask for
   std::string servingName;  // <booster>-<backend>: ModelServing and ModelServer
   CacheLocation cache;
-  std::string modelPath;    // <cache mount>/<md5 of modelURI>
+  std::string modelPath;  // <cache mount>/<md5 of modelURI>
   int32_t runtimePort = 8100;
   std::string runtimeUrl;
   std::string metricsPath;
@@ -50,6 +50,7 @@ struct BackendContext {
 std::string md5Hex(std::string_view data);
 // A short, stable hash of a child's desired spec for the revision label.
 std::string revisionHash(const doc::Value& spec);
+std::string revisionHash(uint64_t hash);
 
 // The five labels; `revision` may be empty while the spec is being built.
 Labels childLabels(const api::ModelBooster& booster, std::string_view backendName, std::string_view revision);

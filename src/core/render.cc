@@ -59,8 +59,8 @@ bool render(std::string_view input, const Config& config, OutputFormat format, b
     const doc::Value* kind = d.find("kind");
     bool booster = kind != nullptr && kind->isString() && kind->text() == "ModelBooster";
     if (!d.isObject()) {
-      result.errors.push_back(where + ": must be an object (a Kubernetes manifest), not a " +
-                              doc::Value::kindName(d.kind()));
+      result.errors.push_back(where + ": must be an object (a Kubernetes manifest), not " +
+                              doc::Value::kindArticle(d.kind()));
       continue;
     }
     if (!booster && !isOurGroup(d)) {
@@ -75,7 +75,7 @@ bool render(std::string_view input, const Config& config, OutputFormat format, b
     }
     ++result.boosters;
     if (emit) {
-      for (auto& o : children.objects()) objects.push_back(std::move(o));
+      for (auto& o : std::move(children).objects()) objects.push_back(std::move(o));
     }
   }
   if (result.errors.empty() && result.boosters == 0) {

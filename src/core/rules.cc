@@ -34,13 +34,20 @@ std::optional<double> parseDuration(std::string_view s) {
     while (i < s.size() && !((s[i] >= '0' && s[i] <= '9') || s[i] == '.')) ++i;
     std::string_view unit = s.substr(unitStart, i - unitStart);
     double scale = 0;
-    if (unit == "ns") scale = 1e-9;
-    else if (unit == "us" || unit == "\u00b5s" || unit == "\u03bcs") scale = 1e-6;
-    else if (unit == "ms") scale = 1e-3;
-    else if (unit == "s") scale = 1;
-    else if (unit == "m") scale = 60;
-    else if (unit == "h") scale = 3600;
-    else return std::nullopt;
+    if (unit == "ns")
+      scale = 1e-9;
+    else if (unit == "us" || unit == "\u00b5s" || unit == "\u03bcs")
+      scale = 1e-6;
+    else if (unit == "ms")
+      scale = 1e-3;
+    else if (unit == "s")
+      scale = 1;
+    else if (unit == "m")
+      scale = 60;
+    else if (unit == "h")
+      scale = 3600;
+    else
+      return std::nullopt;
     total += n * scale;
   }
   return sign * total;

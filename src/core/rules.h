@@ -15,6 +15,8 @@ inline constexpr size_t kMaxLoraAdapters = 10;  // ModelRoute.spec.loraAdapters 
 inline constexpr size_t kMaxRouteRules = 16;
 inline constexpr size_t kMaxRouteTargets = 16;
 inline constexpr size_t kMaxLabelValue = 63;
+// The engine's HTTP port; validation needs it before a Config is at hand.
+inline constexpr int32_t kEnginePort = 8000;
 
 // RFC 1123 label: lower-case alphanumerics and '-', alphanumeric at both ends.
 bool isDnsLabel(std::string_view s, size_t maxLength = 63);

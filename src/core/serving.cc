@@ -12,9 +12,15 @@ api::ModelServing buildModelServing(const BackendContext& ctx) {
   spec.schedulerName = b.schedulerName;
   spec.templateGroup.restartGracePeriodSeconds = 60;
   switch (ctx.engine) {
-    case Engine::Vllm: spec.templateGroup.roles = vllmRoles(ctx); break;
-    case Engine::VllmDisaggregated: spec.templateGroup.roles = vllmDisaggregatedRoles(ctx); break;
-    case Engine::Sglang: spec.templateGroup.roles = sglangRoles(ctx); break;
+    case Engine::Vllm:
+      spec.templateGroup.roles = vllmRoles(ctx);
+      break;
+    case Engine::VllmDisaggregated:
+      spec.templateGroup.roles = vllmDisaggregatedRoles(ctx);
+      break;
+    case Engine::Sglang:
+      spec.templateGroup.roles = sglangRoles(ctx);
+      break;
   }
   if (b.gangScheduling && b.gangScheduling->enabled) {
     api::GangPolicy gang;
@@ -32,7 +38,7 @@ api::ModelServing buildModelServing(const BackendContext& ctx) {
   // The revision covers everything but replicas, which the autoscaler owns:
   // scaling must not change the pod template and roll every pod.
   spec.replicas = 0;
-  std::string revision = revisionHash(api::encodeSpec(spec));
+  std::string revision = revisionHash(api::hashSpec(spec));
   spec.replicas = b.minReplicas.value_or(0);
   Labels labels = childLabels(ctx.booster, b.name, revision);
   for (auto& role : spec.templateGroup.roles) {

@@ -19,11 +19,10 @@ const std::set<std::string, std::less<>> kWorkerTypes = {"server", "prefill", "d
 
 // Flags the conversion sets itself; a user value would be silently
 // overridden or would break the pod (a second --port, another --model).
-const std::set<std::string, std::less<>> kReservedVllm = {"--model", "--port", "--kv-events-config", "--enable-lora",
-                                                          "--lora-modules", "--distributed-executor-backend"};
-const std::set<std::string, std::less<>> kReservedSglang = {"--model-path",  "--host",       "--port",
-                                                            "--nnodes",      "--node-rank",  "--dist-init-addr",
-                                                            "--enable-lora", "--lora-paths"};
+const std::set<std::string, std::less<>> kReservedVllm = {
+    "--model", "--port", "--kv-events-config", "--enable-lora", "--lora-modules", "--distributed-executor-backend"};
+const std::set<std::string, std::less<>> kReservedSglang = {
+    "--model-path", "--host", "--port", "--nnodes", "--node-rank", "--dist-init-addr", "--enable-lora", "--lora-paths"};
 
 bool hasWhitespace(std::string_view s) {
   for (char c : s) {
@@ -35,8 +34,9 @@ bool hasWhitespace(std::string_view s) {
 void checkRange(Errors& errors, const Path& path, const std::optional<int32_t>& v, int64_t min, int64_t max,
                 doc::Mark mark) {
   if (v && (*v < min || *v > max)) {
-    errors.add(path, "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", not " +
-                         std::to_string(*v), mark);
+    errors.add(path,
+               "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", not " + std::to_string(*v),
+               mark);
   }
 }
 
@@ -58,8 +58,9 @@ void checkPvcUri(Errors& errors, const Path& path, std::string_view uri, doc::Ma
   }
   for (char c : claim) {
     if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.')) {
-      errors.add(path, "the claim name \"" + std::string(claim) +
-                           "\" must be a lower-case DNS name (a-z, 0-9, '-', '.')", mark);
+      errors.add(path,
+                 "the claim name \"" + std::string(claim) + "\" must be a lower-case DNS name (a-z, 0-9, '-', '.')",
+                 mark);
       return;
     }
   }
@@ -104,6 +105,11 @@ void checkCacheUri(Errors& errors, const Path& path, const std::string& uri, doc
     }
     if (p.find("/../") != std::string_view::npos || p.ends_with("/..")) {
       errors.add(path, "a hostpath:// path must not contain \"..\" segments", mark);
+    } else if (p.find_first_not_of('/') == std::string_view::npos) {
+      errors.add(path,
+                 "hostpath:/// would mount the node's root directory; name a directory such as "
+                 "hostpath:///mnt/models",
+                 mark);
     }
     return;
   }
@@ -117,12 +123,15 @@ void checkCacheUri(Errors& errors, const Path& path, const std::string& uri, doc
 void checkPolicy(Errors& errors, const Path& path, const api::AutoscalingPolicySpec& p, doc::Mark mark) {
   checkRange(errors, path.child("tolerancePercent"), p.tolerancePercent, 0, 100, mark);
   if (p.metrics.empty()) {
-    errors.add(path.child("metrics"), "needs at least one metric, e.g. {metricName: kthena:num_requests_waiting, "
-                                      "targetValue: 10}", mark);
+    errors.add(path.child("metrics"),
+               "needs at least one metric, e.g. {metricName: kthena:num_requests_waiting, "
+               "targetValue: 10}",
+               mark);
   }
   for (size_t i = 0; i < p.metrics.size(); ++i) {
     const auto& m = p.metrics[i];
-    Path mp = path.child("metrics").index(i);
+    Path metricsPath = path.child("metrics");
+    Path mp = metricsPath.index(i);
     if (m.metricName.empty()) errors.add(mp.child("metricName"), "is required", mark);
     if (m.targetValue.isNull()) errors.add(mp.child("targetValue"), "is required", mark);
   }
@@ -205,16 +214,20 @@ void checkWorkerTypes(Errors& errors, const Path& path, const api::Backend& b) {
       if (!ok) {
         std::string list;
         for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-        errors.add(path.child("workers").index(i).child("type"),
-                   "\"" + t + "\" is not allowed for a " + b.type + " backend; allowed: " + list, b.workers[i].mark);
+        Path workers = path.child("workers");
+        Path worker = workers.index(i);
+        errors.add(worker.child("type"), "\"" + t + "\" is not allowed for a " + b.type + " backend; allowed: " + list,
+                   b.workers[i].mark);
       }
     }
   };
   if (b.type == "vLLM" || b.type == "SGLang" || b.type == "MindIE") {
     only({"server"});
     if (b.workers.size() != 1) {
-      errors.add(path.child("workers"), "a " + b.type + " backend needs exactly one worker of type server, not " +
-                                            std::to_string(b.workers.size()), b.mark);
+      errors.add(
+          path.child("workers"),
+          "a " + b.type + " backend needs exactly one worker of type server, not " + std::to_string(b.workers.size()),
+          b.mark);
     }
   } else if (b.type == "vLLMDisaggregated") {
     only({"prefill", "decode"});
@@ -230,14 +243,22 @@ void checkWorkerTypes(Errors& errors, const Path& path, const api::Backend& b) {
 void checkConfig(Errors& errors, const Path& path, const api::Backend& b, const api::Worker& w) {
   if (w.config.isNull()) return;
   const auto& reserved = b.type == "SGLang" ? kReservedSglang : kReservedVllm;
+  std::set<std::string> flags;
   for (const auto& m : w.config.members()) {
     Path p = path.child(m.key);
     if (!isFlagName(m.key)) {
-      errors.add(p, "\"" + m.key + "\" is not a flag name: use letters, digits, '-' and '_', starting with a letter "
-                    "or digit", m.value.mark());
+      errors.add(p,
+                 "\"" + m.key +
+                     "\" is not a flag name: use letters, digits, '-' and '_', starting with a letter "
+                     "or digit",
+                 m.value.mark());
       continue;
     }
     std::string flag = flagName(m.key);
+    if (!flags.insert(flag).second) {
+      errors.add(p, "sets " + flag + " a second time (keys differing only in '_' and '-' name the same flag)",
+                 m.value.mark());
+    }
     if (reserved.contains(flag)) {
       errors.add(p, flag + " is set by modelbooster from the backend's fields; remove it from config", m.value.mark());
     }
@@ -253,20 +274,24 @@ void checkDisaggregated(Errors& errors, const Path& path, const api::Backend& b)
   bool conflict = false;
   for (size_t i = 0; i < b.workers.size(); ++i) {
     const auto& w = b.workers[i];
-    Path wp = path.child("workers").index(i);
+    Path workers = path.child("workers");
+    Path wp = workers.index(i);
+    Path config = wp.child("config");
     if (w.pods && *w.pods > 1) {
-      errors.add(wp.child("pods"), "multi-node prefill/decode (pods > 1) is not supported yet; use pods: 1 and more "
-                                   "replicas", w.mark);
+      errors.add(wp.child("pods"),
+                 "multi-node prefill/decode (pods > 1) is not supported yet; use pods: 1 and more "
+                 "replicas",
+                 w.mark);
     }
     std::string connector;
     if (!kvConnectorOf(w, connector)) {
-      errors.add(wp.child("config").child("kv-transfer-config"),
+      errors.add(config.child("kv-transfer-config"),
                  "must be a JSON object (or a string holding one) with a string kv_connector", w.mark);
       continue;
     }
     if (configValue(w, "kv-transfer-config") == nullptr) continue;
     if (!connector.empty() && kvConnectorType(connector).empty()) {
-      errors.add(wp.child("config").child("kv-transfer-config"),
+      errors.add(config.child("kv-transfer-config"),
                  "kv_connector \"" + connector +
                      "\" is not supported; use MooncakeConnectorV1, LMCacheConnectorV1 or NixlConnector",
                  w.mark);
@@ -283,8 +308,11 @@ void checkDisaggregated(Errors& errors, const Path& path, const api::Backend& b)
 
 void checkWorker(Errors& errors, const Path& path, const api::Backend& b, const api::Worker& w) {
   if (!kWorkerTypes.contains(w.type)) {
-    errors.add(path.child("type"), "\"" + w.type + "\" is not a worker type; allowed: server, prefill, decode, "
-                                   "controller, coordinator", w.mark);
+    errors.add(path.child("type"),
+               "\"" + w.type +
+                   "\" is not a worker type; allowed: server, prefill, decode, "
+                   "controller, coordinator",
+               w.mark);
   }
   if (!w.image.empty() && hasWhitespace(w.image)) {
     errors.add(path.child("image"), "\"" + w.image + "\" must not contain whitespace", w.mark);
@@ -300,8 +328,9 @@ void checkWorker(Errors& errors, const Path& path, const api::Backend& b, const 
       bool whole = (m.value.isString() || m.value.isNumber()) && !t.empty() &&
                    t.find_first_not_of("0123456789") == std::string::npos;
       if (!whole) {
-        errors.add(path.child("resources").child(section).child(m.key),
-                   "device counts must be whole numbers, not \"" + t + "\"", m.value.mark());
+        Path resources = path.child("resources");
+        Path sectionPath = resources.child(section);
+        errors.add(sectionPath.child(m.key), "device counts must be whole numbers, not \"" + t + "\"", m.value.mark());
       }
     }
   }
@@ -309,18 +338,25 @@ void checkWorker(Errors& errors, const Path& path, const api::Backend& b, const 
 }
 
 void checkBackend(Errors& errors, const Path& path, const api::ModelBooster& booster, const api::Backend& b,
-                  Scope scope) {
+                  Scope scope, int32_t enginePort) {
   doc::Mark mark = b.mark;
   if (b.name.empty()) {
     errors.add(path.child("name"), "is required", mark);
   } else if (!isDnsLabel(b.name)) {
-    errors.add(path.child("name"), "\"" + b.name + "\" must be a DNS label: lower-case letters, digits and '-', "
-                                   "starting and ending with a letter or digit, at most 63 characters", mark);
+    errors.add(path.child("name"),
+               "\"" + b.name +
+                   "\" must be a DNS label: lower-case letters, digits and '-', "
+                   "starting and ending with a letter or digit, at most 63 characters",
+               mark);
   } else if (booster.metadata.name.size() + 1 + b.name.size() > kMaxLabelValue) {
-    errors.add(path.child("name"), "\"" + booster.metadata.name + "-" + b.name + "\" (booster name + '-' + backend "
-                                   "name) is " + std::to_string(booster.metadata.name.size() + 1 + b.name.size()) +
-                                   " characters; it names the ModelServing and labels its pods, so it must be at most "
-                                   "63", mark);
+    errors.add(path.child("name"),
+               "\"" + booster.metadata.name + "-" + b.name +
+                   "\" (booster name + '-' + backend "
+                   "name) is " +
+                   std::to_string(booster.metadata.name.size() + 1 + b.name.size()) +
+                   " characters; it names the ModelServing and labels its pods, so it must be at most "
+                   "63",
+               mark);
   }
   if (b.type.empty()) {
     errors.add(path.child("type"), "is required; allowed: vLLM, vLLMDisaggregated, SGLang", mark);
@@ -328,9 +364,12 @@ void checkBackend(Errors& errors, const Path& path, const api::ModelBooster& boo
     errors.add(path.child("type"), "\"" + b.type + "\" is not a backend type; allowed: vLLM, vLLMDisaggregated, SGLang",
                mark);
   } else if (b.type == "MindIE" || b.type == "MindIEDisaggregated") {
-    errors.add(path.child("type"), b.type + " is not supported yet: the router's ModelServer has no MindIE inference "
-                                   "engine, so such a backend could not be served; use vLLM, vLLMDisaggregated or "
-                                   "SGLang", mark);
+    errors.add(path.child("type"),
+               b.type +
+                   " is not supported yet: the router's ModelServer has no MindIE inference "
+                   "engine, so such a backend could not be served; use vLLM, vLLMDisaggregated or "
+                   "SGLang",
+               mark);
   }
   checkModelUri(errors, path.child("modelURI"), b.modelURI, mark);
   checkCacheUri(errors, path.child("cacheURI"), b.cacheURI, mark);
@@ -338,7 +377,9 @@ void checkBackend(Errors& errors, const Path& path, const api::ModelBooster& boo
   std::set<std::string_view> envNames;
   for (size_t i = 0; i < b.env.size(); ++i) {
     if (!envNames.insert(b.env[i].name).second) {
-      errors.add(path.child("env").index(i).child("name"), "duplicate env name \"" + b.env[i].name + "\"", mark);
+      Path envPath = path.child("env");
+      Path entry = envPath.index(i);
+      errors.add(entry.child("name"), "duplicate env name \"" + b.env[i].name + "\"", mark);
     }
   }
   if (const std::string* port = b.envValue("RUNTIME_PORT")) {
@@ -346,6 +387,23 @@ void checkBackend(Errors& errors, const Path& path, const api::ModelBooster& boo
     auto [p, ec] = std::from_chars(port->data(), port->data() + port->size(), n);
     if (ec != std::errc() || p != port->data() + port->size() || n < 1 || n > 65535) {
       errors.add(path.child("env"), "RUNTIME_PORT must be a port number (1-65535), not \"" + *port + "\"", mark);
+    } else if (n == enginePort) {
+      errors.add(path.child("env"),
+                 "RUNTIME_PORT " + *port +
+                     " is the engine's port; the runtime sidecar needs "
+                     "another one (default 8100)",
+                 mark);
+    }
+  }
+  for (size_t i = 0; i < b.env.size(); ++i) {
+    if (b.env[i].name == "POD_NAME" || b.env[i].name == "NAMESPACE") {
+      Path envPath = path.child("env");
+      Path entry = envPath.index(i);
+      errors.add(entry.child("name"),
+                 b.env[i].name +
+                     " is set by modelbooster from the pod's own metadata (the "
+                     "runtime sidecar identifies pods by it); remove it",
+                 mark);
     }
   }
 
@@ -354,9 +412,10 @@ void checkBackend(Errors& errors, const Path& path, const api::ModelBooster& boo
   checkRange(errors, path.child("minReplicas"), b.minReplicas, 0, kMaxReplicas, mark);
   checkRange(errors, path.child("maxReplicas"), b.maxReplicas, 1, kMaxReplicas, mark);
   if (b.minReplicas && b.maxReplicas && *b.minReplicas > *b.maxReplicas) {
-    errors.add(path.child("minReplicas"), "must be less than or equal to maxReplicas (" +
-                                              std::to_string(*b.maxReplicas) + "), not " +
-                                              std::to_string(*b.minReplicas), mark);
+    errors.add(path.child("minReplicas"),
+               "must be less than or equal to maxReplicas (" + std::to_string(*b.maxReplicas) + "), not " +
+                   std::to_string(*b.minReplicas),
+               mark);
   }
   if (b.scalingCost && *b.scalingCost < 0) {
     errors.add(path.child("scalingCost"), "must be 0 or more, not " + std::to_string(*b.scalingCost), mark);
@@ -367,8 +426,8 @@ void checkBackend(Errors& errors, const Path& path, const api::ModelBooster& boo
     if (!d) {
       checkDuration(errors, path.child("scaleToZeroGracePeriod"), b.scaleToZeroGracePeriod, mark);
     } else if (*d < 0 || *d > 1800) {
-      errors.add(path.child("scaleToZeroGracePeriod"),
-                 "must be between 0s and 30m, not " + *b.scaleToZeroGracePeriod, mark);
+      errors.add(path.child("scaleToZeroGracePeriod"), "must be between 0s and 30m, not " + *b.scaleToZeroGracePeriod,
+                 mark);
     }
   }
 
@@ -377,8 +436,9 @@ void checkBackend(Errors& errors, const Path& path, const api::ModelBooster& boo
   } else if (b.workers.size() > 1000) {
     errors.add(path.child("workers"), "must have at most 1000 workers, not " + std::to_string(b.workers.size()), mark);
   }
+  Path workersPath = path.child("workers");
   for (size_t i = 0; i < b.workers.size(); ++i) {
-    checkWorker(errors, path.child("workers").index(i), b, b.workers[i]);
+    checkWorker(errors, workersPath.index(i), b, b.workers[i]);
   }
   checkWorkerTypes(errors, path, b);
   if (b.type == "vLLMDisaggregated") checkDisaggregated(errors, path, b);
@@ -386,11 +446,17 @@ void checkBackend(Errors& errors, const Path& path, const api::ModelBooster& boo
   std::set<std::string_view> loraNames;
   for (size_t i = 0; i < b.loraAdapters.size(); ++i) {
     const auto& l = b.loraAdapters[i];
-    Path lp = path.child("loraAdapters").index(i);
+    Path loraPath = path.child("loraAdapters");
+    Path lp = loraPath.index(i);
     if (!isDnsLabel(l.name)) {
       errors.add(lp.child("name"), "\"" + l.name + "\" must be a DNS label (lower-case letters, digits, '-')", mark);
     } else if (!loraNames.insert(l.name).second) {
       errors.add(lp.child("name"), "duplicate adapter \"" + l.name + "\" in this backend", mark);
+    } else if (l.name == "default" && booster.spec.backends.size() > 1) {
+      errors.add(lp.child("name"),
+                 "\"default\" names the ModelRoute's rule for the model itself; choose another "
+                 "adapter name",
+                 mark);
     } else if (l.name == booster.modelName()) {
       errors.add(lp.child("name"), "\"" + l.name + "\" is the model's own name; requests for it would be ambiguous",
                  mark);
@@ -408,26 +474,34 @@ void checkBackend(Errors& errors, const Path& path, const api::ModelBooster& boo
 
   if (b.autoscalingPolicy) checkPolicy(errors, path.child("autoscalingPolicy"), *b.autoscalingPolicy, mark);
   bool model = scope == Scope::Model;
-  if (!model) {
+  // With both levels set, the conflict is the one error to report: the
+  // model-level defaults filled in for it are not the user's mistake.
+  if (!model && scope != Scope::Both) {
     const char* why = scope == Scope::Backend ? "only applies to model-level autoscaling (spec.autoscalingPolicy)"
                                               : "only applies to model-level autoscaling (spec.autoscalingPolicy), "
                                                 "which is not set";
     if (b.scalingCost) errors.add(path.child("scalingCost"), why, mark);
     if (b.scaleToZeroGracePeriod) errors.add(path.child("scaleToZeroGracePeriod"), why, mark);
   }
-  if (scope == Scope::None && b.minReplicas && b.maxReplicas && *b.minReplicas != *b.maxReplicas) {
-    errors.add(path.child("maxReplicas"), "without an autoscalingPolicy nothing scales between minReplicas (" +
-                                              std::to_string(*b.minReplicas) + ") and maxReplicas (" +
-                                              std::to_string(*b.maxReplicas) +
-                                              "): make them equal or add an autoscalingPolicy", mark);
+  if ((scope == Scope::None || (scope == Scope::Backend && !b.autoscalingPolicy)) && b.minReplicas && b.maxReplicas &&
+      *b.minReplicas != *b.maxReplicas) {
+    errors.add(path.child("maxReplicas"),
+               "without an autoscalingPolicy nothing scales between minReplicas (" + std::to_string(*b.minReplicas) +
+                   ") and maxReplicas (" + std::to_string(*b.maxReplicas) +
+                   "): make them equal or add an autoscalingPolicy",
+               mark);
   }
   if (scope == Scope::Backend && b.autoscalingPolicy && b.minReplicas && *b.minReplicas < 1) {
-    errors.add(path.child("minReplicas"), "must be at least 1 with backend-level autoscaling (scale to zero needs "
-                                          "model-level autoscaling)", mark);
+    errors.add(path.child("minReplicas"),
+               "must be at least 1 with backend-level autoscaling (scale to zero needs "
+               "model-level autoscaling)",
+               mark);
   }
   if (model && (!b.scalingCost || *b.scalingCost <= 0)) {
-    errors.add(path.child("scalingCost"), "must be greater than 0 with model-level autoscaling: it weighs this "
-                                          "backend against the others", mark);
+    errors.add(path.child("scalingCost"),
+               "must be greater than 0 with model-level autoscaling: it weighs this "
+               "backend against the others",
+               mark);
   }
 }
 
@@ -437,27 +511,35 @@ void validate(const api::ModelBooster& booster, api::Errors& errors) {
   const auto& spec = booster.spec;
   Path root;
   Path sp = root.child("spec");
+  Path metadata = root.child("metadata");
+  Path backendsPath = sp.child("backends");
   if (booster.metadata.name.empty()) {
-    errors.add(root.child("metadata").child("name"), "is required");
+    errors.add(metadata.child("name"), "is required");
   } else if (!isDnsLabel(booster.metadata.name)) {
-    errors.add(root.child("metadata").child("name"),
-               "\"" + booster.metadata.name + "\" must be a DNS label (lower-case letters, digits, '-'; at most 63 "
-                                              "characters): it prefixes every child's name");
+    errors.add(metadata.child("name"), "\"" + booster.metadata.name +
+                                           "\" must be a DNS label (lower-case letters, digits, '-'; at most 63 "
+                                           "characters): it prefixes every child's name");
   }
   if (!spec.name.empty() && !isDnsLabel(spec.name, 64)) {
-    errors.add(sp.child("name"), "\"" + spec.name + "\" must match ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$ and be at most 64 "
-                                                    "characters", spec.mark);
+    errors.add(sp.child("name"),
+               "\"" + spec.name +
+                   "\" must match ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$ and be at most 64 "
+                   "characters",
+               spec.mark);
   }
   if (spec.backends.empty()) {
     errors.add(sp.child("backends"), "needs at least one backend", spec.mark);
   } else if (spec.backends.size() > kMaxRouteTargets) {
-    errors.add(sp.child("backends"), "has " + std::to_string(spec.backends.size()) +
-                                         " backends; a ModelRoute rule targets at most 16", spec.mark);
+    errors.add(sp.child("backends"),
+               "has " + std::to_string(spec.backends.size()) + " backends; a ModelRoute rule targets at most 16",
+               spec.mark);
   }
   Scope scope = autoscalingScope(spec);
   if (scope == Scope::Both) {
-    errors.add(sp.child("autoscalingPolicy"), "autoscaling is set on the model and on backends; choose one: the "
-                                              "model-level policy or per-backend policies", spec.mark);
+    errors.add(sp.child("autoscalingPolicy"),
+               "autoscaling is set on the model and on backends; choose one: the "
+               "model-level policy or per-backend policies",
+               spec.mark);
   }
   std::set<std::string_view> names;
   std::set<std::string_view> adapters;
@@ -465,22 +547,25 @@ void validate(const api::ModelBooster& booster, api::Errors& errors) {
   int64_t sumMin = 0;
   for (size_t i = 0; i < spec.backends.size(); ++i) {
     const auto& b = spec.backends[i];
-    Path bp = sp.child("backends").index(i);
+    Path bp = backendsPath.index(i);
     if (!b.name.empty() && !names.insert(b.name).second) {
       errors.add(bp.child("name"), "duplicate backend name \"" + b.name + "\"", b.mark);
     }
-    checkBackend(errors, bp, booster, b, scope);
+    checkBackend(errors, bp, booster, b, scope, kEnginePort);
     sumMax += b.maxReplicas.value_or(0);
     sumMin += b.minReplicas.value_or(0);
     for (const auto& l : b.loraAdapters) adapters.insert(l.name);
   }
   if (sumMax > kMaxReplicas) {
-    errors.add(sp.child("backends"), "the sum of maxReplicas over all backends is " + std::to_string(sumMax) +
-                                         "; it must be at most 1000000", spec.mark);
+    errors.add(sp.child("backends"),
+               "the sum of maxReplicas over all backends is " + std::to_string(sumMax) + "; it must be at most 1000000",
+               spec.mark);
   }
   if (adapters.size() > kMaxLoraAdapters) {
-    errors.add(sp.child("backends"), "the backends name " + std::to_string(adapters.size()) +
-                                         " distinct LoRA adapters; a ModelRoute carries at most 10", spec.mark);
+    errors.add(sp.child("backends"),
+               "the backends name " + std::to_string(adapters.size()) +
+                   " distinct LoRA adapters; a ModelRoute carries at most 10",
+               spec.mark);
   }
   if (scope == Scope::Model) {
     checkPolicy(errors, sp.child("autoscalingPolicy"), *spec.autoscalingPolicy, spec.mark);
@@ -488,7 +573,7 @@ void validate(const api::ModelBooster& booster, api::Errors& errors) {
       errors.add(sp.child("backends"), "with model-level autoscaling the sum of minReplicas must be at least 1",
                  spec.mark);
     }
-  } else if (spec.costExpansionRatePercent) {
+  } else if (spec.costExpansionRatePercent && scope != Scope::Both) {
     errors.add(sp.child("costExpansionRatePercent"),
                "only applies to model-level autoscaling (spec.autoscalingPolicy), which is not set", spec.mark);
   }

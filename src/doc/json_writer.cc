@@ -17,13 +17,27 @@ void writeString(std::string_view s, std::string& out) {
     out.append(s.substr(start, i - start));
     start = i + 1;
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
       default:
         out += "\\u00";
         out.push_back(kHex[c >> 4]);
@@ -42,10 +56,18 @@ void newline(std::string& out, int indent, int level) {
 
 void write(const Value& v, std::string& out, int indent, int level) {
   switch (v.kind()) {
-    case Value::Kind::Null: out += "null"; break;
-    case Value::Kind::Bool: out += v.asBool() ? "true" : "false"; break;
-    case Value::Kind::Number: out += v.text(); break;
-    case Value::Kind::String: writeString(v.text(), out); break;
+    case Value::Kind::Null:
+      out += "null";
+      break;
+    case Value::Kind::Bool:
+      out += v.asBool() ? "true" : "false";
+      break;
+    case Value::Kind::Number:
+      out += v.text();
+      break;
+    case Value::Kind::String:
+      writeString(v.text(), out);
+      break;
     case Value::Kind::Array: {
       if (v.items().empty()) {
         out += "[]";

@@ -18,9 +18,9 @@ struct ParseError {
 };
 
 struct Limits {
-  size_t maxBytes = 16u << 20;    // refuse larger inputs outright
-  size_t maxDepth = 128;          // nesting of lists and objects
-  size_t maxNodes = 2'000'000;    // values, counting alias expansions (YAML bombs)
+  size_t maxBytes = 16u << 20;  // refuse larger inputs outright
+  size_t maxDepth = 128;        // nesting of lists and objects
+  size_t maxNodes = 2'000'000;  // values, counting alias expansions (YAML bombs)
 };
 
 // One JSON text. Duplicate object keys are errors (kubectl strict mode).

@@ -20,8 +20,9 @@ struct Mark {
 };
 
 class Value;
-
 struct Member;
+struct Field;
+struct Item;
 
 class Value {
  public:
@@ -32,16 +33,18 @@ class Value {
   Value() = default;
   // A string value; the common case when building documents.
   Value(std::string text) : kind_(Kind::String), text_(std::move(text)) {}  // NOLINT(google-explicit-constructor)
-  Value(std::string_view text) : kind_(Kind::String), text_(text) {}       // NOLINT(google-explicit-constructor)
-  Value(const char* text) : kind_(Kind::String), text_(text) {}            // NOLINT(google-explicit-constructor)
+  Value(std::string_view text) : kind_(Kind::String), text_(text) {}        // NOLINT(google-explicit-constructor)
+  Value(const char* text) : kind_(Kind::String), text_(text) {}             // NOLINT(google-explicit-constructor)
 
   static Value null() { return {}; }
   static Value boolean(bool b);
   // `raw` must be a JSON number literal; callers that parse input check it.
   static Value number(std::string raw);
   static Value integer(int64_t n);
-  static Value array(std::initializer_list<Value> items = {});
-  static Value object(std::initializer_list<Member> members = {});
+  // Builders. Their elements are moved out (see Field/Item), so nesting
+  // builders costs no copies.
+  static Value array(std::initializer_list<Item> items = {});
+  static Value object(std::initializer_list<Field> fields = {});
 
   Kind kind() const { return kind_; }
   bool isNull() const { return kind_ == Kind::Null; }
@@ -74,6 +77,8 @@ class Value {
   void setMark(Mark mark) { mark_ = mark; }
 
   static const char* kindName(Kind kind);
+  // "a string", "an object", "null": for messages.
+  static const char* kindArticle(Kind kind);
 
  private:
   Kind kind_ = Kind::Null;
@@ -88,6 +93,26 @@ struct Member {
   std::string key;
   Value value;
 };
+
+// Elements of Value::object({...}) and Value::array({...}). An
+// initializer_list only hands out const elements; the `mutable` value lets
+// the builder move each temporary out instead of deep-copying it.
+struct Field {
+  std::string_view key;
+  mutable Value value;
+};
+
+struct Item {
+  Item(Value v) : value(std::move(v)) {}        // NOLINT(google-explicit-constructor)
+  Item(const char* s) : value(s) {}             // NOLINT(google-explicit-constructor)
+  Item(std::string s) : value(std::move(s)) {}  // NOLINT(google-explicit-constructor)
+  Item(std::string_view s) : value(s) {}        // NOLINT(google-explicit-constructor)
+  mutable Value value;
+};
+
+// A stable 64-bit content hash of a value, computed without serialising
+// it; used for revision labels, so it must never change between releases.
+uint64_t hashValue(const Value& value, uint64_t seed = 14695981039346656037ULL);
 
 // Semantic equality: object member order does not matter, numbers compare by
 // value when both are integers, otherwise by literal.

@@ -60,7 +60,8 @@ class Reader {
       }
       std::unique_ptr<yaml_event_t, void (*)(yaml_event_t*)> guard(&event, yaml_event_delete);
       switch (event.type) {
-        case YAML_STREAM_END_EVENT: return true;
+        case YAML_STREAM_END_EVENT:
+          return true;
         case YAML_DOCUMENT_START_EVENT:
           anchors_.clear();
           hasRoot_ = false;
@@ -134,7 +135,8 @@ class Reader {
           attach(Value(it->second));
           break;
         }
-        default: break;
+        default:
+          break;
       }
     }
   }
@@ -200,10 +202,18 @@ class Reader {
         return false;
       }
       switch (r.kind) {
-        case ScalarKind::Null: v = Value::null(); break;
-        case ScalarKind::Bool: v = Value::boolean(r.boolean); break;
-        case ScalarKind::Number: v = Value::number(std::move(r.number)); break;
-        case ScalarKind::String: v = Value(text); break;
+        case ScalarKind::Null:
+          v = Value::null();
+          break;
+        case ScalarKind::Bool:
+          v = Value::boolean(r.boolean);
+          break;
+        case ScalarKind::Number:
+          v = Value::number(std::move(r.number));
+          break;
+        case ScalarKind::String:
+          v = Value(text);
+          break;
         case ScalarKind::Unrepresentable:
           error = {"\"" + std::string(text) + "\" (infinity or NaN) cannot be represented in JSON; quote it", mark};
           return false;
@@ -215,12 +225,14 @@ class Reader {
 
   ParseError parserError() const {
     std::string msg = parser_.problem != nullptr ? parser_.problem : "invalid YAML";
-    if (parser_.context != nullptr) msg += std::string(" ") + parser_.context;
-    Mark mark = toMark(parser_.problem_mark);
-    if (parser_.problem_mark.line == 0 && parser_.problem_mark.column == 0 && parser_.context != nullptr) {
-      mark = toMark(parser_.context_mark);
+    if (parser_.context != nullptr) {
+      // libyaml reports where it gave up (often the end of the input); say
+      // where the construct it was reading began, which is what to fix.
+      Mark start = toMark(parser_.context_mark);
+      msg += std::string(" ") + parser_.context + " that starts at line " + std::to_string(start.line) + ", column " +
+             std::to_string(start.column);
     }
-    return {"invalid YAML: " + msg, mark};
+    return {"invalid YAML: " + msg, toMark(parser_.problem_mark)};
   }
 
   yaml_parser_t parser_{};

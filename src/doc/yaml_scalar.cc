@@ -115,8 +115,8 @@ ResolvedScalar resolvePlainScalar(std::string_view s) {
   }
   char c = s[0];
   if (!(isDigit(c) || c == '-' || c == '+' || c == '.')) return r;
-  if (inList(s, {".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF", ".nan", ".NaN",
-                 ".NAN"})) {
+  if (inList(s,
+             {".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF", ".nan", ".NaN", ".NAN"})) {
     r.kind = ScalarKind::Unrepresentable;
     return r;
   }

@@ -61,8 +61,7 @@ class Emitter {
 
   void scalar(std::string_view text, yaml_scalar_style_t style) {
     yaml_event_t e;
-    yaml_scalar_event_initialize(&e, nullptr, nullptr, chars(text.data()), static_cast<int>(text.size()), 1, 1,
-                                 style);
+    yaml_scalar_event_initialize(&e, nullptr, nullptr, chars(text.data()), static_cast<int>(text.size()), 1, 1, style);
     emit(e);
   }
 
@@ -79,10 +78,18 @@ class Emitter {
   void node(const Value& v) {
     yaml_event_t e;
     switch (v.kind()) {
-      case Value::Kind::Null: scalar("null", YAML_PLAIN_SCALAR_STYLE); break;
-      case Value::Kind::Bool: scalar(v.asBool() ? "true" : "false", YAML_PLAIN_SCALAR_STYLE); break;
-      case Value::Kind::Number: scalar(v.text(), YAML_PLAIN_SCALAR_STYLE); break;
-      case Value::Kind::String: string(v.text()); break;
+      case Value::Kind::Null:
+        scalar("null", YAML_PLAIN_SCALAR_STYLE);
+        break;
+      case Value::Kind::Bool:
+        scalar(v.asBool() ? "true" : "false", YAML_PLAIN_SCALAR_STYLE);
+        break;
+      case Value::Kind::Number:
+        scalar(v.text(), YAML_PLAIN_SCALAR_STYLE);
+        break;
+      case Value::Kind::String:
+        string(v.text());
+        break;
       case Value::Kind::Array:
         yaml_sequence_start_event_initialize(&e, nullptr, nullptr, 1,
                                              v.items().empty() ? YAML_FLOW_SEQUENCE_STYLE : YAML_BLOCK_SEQUENCE_STYLE);

@@ -10,8 +10,9 @@ namespace mb::core {
 namespace {
 
 std::vector<std::string> sglangCommand(const BackendContext& ctx, const api::Worker& w, int32_t pods) {
-  std::vector<std::string> cmd = {"python3", "-m", "sglang.launch_server", "--model-path", ctx.modelPath,
-                                  "--host", "0.0.0.0", "--port", std::to_string(ctx.config.enginePort),
+  std::vector<std::string> cmd = {"python3",         "-m",          "sglang.launch_server",
+                                  "--model-path",    ctx.modelPath, "--host",
+                                  "0.0.0.0",         "--port",      std::to_string(ctx.config.enginePort),
                                   "--enable-metrics"};
   appendConfigArgs(w.config, cmd);
   bool addServedName = false;
@@ -21,9 +22,9 @@ std::vector<std::string> sglangCommand(const BackendContext& ctx, const api::Wor
     cmd.push_back(served);
   }
   if (pods > 1) {
-    for (const std::string& s : {std::string("--nnodes"), std::to_string(pods), std::string("--node-rank"),
-                                 std::string("$(WORKER_INDEX)"), std::string("--dist-init-addr"),
-                                 "$(ENTRY_ADDRESS):" + std::to_string(ctx.config.sglangDistInitPort)}) {
+    for (const std::string& s :
+         {std::string("--nnodes"), std::to_string(pods), std::string("--node-rank"), std::string("$(WORKER_INDEX)"),
+          std::string("--dist-init-addr"), "$(ENTRY_ADDRESS):" + std::to_string(ctx.config.sglangDistInitPort)}) {
       cmd.push_back(s);
     }
   }

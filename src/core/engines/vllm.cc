@@ -74,9 +74,8 @@ std::vector<api::Role> vllmRoles(const BackendContext& ctx) {
   if (multiNode) {
     // Everything goes into the one string bash runs: arguments after it
     // would be handed to nobody.
-    std::string line = "chmod u+x " + script + " && " + script + " leader --ray_cluster_size=" +
-                       std::to_string(pods) + " --num-gpus=" + std::to_string(workerDevices(w).count) + " && " +
-                       shellJoin(serve);
+    std::string line = "chmod u+x " + script + " && " + script + " leader --ray_cluster_size=" + std::to_string(pods) +
+                       " --num-gpus=" + std::to_string(workerDevices(w).count) + " && " + shellJoin(serve);
     command = doc::Value::array({"bash", "-c", doc::Value(std::move(line))});
   } else {
     command = toArray(serve);
@@ -85,7 +84,8 @@ std::vector<api::Role> vllmRoles(const BackendContext& ctx) {
   doc::Value env = engineEnv(ctx, w);
   doc::Value engine = doc::Value::object({{"name", "engine"}, {"image", engineImage(ctx, w)}, {"command", command}});
   engine.set("env", env);
-  engine.set("ports", doc::Value::array({doc::Value::object({{"name", "http"}, {"containerPort", doc::Value::integer(port)}})}));
+  engine.set("ports",
+             doc::Value::array({doc::Value::object({{"name", "http"}, {"containerPort", doc::Value::integer(port)}})}));
   if (!w.resources.isNull()) engine.set("resources", w.resources);
   engine.set("volumeMounts", doc::Value::array({weightsMount(ctx)}));
   engine.set("readinessProbe", httpGetProbe(port, 30, 5, 3));

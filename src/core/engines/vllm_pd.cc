@@ -16,8 +16,8 @@ std::vector<api::Role> vllmDisaggregatedRoles(const BackendContext& ctx) {
                                               {"image", engineImage(ctx, w)},
                                               {"command", toArray(vllmCommand(ctx, w, "python3", false, false))},
                                               {"env", env}});
-      engine.set("ports",
-                 doc::Value::array({doc::Value::object({{"name", "http"}, {"containerPort", doc::Value::integer(port)}})}));
+      engine.set("ports", doc::Value::array(
+                              {doc::Value::object({{"name", "http"}, {"containerPort", doc::Value::integer(port)}})}));
       if (!w.resources.isNull()) engine.set("resources", w.resources);
       engine.set("volumeMounts", doc::Value::array({weightsMount(ctx)}));
       // Loading weights can take many minutes: the startup probe holds the

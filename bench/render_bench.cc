@@ -1,0 +1,125 @@
+// Render benchmark: one three-backend booster with LoRA adapters and
+// model-level autoscaling, from input bytes to output bytes.
+//   JSON -> JSON: what the controller and the webhook do per booster.
+//   YAML -> YAML: what `modelbooster render` does.
+// Allocations are counted by replacing global operator new.
+#include <benchmark/benchmark.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <new>
+#include <sstream>
+
+#include "api/model_booster.h"
+#include "core/convert.h"
+#include "core/render.h"
+#include "doc/parse.h"
+
+namespace {
+std::atomic<size_t> gAllocations{0};
+}  // namespace
+
+void* operator new(std::size_t size) {
+  gAllocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+
+namespace {
+
+std::string readFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+const std::string& boosterYaml() {
+  static const std::string text = readFile(std::string(MB_SOURCE_DIR) + "/bench/three-backends.yaml");
+  return text;
+}
+
+const std::string& boosterJson() {
+  static const std::string text = [] {
+    std::vector<mb::doc::Value> docs;
+    mb::doc::ParseError err;
+    if (!mb::doc::parseYaml(boosterYaml(), docs, err)) std::abort();
+    return mb::doc::toJson(docs.at(0));
+  }();
+  return text;
+}
+
+// Input bytes -> children -> compact JSON bytes, as the controller does.
+void BM_RenderJsonToJson(benchmark::State& state) {
+  const std::string& input = boosterJson();
+  mb::core::Config config;
+  size_t outBytes = 0;
+  size_t allocs = 0;
+  for (auto _ : state) {
+    size_t before = gAllocations.load(std::memory_order_relaxed);
+    mb::doc::Value doc;
+    mb::doc::ParseError err;
+    if (!mb::doc::parseJson(input, doc, err)) std::abort();
+    mb::api::Children children;
+    mb::api::Errors errors;
+    if (!mb::core::convertDocument(doc, config, children, errors)) std::abort();
+    std::string out;
+    out.reserve(64 * 1024);
+    for (const auto& o : std::move(children).objects()) mb::doc::writeJson(o, out);
+    benchmark::DoNotOptimize(out.data());
+    outBytes = out.size();
+    allocs = gAllocations.load(std::memory_order_relaxed) - before;
+  }
+  state.counters["in_bytes"] = static_cast<double>(input.size());
+  state.counters["out_bytes"] = static_cast<double>(outBytes);
+  state.counters["allocs_per_op"] = static_cast<double>(allocs);
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(input.size()));
+}
+BENCHMARK(BM_RenderJsonToJson);
+
+// What `modelbooster render -f booster.yaml` does.
+void BM_RenderYamlToYaml(benchmark::State& state) {
+  const std::string& input = boosterYaml();
+  mb::core::Config config;
+  size_t allocs = 0;
+  for (auto _ : state) {
+    size_t before = gAllocations.load(std::memory_order_relaxed);
+    mb::core::RenderResult r;
+    if (!mb::core::render(input, config, mb::core::OutputFormat::Yaml, true, r)) std::abort();
+    benchmark::DoNotOptimize(r.output.data());
+    allocs = gAllocations.load(std::memory_order_relaxed) - before;
+  }
+  state.counters["allocs_per_op"] = static_cast<double>(allocs);
+}
+BENCHMARK(BM_RenderYamlToYaml);
+
+// The pieces, to see where time goes.
+void BM_ParseJson(benchmark::State& state) {
+  const std::string& input = boosterJson();
+  for (auto _ : state) {
+    mb::doc::Value doc;
+    mb::doc::ParseError err;
+    benchmark::DoNotOptimize(mb::doc::parseJson(input, doc, err));
+  }
+}
+BENCHMARK(BM_ParseJson);
+
+void BM_ConvertOnly(benchmark::State& state) {
+  mb::doc::Value doc;
+  mb::doc::ParseError err;
+  if (!mb::doc::parseJson(boosterJson(), doc, err)) std::abort();
+  mb::core::Config config;
+  for (auto _ : state) {
+    mb::api::Children children;
+    mb::api::Errors errors;
+    benchmark::DoNotOptimize(mb::core::convertDocument(doc, config, children, errors));
+  }
+}
+BENCHMARK(BM_ConvertOnly);
+
+}  // namespace
+
+BENCHMARK_MAIN();

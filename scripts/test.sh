@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Runs every test on a fresh machine: installs dependencies, builds three
+# ways (release with -Werror, ASan+UBSan, TSan), runs the unit, golden and
+# CLI tests in each, then starts a real control plane (etcd,
+# kube-apiserver, kube-controller-manager), runs the integration tests
+# against it and always stops it.
+#
+#   scripts/test.sh              everything
+#   scripts/test.sh --unit-only  skip the control plane
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+unit_only=0
+[ "${1:-}" = "--unit-only" ] && unit_only=1
+
+scripts/install-deps.sh
+
+build() {  # build DIR CMAKE_ARGS...
+  local dir=$1
+  shift
+  echo "== build $dir"
+  cmake -S . -B "$dir" -G Ninja -DMB_WERROR=ON "$@" >/dev/null
+  cmake --build "$dir"
+}
+
+summary=()
+run_ctest() {  # run_ctest NAME DIR CTEST_ARGS...
+  local name=$1 dir=$2
+  shift 2
+  echo "== ctest $name"
+  if ctest --test-dir "$dir" --output-on-failure --no-tests=error "$@"; then
+    summary+=("$name: passed")
+  else
+    summary+=("$name: FAILED")
+    return 1
+  fi
+}
+
+status=0
+scripts/lint.sh || status=1
+
+build build/ci -DCMAKE_BUILD_TYPE=RelWithDebInfo
+run_ctest "unit (release)" build/ci -L unit -j 2 || status=1
+
+build build/asan -DCMAKE_BUILD_TYPE=Debug -DMB_SANITIZE=address,undefined -DMB_BUILD_BENCH=OFF
+ASAN_OPTIONS=detect_leaks=1 run_ctest "unit (ASan+UBSan)" build/asan -L unit -j 2 || status=1
+
+build build/tsan -DCMAKE_BUILD_TYPE=Debug -DMB_SANITIZE=thread -DMB_BUILD_BENCH=OFF
+run_ctest "unit (TSan)" build/tsan -L unit -j 2 || status=1
+
+if [ $unit_only = 0 ]; then
+  scripts/testenv.sh up
+  trap 'scripts/testenv.sh down' EXIT
+  eval "$(scripts/testenv.sh env)"
+  if ! run_ctest "integration (real kube-apiserver)" build/ci -L integration; then
+    status=1
+    scripts/testenv.sh logs || true
+  fi
+fi
+
+echo "== summary"
+printf '  %s\n' "${summary[@]}"
+exit $status

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# The CLI as a user runs it: exit codes (0 ok, 1 invalid input, 2 usage),
+# nothing on stdout when input is invalid, --help everywhere, and the CRDs
+# printed by `modelbooster crds` identical to deploy/crds.
+set -uo pipefail
+bin=$1
+src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+passes=0
+
+check() {  # check NAME EXPECTED_RC ACTUAL_RC
+  if [ "$2" = "$3" ]; then
+    passes=$((passes + 1))
+  else
+    echo "FAIL: $1: exit status $3, expected $2"
+    failures=$((failures + 1))
+  fi
+}
+contains() {  # contains NAME FILE TEXT
+  if grep -qF -- "$3" "$2"; then
+    passes=$((passes + 1))
+  else
+    echo "FAIL: $1: $2 lacks: $3"; sed 's/^/    /' "$2" | head -20
+    failures=$((failures + 1))
+  fi
+}
+empty() {  # empty NAME FILE
+  if [ ! -s "$2" ]; then passes=$((passes + 1)); else echo "FAIL: $1: $2 not empty"; failures=$((failures + 1)); fi
+}
+
+for f in "$src"/examples/*.yaml; do
+  "$bin" render -f "$f" >"$tmp/out" 2>"$tmp/err"; check "render $(basename "$f")" 0 $?
+  empty "render $(basename "$f") stderr" "$tmp/err"
+  "$bin" validate -f "$f" >"$tmp/out" 2>"$tmp/err"; check "validate $(basename "$f")" 0 $?
+  empty "validate prints nothing" "$tmp/out"
+done
+
+"$bin" render -f - -o json <"$src/examples/sglang.yaml" >"$tmp/out" 2>"$tmp/err"; check "render stdin json" 0 $?
+contains "json is a List" "$tmp/out" '"kind": "List"'
+
+sed 's/maxReplicas: 1$/maxReplicas: 0/' "$src/examples/vllm-single-gpu.yaml" >"$tmp/bad.yaml"
+"$bin" render -f "$tmp/bad.yaml" >"$tmp/out" 2>"$tmp/err"; check "render invalid" 1 $?
+empty "invalid: no partial output" "$tmp/out"
+contains "invalid: names the field" "$tmp/err" "spec.backends[0].maxReplicas"
+contains "invalid: names the file" "$tmp/err" "$tmp/bad.yaml: document 1 (ModelBooster default/qwen-7b): line"
+"$bin" validate -f "$tmp/bad.yaml" >"$tmp/out" 2>"$tmp/err"; check "validate invalid" 1 $?
+
+printf 'spec: [unclosed\n' >"$tmp/broken.yaml"
+"$bin" render -f "$tmp/broken.yaml" >"$tmp/out" 2>"$tmp/err"; check "malformed yaml" 1 $?
+contains "malformed: line" "$tmp/err" "line 1"
+printf '{"apiVersion": 1,' >"$tmp/broken.json"
+"$bin" render -f "$tmp/broken.json" >"$tmp/out" 2>"$tmp/err"; check "malformed json" 1 $?
+contains "malformed json: message" "$tmp/err" "invalid JSON"
+
+"$bin" render -f "$tmp/does-not-exist.yaml" >"$tmp/out" 2>"$tmp/err"; check "missing file" 2 $?
+contains "missing file: says so" "$tmp/err" "cannot read"
+"$bin" render -f "$tmp" >"$tmp/out" 2>"$tmp/err"; check "directory" 2 $?
+"$bin" render >"$tmp/out" 2>"$tmp/err"; check "render without -f" 2 $?
+"$bin" render -f x -o xml >"$tmp/out" 2>"$tmp/err"; check "bad -o" 2 $?
+"$bin" frobnicate >"$tmp/out" 2>"$tmp/err"; check "unknown command" 2 $?
+"$bin" >"$tmp/out" 2>"$tmp/err"; check "no command" 2 $?
+
+for sub in "" render validate crds version; do
+  # shellcheck disable=SC2086
+  "$bin" $sub --help >"$tmp/out" 2>&1; check "help $sub" 0 $?
+  contains "help $sub" "$tmp/out" "Usage"
+done
+"$bin" version >"$tmp/out"; check version 0 $?
+contains version "$tmp/out" "modelbooster "
+"$bin" --version >"$tmp/out"; check --version 0 $?
+
+# The embedded CRDs are exactly the files under deploy/crds, in order.
+"$bin" crds >"$tmp/crds.yaml"; check crds 0 $?
+: >"$tmp/expected.yaml"
+first=1
+for f in "$src"/deploy/crds/*.yaml; do
+  [ $first = 1 ] || echo '---' >>"$tmp/expected.yaml"
+  first=0
+  cat "$f" >>"$tmp/expected.yaml"
+done
+if [ "$first" = 1 ]; then
+  echo "FAIL: deploy/crds has no CRDs"; failures=$((failures + 1))
+elif diff -u "$tmp/expected.yaml" "$tmp/crds.yaml" >"$tmp/diff"; then
+  passes=$((passes + 1))
+else
+  echo "FAIL: modelbooster crds differs from deploy/crds (rebuild after editing a CRD)"; head -40 "$tmp/diff"
+  failures=$((failures + 1))
+fi
+count=$(grep -c '^kind: CustomResourceDefinition' "$tmp/crds.yaml")
+check "six CRDs" 6 "$count"
+
+echo "$passes passed, $failures failed"
+[ "$failures" = 0 ]

@@ -1,0 +1,195 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "core/convert.h"
+#include "doc/parse.h"
+#include "test_util.h"
+
+namespace mb::core {
+namespace {
+
+using testing::HasSubstr;
+
+const char* kBase = R"(apiVersion: workload.serving.volcano.sh/v1alpha1
+kind: ModelBooster
+metadata: {name: m, namespace: ns, uid: uid-1}
+spec:
+  backends:
+    - name: a
+      type: vLLM
+      modelURI: hf://org/model
+      minReplicas: 2
+      maxReplicas: 2
+      workers:
+        - image: img:1
+          resources: {limits: {nvidia.com/gpu: "2"}}
+          config: {max-model-len: 4096}
+)";
+
+api::Children convertText(const std::string& yaml, api::Errors* errorsOut = nullptr) {
+  api::Errors errors;
+  api::Children out;
+  bool ok = convertDocument(test::parseOne(yaml), Config{}, out, errors);
+  if (errorsOut != nullptr) {
+    *errorsOut = errors;
+  } else {
+    EXPECT_TRUE(ok) << errors.str();
+  }
+  return out;
+}
+
+std::string replace(std::string s, const std::string& from, const std::string& to) {
+  size_t at = s.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) s.replace(at, from.size(), to);
+  return s;
+}
+
+const std::string* label(const api::ObjectMeta& m, const char* key) { return m.label(key); }
+
+TEST(Convert, NamesLabelsAndOwnersOfEveryChild) {
+  api::Children c = convertText(kBase);
+  ASSERT_EQ(c.servings.size(), 1u);
+  EXPECT_EQ(c.servings[0].metadata.name, "m-a");
+  EXPECT_EQ(c.servers[0].metadata.name, "m-a");
+  EXPECT_EQ(c.route.metadata.name, "m");
+  EXPECT_TRUE(c.policies.empty());
+  for (const doc::Value& o : c.objects()) {
+    const doc::Value& meta = *o.find("metadata");
+    EXPECT_EQ(meta.find("namespace")->text(), "ns");
+    const doc::Value& labels = *meta.find("labels");
+    EXPECT_EQ(labels.find("workload.serving.volcano.sh/model-name")->text(), "m");
+    EXPECT_EQ(labels.find("workload.serving.volcano.sh/managed-by")->text(), "workload.serving.volcano.sh");
+    EXPECT_EQ(labels.find("workload.serving.volcano.sh/model-uid")->text(), "uid-1");
+    EXPECT_EQ(labels.find("workload.serving.volcano.sh/revision")->text().size(), 10u);
+    ASSERT_NE(labels.find("workload.serving.volcano.sh/backend-name"), nullptr);
+    const doc::Value& owner = meta.find("ownerReferences")->items().at(0);
+    EXPECT_EQ(owner.find("kind")->text(), "ModelBooster");
+    EXPECT_EQ(owner.find("uid")->text(), "uid-1");
+    EXPECT_TRUE(owner.find("controller")->asBool());
+    EXPECT_TRUE(owner.find("blockOwnerDeletion")->asBool());
+  }
+  EXPECT_EQ(*label(c.route.metadata, "workload.serving.volcano.sh/backend-name"), "");
+}
+
+TEST(Convert, IsDeterministic) {
+  std::string a = doc::toJson(doc::Value::array({}));
+  for (int i = 0; i < 2; ++i) {
+    api::Children c = convertText(test::readSource("examples/multi-backend-lora-autoscaling.yaml"));
+    std::string text;
+    for (const auto& o : c.objects()) text += doc::toJson(o);
+    if (i == 0)
+      a = text;
+    else
+      EXPECT_EQ(a, text);
+  }
+}
+
+TEST(Convert, RevisionIgnoresReplicasSoScalingDoesNotRollPods) {
+  api::Children base = convertText(kBase);
+  std::string scaled = replace(replace(kBase, "minReplicas: 2", "minReplicas: 3"), "maxReplicas: 2", "maxReplicas: 3");
+  api::Children more = convertText(scaled);
+  EXPECT_EQ(more.servings[0].spec.replicas, 3);
+  EXPECT_EQ(*label(base.servings[0].metadata, "workload.serving.volcano.sh/revision"),
+            *label(more.servings[0].metadata, "workload.serving.volcano.sh/revision"));
+  api::Children newImage = convertText(replace(kBase, "img:1", "img:2"));
+  EXPECT_NE(*label(base.servings[0].metadata, "workload.serving.volcano.sh/revision"),
+            *label(newImage.servings[0].metadata, "workload.serving.volcano.sh/revision"));
+}
+
+TEST(Convert, InvalidBoosterYieldsNoChildrenAtAll) {
+  api::Errors errors;
+  api::Children c = convertText(replace(kBase, "maxReplicas: 2", "maxReplicas: 1"), &errors);
+  EXPECT_FALSE(errors.empty());
+  EXPECT_TRUE(c.servings.empty());
+  EXPECT_TRUE(c.servers.empty());
+  EXPECT_TRUE(c.route.metadata.name.empty());
+}
+
+TEST(Convert, PodsZeroMeansTheEntryPodAlone) {
+  api::Children c = convertText(replace(kBase, "- image: img:1", "- image: img:1\n          pods: 0"));
+  EXPECT_EQ(c.servings[0].spec.templateGroup.roles[0].workerReplicas, 0);
+  EXPECT_FALSE(c.servings[0].spec.templateGroup.roles[0].workerTemplate.has_value());
+}
+
+TEST(Convert, MultiNodePutsEveryEngineFlagInsideTheBashString) {
+  std::string yaml = replace(kBase, "- image: img:1", "- image: img:1\n          pods: 3");
+  yaml =
+      replace(yaml, "      workers:", "      loraAdapters: [{name: sql, artifactURL: 'hf://o/sql'}]\n      workers:");
+  api::Children c = convertText(yaml);
+  const api::Role& role = c.servings[0].spec.templateGroup.roles[0];
+  EXPECT_EQ(role.workerReplicas, 2);
+  const doc::Value& engine = role.entryTemplate.spec.find("containers")->items()[1];
+  const auto& cmd = engine.find("command")->items();
+  ASSERT_EQ(cmd.size(), 3u);
+  EXPECT_EQ(cmd[0].text(), "bash");
+  const std::string& line = cmd[2].text();
+  EXPECT_THAT(line,
+              HasSubstr("leader --ray_cluster_size=3 --num-gpus=2 && python -m vllm.entrypoints.openai.api_server"));
+  EXPECT_THAT(line, HasSubstr("--distributed_executor_backend ray"));
+  EXPECT_THAT(line, HasSubstr("--kv-events-config '{\"enable_kv_cache_events\":true"));
+  EXPECT_THAT(line, HasSubstr("--enable-lora --lora-modules sql=/models/"));
+  ASSERT_TRUE(role.workerTemplate.has_value());
+  const doc::Value& worker = role.workerTemplate->spec.find("containers")->items()[0];
+  EXPECT_THAT(worker.find("command")->items()[2].text(), HasSubstr("worker --ray_address=$(ENTRY_ADDRESS)"));
+  // Only entry pods serve the API.
+  bool entryOnly = false;
+  for (const auto& [k, v] : c.servers[0].spec.workloadSelector.matchLabels) {
+    entryOnly = entryOnly || (k == "modelserving.volcano.sh/entry" && v == "true");
+  }
+  EXPECT_TRUE(entryOnly);
+}
+
+TEST(Convert, AscendSettingsOnlyForNpuWorkers) {
+  std::string pd = R"(apiVersion: workload.serving.volcano.sh/v1alpha1
+kind: ModelBooster
+metadata: {name: pd, uid: u}
+spec:
+  backends:
+    - name: b
+      type: vLLMDisaggregated
+      modelURI: hf://o/m
+      minReplicas: 1
+      maxReplicas: 1
+      workers:
+        - {type: prefill, image: i, resources: {limits: {huawei.com/ascend-1980: "2"}}}
+        - {type: decode, image: i, resources: {limits: {nvidia.com/gpu: "1"}}}
+)";
+  api::Children c = convertText(pd);
+  const auto& roles = c.servings[0].spec.templateGroup.roles;
+  ASSERT_EQ(roles.size(), 2u);
+  std::string prefill = doc::toJson(roles[0].entryTemplate.spec);
+  std::string decode = doc::toJson(roles[1].entryTemplate.spec);
+  EXPECT_THAT(prefill, HasSubstr("node.kubernetes.io/npu.chip.name"));
+  EXPECT_THAT(prefill, HasSubstr("HCCL_IF_IP"));
+  EXPECT_THAT(decode, testing::Not(HasSubstr("npu.chip.name")));
+  EXPECT_THAT(decode, testing::Not(HasSubstr("HCCL_SOCKET_IFNAME")));
+}
+
+TEST(Convert, ServersSelectTheirOwnBackendOnly) {
+  api::Children c = convertText(test::readSource("examples/multi-backend-lora-autoscaling.yaml"));
+  ASSERT_EQ(c.servers.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    const auto& ml = c.servers[i].spec.workloadSelector.matchLabels;
+    ASSERT_EQ(ml.size(), 2u);
+    EXPECT_EQ(ml[1].first, "workload.serving.volcano.sh/backend-name");
+    EXPECT_EQ(ml[1].second, i == 0 ? "l4" : "h100");
+  }
+}
+
+TEST(Convert, TopologySpreadSelectsTheModelServingsPods) {
+  api::Children c = convertText(kBase);
+  std::string tsc = doc::toJson(c.servings[0].spec.topologySpreadConstraints);
+  EXPECT_THAT(tsc, HasSubstr(R"("modelserving.volcano.sh/name":"m-a")"));
+}
+
+TEST(Convert, GangPolicyOnlyWhenOptedIn) {
+  EXPECT_FALSE(convertText(kBase).servings[0].spec.templateGroup.gangPolicy.has_value());
+  api::Children c =
+      convertText(replace(kBase, "      workers:", "      gangScheduling: {enabled: true}\n      workers:"));
+  ASSERT_TRUE(c.servings[0].spec.templateGroup.gangPolicy.has_value());
+  EXPECT_EQ(c.servings[0].spec.templateGroup.gangPolicy->minRoleReplicas.at(0).first, "leader");
+}
+
+}  // namespace
+}  // namespace mb::core

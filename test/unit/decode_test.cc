@@ -1,0 +1,103 @@
+#include <gtest/gtest.h>
+
+#include "api/model_booster.h"
+#include "test_util.h"
+
+namespace mb::api {
+namespace {
+
+TEST(Decode, ExamplesRoundTripThroughTheTypedModel) {
+  for (const char* file :
+       {"examples/vllm-single-gpu.yaml", "examples/vllm-multi-node.yaml", "examples/vllm-pd-ascend-mooncake.yaml",
+        "examples/multi-backend-lora-autoscaling.yaml", "examples/sglang.yaml"}) {
+    doc::Value original = test::parseOne(test::readSource(file));
+    Errors errors;
+    ModelBooster b = decodeModelBooster(original, errors);
+    EXPECT_TRUE(errors.empty()) << file << ": " << errors.str();
+    doc::Value encoded = encode(b);
+    EXPECT_TRUE(doc::equal(original, encoded)) << file << "\n" << doc::toYaml(encoded);
+  }
+}
+
+TEST(Decode, ReportsUnknownFieldsAtTheirPathWithLine) {
+  doc::Value v = test::parseOne(R"(apiVersion: workload.serving.volcano.sh/v1alpha1
+kind: ModelBooster
+metadata: {name: m, colour: blue}
+spec:
+  backends:
+    - name: a
+      type: vLLM
+      modelURI: hf://x/y
+      minReplica: 1
+      workers: [{type: server, imagePullPolicy: Always}]
+)");
+  Errors errors;
+  decodeModelBooster(v, errors);
+  ASSERT_EQ(errors.size(), 3u) << errors.str();
+  EXPECT_EQ(errors.list()[0].field, "metadata.colour");
+  EXPECT_EQ(errors.list()[1].field, "spec.backends[0].workers[0].imagePullPolicy");
+  EXPECT_EQ(errors.list()[2].field, "spec.backends[0].minReplica");
+  EXPECT_EQ(errors.list()[2].message, "unknown field");
+  EXPECT_EQ(errors.list()[2].mark.line, 9u);
+}
+
+TEST(Decode, NamesWrongTypes) {
+  doc::Value v = test::parseOne(R"(apiVersion: workload.serving.volcano.sh/v1alpha1
+kind: ModelBooster
+metadata: {name: m}
+spec:
+  backends:
+    - name: 7
+      minReplicas: "two"
+      maxReplicas: 2.5
+      workers: {type: server}
+      env: [{name: A, value: 1}]
+)");
+  Errors errors;
+  decodeModelBooster(v, errors);
+  std::string all = errors.str();
+  EXPECT_NE(all.find("spec.backends[0].name: must be a string, not a number"), std::string::npos) << all;
+  EXPECT_NE(all.find("spec.backends[0].minReplicas: must be an integer, not a string"), std::string::npos) << all;
+  EXPECT_NE(all.find("spec.backends[0].maxReplicas: must be an integer, not 2.5"), std::string::npos) << all;
+  EXPECT_NE(all.find("spec.backends[0].workers: must be a list, not an object"), std::string::npos) << all;
+  EXPECT_NE(all.find("spec.backends[0].env[0].value: must be a string"), std::string::npos) << all;
+}
+
+TEST(Decode, RejectsOtherKindsAndVersions) {
+  Errors errors;
+  decodeModelBooster(test::parseOne("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\nspec: {}\n"), errors);
+  EXPECT_NE(errors.str().find("apiVersion: must be workload.serving.volcano.sh/v1alpha1"), std::string::npos);
+  EXPECT_NE(errors.str().find("kind: must be ModelBooster"), std::string::npos);
+}
+
+TEST(Decode, IntegersOutOfRangeAreNamed) {
+  doc::Value v = test::parseOne(R"({"apiVersion":"workload.serving.volcano.sh/v1alpha1","kind":"ModelBooster",
+    "metadata":{"name":"m"},"spec":{"backends":[{"minReplicas":99999999999999999999}]}})");
+  Errors errors;
+  decodeModelBooster(v, errors);
+  EXPECT_NE(errors.str().find("spec.backends[0].minReplicas: must be between"), std::string::npos) << errors.str();
+}
+
+TEST(Decode, StatusRoundTrips) {
+  doc::Value v = test::parseOne(R"(apiVersion: workload.serving.volcano.sh/v1alpha1
+kind: ModelBooster
+metadata: {name: m, uid: u1, generation: 3, resourceVersion: "42", creationTimestamp: "2026-01-01T00:00:00Z"}
+spec:
+  backends: []
+status:
+  observedGeneration: 3
+  conditions:
+    - {type: Initialized, status: "True", observedGeneration: 3, lastTransitionTime: "2026-01-01T00:00:00Z", reason: Converted, message: ok}
+  backendStatuses: [{name: a, replicas: 2}]
+)");
+  Errors errors;
+  ModelBooster b = decodeModelBooster(v, errors);
+  ASSERT_TRUE(errors.empty()) << errors.str();
+  EXPECT_EQ(b.metadata.generation, 3);
+  EXPECT_EQ(b.status.conditions.at(0).type, "Initialized");
+  EXPECT_EQ(b.status.backendStatuses.at(0).replicas, 2);
+  EXPECT_TRUE(doc::equal(v, encode(b))) << doc::toYaml(encode(b));
+}
+
+}  // namespace
+}  // namespace mb::api

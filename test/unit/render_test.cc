@@ -1,0 +1,83 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "core/render.h"
+#include "doc/parse.h"
+#include "test_util.h"
+
+namespace mb::core {
+namespace {
+
+using testing::HasSubstr;
+
+std::string example() { return test::readSource("examples/vllm-single-gpu.yaml"); }
+
+TEST(Render, EveryExampleRenders) {
+  for (const char* f :
+       {"examples/vllm-single-gpu.yaml", "examples/vllm-multi-node.yaml", "examples/vllm-pd-ascend-mooncake.yaml",
+        "examples/multi-backend-lora-autoscaling.yaml", "examples/sglang.yaml"}) {
+    RenderResult r;
+    EXPECT_TRUE(render(test::readSource(f), Config{}, OutputFormat::Yaml, true, r)) << f << ": " << r.errors.at(0);
+  }
+}
+
+TEST(Render, JsonIsOneV1List) {
+  RenderResult r;
+  ASSERT_TRUE(render(example(), Config{}, OutputFormat::Json, true, r));
+  doc::Value v = test::parseOne(r.output);
+  EXPECT_EQ(v.find("apiVersion")->text(), "v1");
+  EXPECT_EQ(v.find("kind")->text(), "List");
+  EXPECT_EQ(v.find("items")->items().size(), 3u);
+}
+
+TEST(Render, SeveralDocumentsAndListsAndOtherKinds) {
+  std::string input = "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n---\n" + example() + "---\n" +
+                      test::readSource("examples/sglang.yaml");
+  RenderResult r;
+  ASSERT_TRUE(render(input, Config{}, OutputFormat::Yaml, true, r)) << r.errors.at(0);
+  EXPECT_EQ(r.boosters, 2u);
+  ASSERT_EQ(r.notes.size(), 1u);
+  EXPECT_THAT(r.notes[0], HasSubstr("skipping document 1 (Secret s): not a ModelBooster"));
+
+  // kubectl get -o json output: a List of boosters.
+  RenderResult first;
+  ASSERT_TRUE(render(example(), Config{}, OutputFormat::Json, false, first));
+  std::string list =
+      R"({"apiVersion": "v1", "kind": "List", "items": [)" + doc::toJson(test::parseOne(example())) + "]}";
+  RenderResult fromList;
+  ASSERT_TRUE(render(list, Config{}, OutputFormat::Yaml, true, fromList));
+  EXPECT_EQ(fromList.boosters, 1u);
+}
+
+TEST(Render, OneBadBoosterMeansNoOutputAtAll) {
+  std::string bad = example();
+  bad.replace(bad.find("maxReplicas: 1"), 14, "maxReplicas: 0");
+  RenderResult r;
+  EXPECT_FALSE(render(test::readSource("examples/sglang.yaml") + "---\n" + bad, Config{}, OutputFormat::Yaml, true, r));
+  EXPECT_TRUE(r.output.empty());
+  ASSERT_FALSE(r.errors.empty());
+  EXPECT_THAT(r.errors[0], HasSubstr("document 2 (ModelBooster default/qwen-7b): line"));
+  EXPECT_THAT(r.errors[0], HasSubstr("spec.backends[0].maxReplicas"));
+}
+
+TEST(Render, NothingToRenderIsAnError) {
+  RenderResult r;
+  EXPECT_FALSE(render("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n", Config{}, OutputFormat::Yaml, true, r));
+  EXPECT_THAT(r.errors.at(0), HasSubstr("no ModelBooster found"));
+  RenderResult scalar;
+  EXPECT_FALSE(render("just a string\n", Config{}, OutputFormat::Yaml, true, scalar));
+  EXPECT_THAT(scalar.errors.at(0), HasSubstr("must be an object"));
+}
+
+TEST(Render, ImagesComeFromConfig) {
+  Config config;
+  config.downloaderImage = "registry.local/downloader:v2";
+  config.runtimeImage = "registry.local/runtime:v2";
+  RenderResult r;
+  ASSERT_TRUE(render(example(), config, OutputFormat::Yaml, true, r));
+  EXPECT_THAT(r.output, HasSubstr("image: registry.local/downloader:v2"));
+  EXPECT_THAT(r.output, HasSubstr("image: registry.local/runtime:v2"));
+}
+
+}  // namespace
+}  // namespace mb::core
