@@ -1,5 +1,7 @@
 #include "api/children.h"
 
+#include <type_traits>
+
 namespace mb::api {
 namespace {
 
@@ -51,13 +53,19 @@ doc::Value encodeServingSpec(Spec&& spec) {
     group.set("gangPolicy", doc::Value::object({{"minRoleReplicas", std::move(min)}}));
   }
   doc::Value& roles = group.set("roles", doc::Value::array());
+  // Move the (large) pod templates out when the spec is an rvalue.
+  constexpr bool kMove = std::is_rvalue_reference_v<Spec&&>;
   for (auto& r : spec.templateGroup.roles) {
-    doc::Value role =
-        doc::Value::object({{"name", r.name},
-                            {"replicas", doc::Value::integer(r.replicas)},
-                            {"workerReplicas", doc::Value::integer(r.workerReplicas)},
-                            {"entryTemplate", encodeTemplate(std::forward<decltype(r)>(r).entryTemplate)}});
-    if (r.workerTemplate) role.set("workerTemplate", encodeTemplate(*std::forward<decltype(r)>(r).workerTemplate));
+    doc::Value role = doc::Value::object({{"name", r.name},
+                                          {"replicas", doc::Value::integer(r.replicas)},
+                                          {"workerReplicas", doc::Value::integer(r.workerReplicas)}});
+    if constexpr (kMove) {
+      role.set("entryTemplate", encodeTemplate(std::move(r.entryTemplate)));
+      if (r.workerTemplate) role.set("workerTemplate", encodeTemplate(std::move(*r.workerTemplate)));
+    } else {
+      role.set("entryTemplate", encodeTemplate(r.entryTemplate));
+      if (r.workerTemplate) role.set("workerTemplate", encodeTemplate(*r.workerTemplate));
+    }
     roles.push(std::move(role));
   }
   if (!spec.topologySpreadConstraints.isNull()) v.set("topologySpreadConstraints", spec.topologySpreadConstraints);

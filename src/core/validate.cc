@@ -358,6 +358,23 @@ void checkBackend(Errors& errors, const Path& path, const api::ModelBooster& boo
                    "63",
                mark);
   }
+  // Names derived from the backend's and booster's names must be DNS labels
+  // in the pod: the `<backend>-weights` volume and the downloader containers.
+  if (isDnsLabel(b.name) && b.name.size() + 8 > kMaxLabelValue) {
+    errors.add(path.child("name"),
+               "\"" + b.name + "\" is too long: the pod volume \"" + b.name +
+                   "-weights\" must be at most 63 characters, so at most 55",
+               mark);
+  }
+  std::string longestInit = booster.metadata.name +
+                            (b.loraAdapters.empty() ? std::string("-model-downloader")
+                                                    : "-lora-downloader-" + std::to_string(b.loraAdapters.size() - 1));
+  if (isDnsLabel(booster.metadata.name) && longestInit.size() > kMaxLabelValue) {
+    errors.add(path.child("name"),
+               "the init container \"" + longestInit + "\" would be " + std::to_string(longestInit.size()) +
+                   " characters (at most 63): shorten the booster's metadata.name",
+               mark);
+  }
   if (b.type.empty()) {
     errors.add(path.child("type"), "is required; allowed: vLLM, vLLMDisaggregated, SGLang", mark);
   } else if (!kBackendTypes.contains(b.type)) {

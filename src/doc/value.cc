@@ -57,6 +57,9 @@ Value* Value::find(std::string_view key) {
 
 Value& Value::set(std::string key, Value value) {
   kind_ = Kind::Object;
+  // Objects built member by member (containers, pod specs) have about a
+  // dozen members: one allocation instead of five regrowths.
+  if (object_.capacity() == 0) object_.reserve(12);
   object_.push_back(Member{std::move(key), std::move(value)});
   return object_.back().value;
 }
@@ -78,6 +81,7 @@ bool Value::erase(std::string_view key) {
 
 Value& Value::push(Value value) {
   kind_ = Kind::Array;
+  if (array_.capacity() == 0) array_.reserve(4);
   array_.push_back(std::move(value));
   return array_.back();
 }

@@ -985,6 +985,17 @@ std::string booster(const std::string& backendExtra, const std::string& workerEx
          backendExtra + "      workers:\n        - image: i\n" + workerExtra;
 }
 
+TEST(ValidateReview, DerivedPodNamesMustBeDnsLabels) {
+  std::string longName(50, 'x');
+  std::string yaml = booster("      loraAdapters: [{name: l, artifactURL: hf://o/l}]\n");
+  yaml.replace(yaml.find("{name: m}"), 9, "{name: " + longName + "}");
+  yaml.replace(yaml.find("- name: a\n"), 10, "- name: b\n");
+  auto errs = validateText(yaml);
+  ASSERT_EQ(errs.size(), 1u);
+  EXPECT_EQ(errs[0].field, "spec.backends[0].name");
+  EXPECT_NE(errs[0].message.find("-lora-downloader-0\" would be 68 characters"), std::string::npos) << errs[0].message;
+}
+
 TEST(ValidateReview, RuntimePortMustDifferFromTheEnginePort) {
   auto errs = validateText(booster("      env: [{name: RUNTIME_PORT, value: \"8000\"}]\n"));
   ASSERT_EQ(errs.size(), 1u);

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The control plane answers, runs the pinned Kubernetes version, and the
+# audit log records write requests (later tests count writes with it).
+source "$(dirname "$0")/lib.sh"
+mb_require_cluster
+mb_new_namespace
+
+want=$(awk '$1 == "k8s.io/kubernetes" && $2 ~ /^v/ { print $2; exit }' "$MB_REPO_ROOT/testenv/go.mod")
+got=$(kubectl get --raw /version | sed -n 's/.*"gitVersion": *"\([^"]*\)".*/\1/p')
+[[ $got == "$want" ]] || fail "API server reports version '$got', testenv/go.mod pins '$want'"
+note "kube-apiserver $got"
+
+kubectl create configmap audit-probe -n "$MB_NS" --from-literal=k=v >/dev/null
+audit=${MODELBOOSTER_TESTENV_AUDIT_LOG:-$(dirname "$KUBECONFIG")/audit.log}
+[[ -f $audit ]] || fail "no audit log at $audit"
+grep -q "\"verb\":\"create\".*\"namespace\":\"$MB_NS\",\"name\":\"audit-probe\"" "$audit" ||
+  fail "the audit log $audit has no create of configmap $MB_NS/audit-probe"
+note "audit log records writes: $audit"
