@@ -48,6 +48,11 @@ ASAN_OPTIONS=detect_leaks=1 run_ctest "unit (ASan+UBSan)" build/asan -L unit -j 
 build build/tsan -DCMAKE_BUILD_TYPE=Debug -DMB_SANITIZE=thread -DMB_BUILD_BENCH=OFF
 run_ctest "unit (TSan)" build/tsan -L unit -j 2 || status=1
 
+# libFuzzer target (clang): replay the seed corpus and saved crashers.
+CC=clang CXX=clang++ build build/fuzz-ci -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMB_BUILD_FUZZ=ON \
+  -DMB_SANITIZE=address,undefined -DMB_BUILD_BENCH=OFF -DMB_BUILD_TESTS=ON
+run_ctest "fuzz corpus replay (clang, ASan+UBSan)" build/fuzz-ci -L fuzz || status=1
+
 if [ $unit_only = 0 ]; then
   scripts/testenv.sh up
   trap 'scripts/testenv.sh down' EXIT

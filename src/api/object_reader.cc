@@ -45,18 +45,19 @@ bool readInt(const doc::Value& v, const Path& path, Errors& errors, int64_t min,
   auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), n);
   bool whole = ec == std::errc() && ptr == t.data() + t.size();
   if (!whole) {
-    // 3.0 is an integer written as a float; anything else is not.
+    // 3.0 and 1e3 are integers written as floats; 2.5 is not. Range is
+    // checked before any cast: converting an out-of-range double is UB.
     double d = 0;
     auto [dptr, dec] = std::from_chars(t.data(), t.data() + t.size(), d);
-    bool integral =
-        dec == std::errc() && dptr == t.data() + t.size() && d == static_cast<double>(static_cast<int64_t>(d));
-    if (!integral || d < -9.2e18 || d > 9.2e18) {
-      if (ec == std::errc::result_out_of_range || (dec == std::errc() && integral)) {
-        errors.add(path, "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", not " + t,
-                   v.mark());
-      } else {
-        errors.add(path, "must be an integer, not " + t, v.mark());
-      }
+    bool parsed = dec == std::errc() && dptr == t.data() + t.size();
+    bool inRange = parsed && d >= -9.2e18 && d <= 9.2e18;
+    if (ec == std::errc::result_out_of_range || (parsed && !inRange)) {
+      errors.add(path, "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", not " + t,
+                 v.mark());
+      return false;
+    }
+    if (!inRange || d != static_cast<double>(static_cast<int64_t>(d))) {
+      errors.add(path, "must be an integer, not " + t, v.mark());
       return false;
     }
     n = static_cast<int64_t>(d);

@@ -17,11 +17,10 @@ bool isDnsLabel(std::string_view s, size_t maxLength) {
 }
 
 std::optional<double> parseDuration(std::string_view s) {
-  if (s == "0") return 0.0;
+  // Matches the CRD's pattern ^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$: no
+  // sign and no bare "0", so render refuses what the API server refuses.
   size_t i = 0;
-  double sign = 1;
-  if (i < s.size() && (s[i] == '-' || s[i] == '+')) sign = s[i++] == '-' ? -1 : 1;
-  if (i == s.size()) return std::nullopt;
+  if (s.empty()) return std::nullopt;
   double total = 0;
   while (i < s.size()) {
     size_t start = i;
@@ -50,7 +49,7 @@ std::optional<double> parseDuration(std::string_view s) {
       return std::nullopt;
     total += n * scale;
   }
-  return sign * total;
+  return total;
 }
 
 bool isFlagName(std::string_view s) {

@@ -20,7 +20,7 @@ inline constexpr int32_t kEnginePort = 8000;
 
 // RFC 1123 label: lower-case alphanumerics and '-', alphanumeric at both ends.
 bool isDnsLabel(std::string_view s, size_t maxLength = 63);
-// A Go time.Duration string ("30s", "1m30s", "0"); seconds, or nullopt.
+// A duration as the CRDs accept it ("30s", "1m30s", "0s"); seconds, or nullopt.
 std::optional<double> parseDuration(std::string_view s);
 // Engine flag names from worker.config keys.
 bool isFlagName(std::string_view s);

@@ -32,11 +32,11 @@ class Value {
 
   Value() = default;
   // A string value; the common case when building documents.
-  Value(std::string text) : kind_(Kind::String), text_(std::move(text)) {}  // NOLINT(google-explicit-constructor)
-  Value(std::string_view text) : kind_(Kind::String), text_(text) {}        // NOLINT(google-explicit-constructor)
-  Value(const char* text) : kind_(Kind::String), text_(text) {}             // NOLINT(google-explicit-constructor)
+  Value(std::string text);       // NOLINT(google-explicit-constructor)
+  Value(std::string_view text);  // NOLINT(google-explicit-constructor)
+  Value(const char* text);       // NOLINT(google-explicit-constructor)
 
-  static Value null() { return {}; }
+  static Value null();
   static Value boolean(bool b);
   // `raw` must be a JSON number literal; callers that parse input check it.
   static Value number(std::string raw);
@@ -113,6 +113,12 @@ struct Item {
 // A stable 64-bit content hash of a value, computed without serialising
 // it; used for revision labels, so it must never change between releases.
 uint64_t hashValue(const Value& value, uint64_t seed = 14695981039346656037ULL);
+
+// Defined here, where Member is complete (the members' destructors need it).
+inline Value::Value(std::string text) : kind_(Kind::String), text_(std::move(text)) {}
+inline Value::Value(std::string_view text) : kind_(Kind::String), text_(text) {}
+inline Value::Value(const char* text) : kind_(Kind::String), text_(text) {}
+inline Value Value::null() { return {}; }
 
 // Semantic equality: object member order does not matter, numbers compare by
 // value when both are integers, otherwise by literal.

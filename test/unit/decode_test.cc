@@ -78,6 +78,25 @@ TEST(Decode, IntegersOutOfRangeAreNamed) {
   EXPECT_NE(errors.str().find("spec.backends[0].minReplicas: must be between"), std::string::npos) << errors.str();
 }
 
+// Found by the fuzzer: a huge float for an integer field was cast to
+// int64 before its range was checked (undefined behaviour).
+TEST(Decode, HugeAndFractionalNumbersForIntegers) {
+  for (const char* n : {"1e69", "-1e300", "99999999999999999999.0"}) {
+    doc::Value v = test::parseOne(std::string(R"({"apiVersion":"workload.serving.volcano.sh/v1alpha1",
+      "kind":"ModelBooster","metadata":{"name":"m"},"spec":{"backends":[{"minReplicas":)") + n + "}]}}");
+    Errors errors;
+    decodeModelBooster(v, errors);
+    EXPECT_NE(errors.str().find("minReplicas: must be between"), std::string::npos) << n << ": " << errors.str();
+  }
+  doc::Value v = test::parseOne(R"({"apiVersion":"workload.serving.volcano.sh/v1alpha1","kind":"ModelBooster",
+    "metadata":{"name":"m"},"spec":{"backends":[{"minReplicas":2.5, "maxReplicas": 3.0}]}})");
+  Errors errors;
+  ModelBooster b = decodeModelBooster(v, errors);
+  ASSERT_EQ(errors.size(), 1u) << errors.str();
+  EXPECT_NE(errors.str().find("minReplicas: must be an integer, not 2.5"), std::string::npos);
+  EXPECT_EQ(b.spec.backends.at(0).maxReplicas, 3);
+}
+
 TEST(Decode, StatusRoundTrips) {
   doc::Value v = test::parseOne(R"(apiVersion: workload.serving.volcano.sh/v1alpha1
 kind: ModelBooster

@@ -688,13 +688,18 @@ TEST(Validate, ScaleToZeroGracePeriodAtMost30Minutes) {
       mb.spec.backends[0].scaleToZeroGracePeriod = period;
     };
   };
-  for (const char* ok : {"0", "0s", "30m", "1800s", "29m59s"}) {
+  for (const char* ok : {"0s", "30m", "1800s", "29m59s"}) {
     Errs errs = validateBase(withPeriod(ok));
     EXPECT_TRUE(errs.empty()) << ok << ": " << dump(errs);
   }
-  for (const char* tooLong : {"31m", "30m1s", "1h", "-1s"}) {
+  for (const char* tooLong : {"31m", "30m1s", "1h"}) {
     Errs errs = validateBase(withPeriod(tooLong));
     EXPECT_ONE_ERROR(errs, "spec.backends[0].scaleToZeroGracePeriod", "must be between 0s and 30m");
+  }
+  // Like the CRD's pattern: no sign, no bare 0.
+  for (const char* malformed : {"-1s", "0"}) {
+    Errs errs = validateBase(withPeriod(malformed));
+    EXPECT_ONE_ERROR(errs, "spec.backends[0].scaleToZeroGracePeriod", "must be a duration");
   }
 }
 
