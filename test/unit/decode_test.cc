@@ -83,7 +83,8 @@ TEST(Decode, IntegersOutOfRangeAreNamed) {
 TEST(Decode, HugeAndFractionalNumbersForIntegers) {
   for (const char* n : {"1e69", "-1e300", "99999999999999999999.0"}) {
     doc::Value v = test::parseOne(std::string(R"({"apiVersion":"workload.serving.volcano.sh/v1alpha1",
-      "kind":"ModelBooster","metadata":{"name":"m"},"spec":{"backends":[{"minReplicas":)") + n + "}]}}");
+      "kind":"ModelBooster","metadata":{"name":"m"},"spec":{"backends":[{"minReplicas":)") +
+                                  n + "}]}}");
     Errors errors;
     decodeModelBooster(v, errors);
     EXPECT_NE(errors.str().find("minReplicas: must be between"), std::string::npos) << n << ": " << errors.str();

@@ -1,0 +1,160 @@
+// The ModelBooster CRD and the C++ decoder/validator must agree: a field the
+// decoder accepts but the CRD lacks would be pruned silently by the API
+// server; a CRD field the decoder rejects would make valid boosters fail;
+// enums, ranges and defaults must match so that `render` refuses what the
+// cluster refuses.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <set>
+
+#include "api/model_booster.h"
+#include "core/defaults.h"
+#include "core/rules.h"
+#include "test_util.h"
+
+namespace mb {
+namespace {
+
+const doc::Value& crdSchema() {
+  static const doc::Value crd =
+      test::parseOne(test::readSource("deploy/crds/workload.serving.volcano.sh_modelboosters.yaml"));
+  const doc::Value& version = crd.find("spec")->find("versions")->items().at(0);
+  return *version.find("schema")->find("openAPIV3Schema");
+}
+
+const doc::Value& at(const doc::Value& schema, std::initializer_list<const char*> path) {
+  const doc::Value* cur = &schema;
+  for (const char* p : path) {
+    if (std::string(p) == "[]") {
+      cur = cur->find("items");
+    } else {
+      cur = cur->find("properties")->find(p);
+    }
+    EXPECT_NE(cur, nullptr) << p;
+    if (cur == nullptr) return schema;
+  }
+  return *cur;
+}
+
+// Every key of `value` must be declared by `schema` (recursively).
+void expectDeclared(const doc::Value& value, const doc::Value& schema, const std::string& path,
+                    std::vector<std::string>& missing) {
+  const doc::Value* preserve = schema.find("x-kubernetes-preserve-unknown-fields");
+  if (preserve != nullptr && preserve->asBool()) return;
+  if (value.isObject()) {
+    const doc::Value* props = schema.find("properties");
+    const doc::Value* additional = schema.find("additionalProperties");
+    for (const auto& m : value.members()) {
+      const doc::Value* sub = props != nullptr ? props->find(m.key) : nullptr;
+      if (sub == nullptr && additional != nullptr) sub = additional;
+      if (sub == nullptr) {
+        missing.push_back(path + "." + m.key);
+        continue;
+      }
+      expectDeclared(m.value, *sub, path + "." + m.key, missing);
+    }
+  } else if (value.isArray()) {
+    const doc::Value* items = schema.find("items");
+    for (const auto& item : value.items()) {
+      if (items != nullptr) expectDeclared(item, *items, path + "[]", missing);
+    }
+  }
+}
+
+std::vector<std::string> inputs() {
+  std::vector<std::string> out;
+  namespace fs = std::filesystem;
+  for (const auto& e : fs::directory_iterator(std::string(MB_SOURCE_DIR) + "/examples")) out.push_back(e.path());
+  for (const auto& e : fs::directory_iterator(std::string(MB_SOURCE_DIR) + "/test/golden")) {
+    if (e.path().filename().string().rfind("invalid-", 0) != 0) out.push_back((e.path() / "input.yaml").string());
+  }
+  return out;
+}
+
+TEST(CrdAgreement, EveryFieldWeAcceptIsDeclaredInTheCrd) {
+  for (const auto& file : inputs()) {
+    std::vector<doc::Value> docs;
+    doc::ParseError err;
+    std::ifstream in(file);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    ASSERT_TRUE(doc::parseDocuments(ss.str(), docs, err)) << file;
+    for (const auto& d : docs) {
+      // Encoding the decoded booster yields exactly the fields the decoder knows.
+      api::Errors errors;
+      api::ModelBooster b = api::decodeModelBooster(d, errors);
+      ASSERT_TRUE(errors.empty()) << file << errors.str();
+      core::applyDefaults(b);
+      std::vector<std::string> missing;
+      doc::Value encoded = api::encode(b);
+      encoded.erase("metadata");
+      expectDeclared(encoded, crdSchema(), "", missing);
+      EXPECT_TRUE(missing.empty()) << file << ": not in the CRD (the API server would prune): " << missing.at(0);
+    }
+  }
+}
+
+// Each property the CRD declares for spec, backends and workers is one the
+// decoder accepts (no "unknown field").
+TEST(CrdAgreement, EveryCrdFieldIsAcceptedByTheDecoder) {
+  auto accepts = [](const doc::Value& properties, auto makeDoc) {
+    for (const auto& p : properties.members()) {
+      doc::Value d = makeDoc(p.key);
+      api::Errors errors;
+      api::decodeModelBooster(d, errors);
+      for (const auto& e : errors.list()) {
+        EXPECT_NE(e.message, "unknown field") << "CRD field " << p.key << " is unknown to the decoder: " << e.field;
+      }
+    }
+  };
+  auto base = [] {
+    return test::parseOne(R"({"apiVersion":"workload.serving.volcano.sh/v1alpha1","kind":"ModelBooster",
+      "metadata":{"name":"m"},"spec":{"backends":[{"workers":[{}]}]}})");
+  };
+  accepts(*at(crdSchema(), {"spec"}).find("properties"), [&](const std::string& key) {
+    doc::Value d = base();
+    d.find("spec")->put(key, doc::Value());
+    return d;
+  });
+  accepts(*at(crdSchema(), {"spec", "backends", "[]"}).find("properties"), [&](const std::string& key) {
+    doc::Value d = base();
+    d.find("spec")->find("backends")->items()[0].put(key, doc::Value());
+    return d;
+  });
+  accepts(*at(crdSchema(), {"spec", "backends", "[]", "workers", "[]"}).find("properties"),
+          [&](const std::string& key) {
+            doc::Value d = base();
+            d.find("spec")->find("backends")->items()[0].find("workers")->items()[0].put(key, doc::Value());
+            return d;
+          });
+}
+
+std::set<std::string> enumOf(const doc::Value& schema) {
+  std::set<std::string> out;
+  for (const auto& v : schema.find("enum")->items()) out.insert(v.text());
+  return out;
+}
+
+TEST(CrdAgreement, EnumsRangesAndDefaultsMatchTheValidator) {
+  const doc::Value& backend = at(crdSchema(), {"spec", "backends", "[]"});
+  EXPECT_EQ(enumOf(at(backend, {"type"})),
+            (std::set<std::string>{"vLLM", "vLLMDisaggregated", "SGLang", "MindIE", "MindIEDisaggregated"}));
+  EXPECT_EQ(enumOf(at(backend, {"workers", "[]", "type"})),
+            (std::set<std::string>{"server", "prefill", "decode", "controller", "coordinator"}));
+  EXPECT_EQ(at(backend, {"workers", "[]", "type"}).find("default")->text(), "server");
+  EXPECT_EQ(at(backend, {"routeWeight"}).find("default")->text(), std::to_string(core::kDefaultRouteWeight));
+  EXPECT_EQ(at(backend, {"routeWeight"}).find("maximum")->text(), "100");
+  EXPECT_EQ(at(backend, {"minReplicas"}).find("minimum")->text(), "0");
+  EXPECT_EQ(at(backend, {"minReplicas"}).find("maximum")->text(), std::to_string(core::kMaxReplicas));
+  EXPECT_EQ(at(backend, {"maxReplicas"}).find("minimum")->text(), "1");
+  EXPECT_EQ(at(backend, {"maxReplicas"}).find("maximum")->text(), std::to_string(core::kMaxReplicas));
+  EXPECT_EQ(at(backend, {"modelURI"}).find("pattern")->text(), "^(hf://|s3://|pvc://|ms://).+");
+  EXPECT_EQ(at(backend, {"cacheURI"}).find("pattern")->text(), "^(hostpath://|pvc://).+");
+  EXPECT_EQ(at(backend, {"name"}).find("pattern")->text(), "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$");
+  EXPECT_EQ(at(crdSchema(), {"spec", "name"}).find("maxLength")->text(), "64");
+  EXPECT_EQ(at(crdSchema(), {"spec", "costExpansionRatePercent"}).find("maximum")->text(), "1000");
+}
+
+}  // namespace
+}  // namespace mb
