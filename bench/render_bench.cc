@@ -123,3 +123,45 @@ BENCHMARK(BM_ConvertOnly);
 }  // namespace
 
 BENCHMARK_MAIN();
+
+namespace {
+
+std::vector<mb::doc::Value> renderedObjects() {
+  mb::doc::Value doc;
+  mb::doc::ParseError err;
+  if (!mb::doc::parseJson(boosterJson(), doc, err)) std::abort();
+  mb::api::Children children;
+  mb::api::Errors errors;
+  if (!mb::core::convertDocument(doc, mb::core::Config{}, children, errors)) std::abort();
+  return std::move(children).objects();
+}
+
+// Writing the finished documents only.
+void BM_WriteJsonOnly(benchmark::State& state) {
+  std::vector<mb::doc::Value> objects = renderedObjects();
+  for (auto _ : state) {
+    std::string out;
+    out.reserve(64 * 1024);
+    for (const auto& o : objects) mb::doc::writeJson(o, out);
+    benchmark::DoNotOptimize(out.data());
+  }
+}
+BENCHMARK(BM_WriteJsonOnly);
+
+// Typed children -> documents (metadata, labels, moving pod templates).
+void BM_EncodeChildren(benchmark::State& state) {
+  mb::doc::Value doc;
+  mb::doc::ParseError err;
+  if (!mb::doc::parseJson(boosterJson(), doc, err)) std::abort();
+  for (auto _ : state) {
+    state.PauseTiming();
+    mb::api::Children children;
+    mb::api::Errors errors;
+    mb::core::convertDocument(doc, mb::core::Config{}, children, errors);
+    state.ResumeTiming();
+    benchmark::DoNotOptimize(std::move(children).objects());
+  }
+}
+BENCHMARK(BM_EncodeChildren);
+
+}  // namespace

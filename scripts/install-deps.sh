@@ -11,6 +11,7 @@ packages=(
   # kube ring: HTTP/TLS
   libcurl4-openssl-dev libssl-dev
   # tests, benchmarks, fuzzing, tooling
+  libgoogle-perftools-dev  # tcmalloc for the binary (allocation-heavy render/reconcile)
   libgtest-dev libgmock-dev libbenchmark-dev
   clang clang-format clang-tidy libclang-rt-14-dev
   # local control plane: PKI, probes

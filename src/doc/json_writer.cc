@@ -1,5 +1,7 @@
 // Value -> JSON text. Hand-written because it is on the render hot path and
 // must print number literals verbatim; escaping follows RFC 8259.
+#include <cstdint>
+#include <cstring>
 #include <string>
 
 #include "doc/parse.h"
@@ -7,15 +9,38 @@
 namespace mb::doc {
 namespace {
 
+// True when any of the eight bytes in `w` is < 0x20, '"' or '\\': the only
+// bytes JSON strings must escape. Classic SWAR "has byte" tests, so clean
+// text (nearly all of it) is scanned eight bytes per step.
+bool needsEscape(uint64_t w) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHigh = 0x8080808080808080ULL;
+  auto hasZero = [](uint64_t x) { return (x - kOnes) & ~x & kHigh; };
+  uint64_t control = (w - kOnes * 0x20) & ~w & kHigh;
+  return (control | hasZero(w ^ (kOnes * '"')) | hasZero(w ^ (kOnes * '\\'))) != 0;
+}
+
 void writeString(std::string_view s, std::string& out) {
   static constexpr char kHex[] = "0123456789abcdef";
   out.push_back('"');
   size_t start = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
+  size_t i = 0;
+  while (i < s.size()) {
+    if (i + 8 <= s.size()) {
+      uint64_t w = 0;
+      std::memcpy(&w, s.data() + i, 8);
+      if (!needsEscape(w)) {
+        i += 8;
+        continue;
+      }
+    }
     auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(s.substr(start, i - start));
-    start = i + 1;
+    if (c >= 0x20 && c != '"' && c != '\\') {
+      ++i;
+      continue;
+    }
+    out.append(s.data() + start, i - start);
+    start = ++i;
     switch (c) {
       case '"':
         out += "\\\"";
@@ -44,7 +69,7 @@ void writeString(std::string_view s, std::string& out) {
         out.push_back(kHex[c & 0xF]);
     }
   }
-  out.append(s.substr(start));
+  out.append(s.data() + start, s.size() - start);
   out.push_back('"');
 }
 
