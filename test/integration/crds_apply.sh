@@ -4,19 +4,28 @@ source "$(dirname "$0")/lib.sh"
 mb_require_cluster
 mb_install_crds
 note "applied and Established: ${#MB_CRD_FILES[@]} CRD file(s)"
-mb_new_namespace
 
 shopt -s nullglob
 examples=("$MB_REPO_ROOT"/examples/*.yaml "$MB_REPO_ROOT"/examples/*.yml)
 shopt -u nullglob
 ((${#examples[@]})) || fail "examples/ has no *.yaml files yet: nothing to apply, so this test cannot pass"
 
+# Applied as a user would (the examples name their own namespace, e.g.
+# default); everything applied is deleted again when the test ends.
+applied=()
+cleanup_examples() {
+  local f
+  for f in "${applied[@]}"; do kubectl delete -f "$f" --ignore-not-found --wait=false >/dev/null 2>&1 || true; done
+}
+trap 'cleanup_examples; _mb_cleanup' EXIT
 for f in "${examples[@]}"; do
-  # Examples carry no namespace of their own; each goes into the test namespace.
-  out=$(kubectl apply -n "$MB_NS" -f "$f" 2>&1) || fail "kubectl apply -f ${f#"$MB_REPO_ROOT"/} failed:
+  rel=${f#"$MB_REPO_ROOT"/}
+  out=$(kubectl apply -f "$f" 2>&1) || fail "kubectl apply -f $rel failed:
 $out"
-  note "applied ${f#"$MB_REPO_ROOT"/}"
+  applied+=("$f")
+  note "applied $rel: $(tr '\n' ' ' <<<"$out")"
 done
-n=$(kubectl get modelboosters.$MB_GROUP -n "$MB_NS" -o name | wc -l)
+# Every example must have created at least one ModelBooster.
+n=$(kubectl get "modelboosters.$MB_GROUP" -A -o name | wc -l)
 ((n > 0)) || fail "examples/ created no ModelBooster"
-note "$n ModelBooster(s) created from ${#examples[@]} example file(s)"
+note "$n ModelBooster(s) exist after applying ${#examples[@]} example file(s)"

@@ -8,6 +8,7 @@ set -euo pipefail
 MB_REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 MB_TEST_NAME=$(basename "${BASH_SOURCE[1]:-$0}" .sh)
 MB_NS=""
+MB_CLUSTER_OK=0
 MB_TMP=$(mktemp -d "${TMPDIR:-/tmp}/mb-it-XXXXXX")
 
 # The group/version/kind the CRD and example tests expect.
@@ -24,7 +25,7 @@ note() { printf '[%s] %s\n' "$MB_TEST_NAME" "$*"; }
 
 _mb_cleanup() {
   local rc=$?
-  if ((rc != 0)); then
+  if ((rc != 0 && MB_CLUSTER_OK)); then
     printf '\n----- control plane logs (scripts/testenv.sh logs) -----\n' >&2
     "$MB_REPO_ROOT/scripts/testenv.sh" logs 30 >&2 || true
     printf -- '----- end of logs -----\n' >&2
@@ -48,6 +49,7 @@ mb_require_cluster() {
   local out
   out=$(kubectl get --raw /readyz 2>&1) || fail "the API server at KUBECONFIG=$KUBECONFIG does not answer: $out"
   [[ $out == ok ]] || fail "the API server is not ready: $out"
+  MB_CLUSTER_OK=1
 }
 
 # Create a fresh namespace for this test; it is deleted on exit.
