@@ -1,0 +1,131 @@
+#include "kube/store.h"
+
+#include <set>
+
+namespace mb::kube {
+namespace {
+
+const std::string& text(const doc::Value* v) {
+  static const std::string kEmpty;
+  return v != nullptr && v->isString() ? v->text() : kEmpty;
+}
+
+}  // namespace
+
+std::string objectKey(const std::string& ns, const std::string& name) { return ns.empty() ? name : ns + "/" + name; }
+
+std::string objectKey(const doc::Value& object) {
+  const doc::Value* meta = object.find("metadata");
+  if (meta == nullptr) return {};
+  return objectKey(text(meta->find("namespace")), text(meta->find("name")));
+}
+
+std::string controllerUid(const doc::Value& object) {
+  const doc::Value* meta = object.find("metadata");
+  const doc::Value* refs = meta != nullptr ? meta->find("ownerReferences") : nullptr;
+  if (refs == nullptr || !refs->isArray()) return {};
+  for (const auto& ref : refs->items()) {
+    const doc::Value* controller = ref.find("controller");
+    if (controller != nullptr && controller->isBool() && controller->asBool()) return text(ref.find("uid"));
+  }
+  return {};
+}
+
+ObjectPtr Store::get(const std::string& key) const {
+  std::shared_lock lock(mutex_);
+  auto it = objects_.find(key);
+  return it == objects_.end() ? nullptr : it->second;
+}
+
+std::vector<ObjectPtr> Store::list() const {
+  std::shared_lock lock(mutex_);
+  std::vector<ObjectPtr> out;
+  out.reserve(objects_.size());
+  for (const auto& [k, v] : objects_) out.push_back(v);
+  return out;
+}
+
+std::vector<ObjectPtr> Store::ownedBy(const std::string& ownerUid) const {
+  std::shared_lock lock(mutex_);
+  std::vector<ObjectPtr> out;
+  auto [first, last] = byOwner_.equal_range(ownerUid);
+  for (auto it = first; it != last; ++it) {
+    auto obj = objects_.find(it->second);
+    if (obj != objects_.end()) out.push_back(obj->second);
+  }
+  return out;
+}
+
+size_t Store::size() const {
+  std::shared_lock lock(mutex_);
+  return objects_.size();
+}
+
+bool Store::synced() const {
+  std::shared_lock lock(mutex_);
+  return synced_;
+}
+
+void Store::indexLocked(const std::string& key, const ObjectPtr& object) {
+  std::string uid = controllerUid(*object);
+  if (!uid.empty()) byOwner_.emplace(uid, key);
+}
+
+void Store::unindexLocked(const std::string& key, const ObjectPtr& object) {
+  std::string uid = controllerUid(*object);
+  auto [first, last] = byOwner_.equal_range(uid);
+  for (auto it = first; it != last; ++it) {
+    if (it->second == key) {
+      byOwner_.erase(it);
+      return;
+    }
+  }
+}
+
+ObjectPtr Store::Writer::apply(ObjectPtr object) {
+  std::string key = objectKey(*object);
+  std::unique_lock lock(store_.mutex_);
+  ObjectPtr previous;
+  auto it = store_.objects_.find(key);
+  if (it != store_.objects_.end()) {
+    previous = it->second;
+    store_.unindexLocked(key, previous);
+    it->second = object;
+  } else {
+    store_.objects_.emplace(key, object);
+  }
+  store_.indexLocked(key, object);
+  return previous;
+}
+
+ObjectPtr Store::Writer::remove(const std::string& key) {
+  std::unique_lock lock(store_.mutex_);
+  auto it = store_.objects_.find(key);
+  if (it == store_.objects_.end()) return nullptr;
+  ObjectPtr previous = it->second;
+  store_.unindexLocked(key, previous);
+  store_.objects_.erase(it);
+  return previous;
+}
+
+std::vector<ObjectPtr> Store::Writer::replace(std::vector<ObjectPtr> objects) {
+  std::map<std::string, ObjectPtr> fresh;
+  std::multimap<std::string, std::string> index;
+  for (auto& o : objects) {
+    std::string key = objectKey(*o);
+    std::string uid = controllerUid(*o);
+    if (!uid.empty()) index.emplace(uid, key);
+    fresh[key] = std::move(o);
+  }
+  std::unique_lock lock(store_.mutex_);
+  std::vector<ObjectPtr> gone;
+  for (const auto& [key, old] : store_.objects_) {
+    if (!fresh.contains(key)) gone.push_back(old);
+  }
+  store_.objects_.swap(fresh);
+  store_.byOwner_.swap(index);
+  store_.synced_ = true;
+  return gone;
+}
+
+}  // namespace mb::kube

@@ -1,0 +1,60 @@
+// A cache of one kind's objects, filled by a Watcher and read by
+// reconcilers: the steady state costs no GET requests. Readers get
+// immutable shared snapshots; only the watcher writes (Store::Writer).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "doc/value.h"
+
+namespace mb::kube {
+
+using ObjectPtr = std::shared_ptr<const doc::Value>;
+
+// namespace/name of an object ("name" for cluster-scoped ones).
+std::string objectKey(const doc::Value& object);
+std::string objectKey(const std::string& ns, const std::string& name);
+// metadata.uid of the ownerReference with controller: true, or "".
+std::string controllerUid(const doc::Value& object);
+
+class Store {
+ public:
+  ObjectPtr get(const std::string& key) const;
+  std::vector<ObjectPtr> list() const;
+  // Objects whose controller ownerReference has this uid.
+  std::vector<ObjectPtr> ownedBy(const std::string& ownerUid) const;
+  size_t size() const;
+  // True once the first full list is in.
+  bool synced() const;
+
+  // The watcher's side; kept apart so reconcilers cannot write by accident.
+  class Writer {
+   public:
+    explicit Writer(Store& store) : store_(store) {}
+    // Put or replace one object; returns the previous one (or null).
+    ObjectPtr apply(ObjectPtr object);
+    ObjectPtr remove(const std::string& key);
+    // Swap in a full list at once (after a relist); returns the objects that
+    // were cached but are no longer present (deleted while disconnected).
+    std::vector<ObjectPtr> replace(std::vector<ObjectPtr> objects);
+
+   private:
+    Store& store_;
+  };
+
+ private:
+  void indexLocked(const std::string& key, const ObjectPtr& object);
+  void unindexLocked(const std::string& key, const ObjectPtr& object);
+
+  mutable std::shared_mutex mutex_;
+  std::map<std::string, ObjectPtr> objects_;         // guarded by mutex_
+  std::multimap<std::string, std::string> byOwner_;  // owner uid -> key, guarded by mutex_
+  bool synced_ = false;                              // guarded by mutex_
+};
+
+}  // namespace mb::kube
