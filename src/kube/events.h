@@ -1,0 +1,78 @@
+// Records Kubernetes Events on objects (what `kubectl describe` shows).
+// Identical events (same object, type, reason, message) are aggregated: the
+// existing Event's count is bumped instead of a new one being created. Events
+// are sent from a background thread through a bounded queue, so a reconcile
+// never waits on them and a flood is dropped (and counted), not buffered
+// without limit.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "kube/client.h"
+
+namespace mb::kube {
+
+struct ObjectRef {
+  std::string apiVersion;
+  std::string kind;
+  std::string ns;
+  std::string name;
+  std::string uid;
+};
+
+ObjectRef refTo(const doc::Value& object);
+
+class EventRecorder {
+ public:
+  EventRecorder(Client& client, std::string component, std::string instance, size_t maxQueued = 1000);
+  ~EventRecorder();
+  EventRecorder(const EventRecorder&) = delete;
+  EventRecorder& operator=(const EventRecorder&) = delete;
+
+  void normal(const ObjectRef& object, const std::string& reason, const std::string& message) {
+    record(object, "Normal", reason, message);
+  }
+  void warning(const ObjectRef& object, const std::string& reason, const std::string& message) {
+    record(object, "Warning", reason, message);
+  }
+  void record(const ObjectRef& object, const std::string& type, const std::string& reason, const std::string& message);
+
+  // Waits until everything queued so far has been sent (tests, shutdown).
+  void flush();
+  uint64_t dropped() const { return dropped_.load(); }
+
+ private:
+  struct Pending {
+    ObjectRef object;
+    std::string type, reason, message;
+  };
+  struct Sent {
+    std::string name;  // the Event object's name
+    int64_t count = 0;
+  };
+  void loop();
+  void send(const Pending& p);
+
+  Client& client_;
+  const std::string component_;
+  const std::string instance_;
+  const size_t maxQueued_;
+  std::atomic<uint64_t> dropped_{0};
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::condition_variable idle_;
+  std::deque<Pending> queue_;         // guarded by mutex_
+  bool busy_ = false;                 // guarded by mutex_
+  bool stopping_ = false;             // guarded by mutex_
+  std::map<std::string, Sent> sent_;  // aggregation key -> Event; only the sender thread touches it
+  std::thread thread_;
+};
+
+}  // namespace mb::kube

@@ -1,0 +1,163 @@
+#include "kube/leader_election.h"
+
+#include <charconv>
+
+#include "kube/time_format.h"
+
+namespace mb::kube {
+namespace {
+
+std::string text(const doc::Value& lease, const char* field) {
+  const doc::Value* spec = lease.find("spec");
+  const doc::Value* v = spec != nullptr ? spec->find(field) : nullptr;
+  return v != nullptr && (v->isString() || v->isNumber()) ? v->text() : std::string();
+}
+
+int64_t number(const doc::Value& lease, const char* field) {
+  std::string t = text(lease, field);
+  int64_t n = 0;
+  std::from_chars(t.data(), t.data() + t.size(), n);
+  return n;
+}
+
+}  // namespace
+
+LeaderElector::LeaderElector(Client& client, LeaderElectionConfig config, LeaderCallbacks callbacks)
+    : client_(client), config_(std::move(config)), callbacks_(std::move(callbacks)) {}
+
+std::string LeaderElector::observedLeader() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return observedHolder_;
+}
+
+void LeaderElector::abandonForTest() {
+  releaseOnStop_ = false;
+  stop();
+}
+
+void LeaderElector::stop() {
+  stop_ = true;
+  std::lock_guard<std::mutex> lock(mutex_);
+  wake_.notify_all();
+}
+
+bool LeaderElector::sleepFor(std::chrono::milliseconds d) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  wake_.wait_for(lock, d, [&] { return stop_.load(); });
+  return !stop_;
+}
+
+LeaderElector::Attempt LeaderElector::tryAcquireOrRenew() {
+  const Resource leases = resources::leases();
+  auto now = std::chrono::system_clock::now();
+  auto steadyNow = std::chrono::steady_clock::now();
+  std::string nowText = formatMicroTime(now);
+  int64_t durationSeconds = std::chrono::duration_cast<std::chrono::seconds>(config_.leaseDuration).count();
+
+  auto current = client_.get(leases, config_.ns, config_.name);
+  if (!current) {
+    if (!current.error().is(ErrorKind::NotFound)) return Attempt::Failed;
+    doc::Value lease =
+        doc::Value::object({{"apiVersion", "coordination.k8s.io/v1"},
+                            {"kind", "Lease"},
+                            {"metadata", doc::Value::object({{"name", config_.name}, {"namespace", config_.ns}})},
+                            {"spec", doc::Value::object({{"holderIdentity", config_.identity},
+                                                         {"leaseDurationSeconds", doc::Value::integer(durationSeconds)},
+                                                         {"acquireTime", nowText},
+                                                         {"renewTime", nowText},
+                                                         {"leaseTransitions", doc::Value::integer(0)}})}});
+    auto created = client_.create(leases, config_.ns, lease);
+    if (!created) return Attempt::Failed;
+    std::lock_guard<std::mutex> lock(mutex_);
+    observedHolder_ = config_.identity;
+    observedRenewTime_ = nowText;
+    observedAt_ = steadyNow;
+    return Attempt::Acquired;
+  }
+
+  std::string holder = text(*current, "holderIdentity");
+  std::string renewTime = text(*current, "renewTime");
+  int64_t transitions = number(*current, "leaseTransitions");
+  int64_t heldFor = number(*current, "leaseDurationSeconds");
+  bool expired = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (holder != observedHolder_ || renewTime != observedRenewTime_) {
+      // The record changed: restart our local expiry clock from now.
+      observedHolder_ = holder;
+      observedRenewTime_ = renewTime;
+      observedAt_ = steadyNow;
+      observedTransitions_ = transitions;
+    }
+    auto validFor = std::chrono::seconds(heldFor > 0 ? heldFor : durationSeconds);
+    expired = holder.empty() || steadyNow > observedAt_ + validFor;
+  }
+  if (holder != config_.identity && !expired) {
+    if (callbacks_.onNewLeader) callbacks_.onNewLeader(holder);
+    return Attempt::HeldByOther;
+  }
+
+  doc::Value lease = *current;
+  doc::Value* spec = lease.find("spec");
+  if (spec == nullptr) spec = &lease.put("spec", doc::Value::object());
+  if (holder != config_.identity) {
+    spec->put("acquireTime", nowText);
+    spec->put("leaseTransitions", doc::Value::integer(transitions + 1));
+  }
+  spec->put("holderIdentity", config_.identity);
+  spec->put("leaseDurationSeconds", doc::Value::integer(durationSeconds));
+  spec->put("renewTime", nowText);
+  // Conditional on the resourceVersion we read: of two candidates racing
+  // for an expired lease, exactly one update succeeds.
+  auto updated = client_.update(leases, config_.ns, lease);
+  if (!updated) return Attempt::Failed;
+  std::lock_guard<std::mutex> lock(mutex_);
+  observedHolder_ = config_.identity;
+  observedRenewTime_ = nowText;
+  observedAt_ = steadyNow;
+  return Attempt::Acquired;
+}
+
+void LeaderElector::release() {
+  auto current = client_.get(resources::leases(), config_.ns, config_.name);
+  if (!current || text(*current, "holderIdentity") != config_.identity) return;
+  doc::Value lease = *current;
+  doc::Value* spec = lease.find("spec");
+  // An empty holder lets the next candidate take over at once instead of
+  // waiting out the lease.
+  spec->put("holderIdentity", "");
+  spec->put("leaseDurationSeconds", doc::Value::integer(1));
+  spec->put("renewTime", formatMicroTime(std::chrono::system_clock::now()));
+  (void)client_.update(resources::leases(), config_.ns, lease);
+}
+
+void LeaderElector::run() {
+  // Campaign.
+  while (!stop_) {
+    if (tryAcquireOrRenew() == Attempt::Acquired) break;
+    if (!sleepFor(config_.retryPeriod)) return;
+  }
+  if (stop_) return;
+  leader_ = true;
+  if (callbacks_.onNewLeader) callbacks_.onNewLeader(config_.identity);
+  if (callbacks_.onStartedLeading) callbacks_.onStartedLeading();
+
+  // Lead: renew every retry period; give up as soon as the renew deadline
+  // passes without a successful renewal.
+  auto lastRenew = std::chrono::steady_clock::now();
+  while (!stop_) {
+    if (!sleepFor(config_.retryPeriod)) break;
+    Attempt a = tryAcquireOrRenew();
+    auto now = std::chrono::steady_clock::now();
+    if (a == Attempt::Acquired) {
+      lastRenew = now;
+      continue;
+    }
+    if (a == Attempt::HeldByOther || now - lastRenew > config_.renewDeadline) break;
+  }
+  leader_ = false;
+  if (callbacks_.onStoppedLeading) callbacks_.onStoppedLeading();
+  if (stop_ && releaseOnStop_) release();
+}
+
+}  // namespace mb::kube

@@ -1,0 +1,70 @@
+// Leader election on a coordination.k8s.io/v1 Lease, so that of several
+// controller replicas exactly one reconciles. A lease is taken over only
+// after it has gone unrenewed for its duration as observed locally (no
+// trust in other machines' clocks); a leader that cannot renew within the
+// renew deadline steps down at once; release() hands the lease back.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <string>
+
+#include "kube/client.h"
+
+namespace mb::kube {
+
+struct LeaderElectionConfig {
+  std::string ns;
+  std::string name = "modelbooster-controller";
+  std::string identity;  // unique per process, e.g. hostname + random suffix
+  std::chrono::milliseconds leaseDuration{15000};
+  std::chrono::milliseconds renewDeadline{10000};
+  std::chrono::milliseconds retryPeriod{2000};
+};
+
+struct LeaderCallbacks {
+  std::function<void()> onStartedLeading;
+  std::function<void()> onStoppedLeading;  // called at once when leadership is lost
+  std::function<void(const std::string& identity)> onNewLeader;
+};
+
+class LeaderElector {
+ public:
+  LeaderElector(Client& client, LeaderElectionConfig config, LeaderCallbacks callbacks);
+
+  // Campaigns, leads, and returns after stop() (releasing the lease if held)
+  // or after losing the lease.
+  void run();
+  void stop();
+  // Stops without handing the lease back, as a crashed process would: the
+  // others must wait for the lease to expire.
+  void abandonForTest();
+  bool isLeader() const { return leader_.load(); }
+  std::string observedLeader() const;
+
+ private:
+  enum class Attempt { Acquired, HeldByOther, Failed };
+  Attempt tryAcquireOrRenew();
+  void release();
+  bool sleepFor(std::chrono::milliseconds d);  // false when stopped
+
+  Client& client_;
+  LeaderElectionConfig config_;
+  LeaderCallbacks callbacks_;
+  std::atomic<bool> leader_{false};
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> releaseOnStop_{true};
+
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  // The lease as last seen and when this process saw it change: guarded by mutex_.
+  std::string observedHolder_;
+  std::string observedRenewTime_;
+  std::chrono::steady_clock::time_point observedAt_{};
+  int64_t observedTransitions_ = 0;
+};
+
+}  // namespace mb::kube
