@@ -30,6 +30,7 @@ class Builder {
     Value done = std::move(open_.back());
     open_.pop_back();
     keys_.pop_back();
+    done.shrinkToFit();
     if (done.isObject()) {
       if (auto dup = findDuplicateKey(done.members())) {
         failure_ = "duplicate key \"" + *dup + "\"";

@@ -86,6 +86,11 @@ Value& Value::push(Value value) {
   return array_.back();
 }
 
+void Value::shrinkToFit() {
+  array_.shrink_to_fit();
+  object_.shrink_to_fit();
+}
+
 bool Value::empty() const {
   switch (kind_) {
     case Kind::Null:

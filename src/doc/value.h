@@ -72,6 +72,9 @@ class Value {
   bool erase(std::string_view key);
   Value& push(Value value);
   bool empty() const;
+  // Drops spare capacity (the builders reserve some): readers call it when a
+  // container is complete, since parsed documents live long in caches.
+  void shrinkToFit();
 
   Mark mark() const { return mark_; }
   void setMark(Mark mark) { mark_ = mark; }

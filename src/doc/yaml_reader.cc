@@ -89,6 +89,7 @@ class Reader {
         case YAML_SEQUENCE_END_EVENT: {
           Open done = std::move(open_.back());
           open_.pop_back();
+          done.value.shrinkToFit();
           if (done.value.isObject()) {
             if (auto dup = findDuplicateKey(done.value.members())) {
               error = {"duplicate key \"" + *dup + "\"", done.value.mark()};

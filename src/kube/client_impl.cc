@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "doc/parse.h"
+#include "kube/watch_decoder.h"
 
 namespace mb::kube {
 
@@ -356,55 +357,15 @@ ApiResult<Unit> ClientImpl::watch(const Resource& r, const std::string& ns, cons
   if (o.allowWatchBookmarks) params.emplace_back("allowWatchBookmarks", "true");
   params.emplace_back("timeoutSeconds", std::to_string(o.timeoutSeconds));
 
-  // Events arrive as newline-delimited JSON, split across chunks at will.
-  std::string pending;
-  std::optional<ApiError> eventError;
-  bool stoppedByConsumer = false;
-  auto onData = [&](std::string_view chunk) {
-    pending.append(chunk);
-    size_t start = 0;
-    for (size_t nl = pending.find('\n', start); nl != std::string::npos; nl = pending.find('\n', start)) {
-      std::string_view line(pending.data() + start, nl - start);
-      start = nl + 1;
-      if (line.empty()) continue;
-      doc::Value event;
-      doc::ParseError parseError;
-      if (!doc::parseJson(line, event, parseError)) {
-        ApiError e;
-        e.message = "watch stream is not JSON: " + parseError.str();
-        eventError = e;
-        return false;
-      }
-      const doc::Value* type = event.find("type");
-      doc::Value* object = event.find("object");
-      if (type == nullptr || object == nullptr) continue;
-      WatchEvent we;
-      const std::string& t = type->text();
-      we.type = t == "ADDED"      ? WatchEvent::Type::Added
-                : t == "MODIFIED" ? WatchEvent::Type::Modified
-                : t == "DELETED"  ? WatchEvent::Type::Deleted
-                : t == "BOOKMARK" ? WatchEvent::Type::Bookmark
-                                  : WatchEvent::Type::Error;
-      if (we.type == WatchEvent::Type::Error) {
-        eventError = errorFromStatus(*object);
-        return false;
-      }
-      we.object = std::move(*object);
-      if (!onEvent(std::move(we))) {
-        stoppedByConsumer = true;
-        return false;
-      }
-    }
-    pending.erase(0, start);
-    return true;
-  };
+  WatchDecoder decoder;
+  auto onData = [&](std::string_view chunk) { return decoder.feed(chunk, onEvent); };
   Request req{"watch", "GET", r.path(ns) + queryString(params)};
   req.watch = true;
   req.onData = onData;
   req.stop = stop;
   req.timeout = std::chrono::seconds(o.timeoutSeconds + 30);
   auto response = perform(req);
-  if (eventError) return err(std::move(*eventError));
+  if (decoder.error()) return err(*decoder.error());
   if (!response) return err(std::move(response).error());
   return Unit{};
 }

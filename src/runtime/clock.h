@@ -1,0 +1,84 @@
+// Time as the runtime sees it: steady time that tests can stop and move by
+// hand, and waiting that a fake clock can end, so no unit test needs to sleep.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <mutex>
+#include <vector>
+
+namespace mb::runtime {
+
+using Duration = std::chrono::steady_clock::duration;
+using TimePoint = std::chrono::steady_clock::time_point;
+
+// `from + d`, clamped to the largest time point instead of overflowing, so
+// "wait forever" can be spelled as a huge duration.
+TimePoint addSaturating(TimePoint from, Duration d);
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual TimePoint now() const = 0;
+
+  // Blocks on `cv` (whose mutex `lock` holds) until it is notified or this
+  // clock reaches `deadline`. Like a condition wait it may return early and
+  // may release and retake the lock, so callers re-check their condition in a
+  // loop. TimePoint::max() waits without a deadline.
+  virtual void waitUntil(std::unique_lock<std::mutex>& lock, std::condition_variable& cv, TimePoint deadline) = 0;
+
+  // Blocks until this clock reaches `deadline`.
+  virtual void sleepUntil(TimePoint deadline);
+  void sleepFor(Duration d) { sleepUntil(addSaturating(now(), d)); }
+};
+
+class RealClock final : public Clock {
+ public:
+  // RealClock has no state; one shared instance serves everybody.
+  static RealClock& instance();
+
+  TimePoint now() const override { return std::chrono::steady_clock::now(); }
+  void waitUntil(std::unique_lock<std::mutex>& lock, std::condition_variable& cv, TimePoint deadline) override;
+  void sleepUntil(TimePoint deadline) override;
+};
+
+// A clock that moves only when told. advance() wakes every waiter whose
+// deadline has come, by taking the waiter's own mutex before notifying, so a
+// wake-up can never slip in between a waiter's check and its wait.
+class FakeClock final : public Clock {
+ public:
+  // Starts well after the epoch so that `now() - someDuration` stays valid.
+  explicit FakeClock(TimePoint start = TimePoint{} + std::chrono::hours(24));
+
+  TimePoint now() const override { return TimePoint(Duration(now_.load(std::memory_order_acquire))); }
+  void waitUntil(std::unique_lock<std::mutex>& lock, std::condition_variable& cv, TimePoint deadline) override;
+
+  void advance(Duration d);
+  void setTime(TimePoint t);
+
+  // Callers currently blocked in waitUntil/sleepUntil on this clock.
+  size_t numWaitersForTest() const;
+  // Blocks (in real time) until at least `n` callers wait on this clock: lets
+  // a test advance time only once the thread it means to wake is asleep.
+  void awaitWaitersForTest(size_t n) const;
+
+ private:
+  struct Waiter {
+    std::mutex* mutex;
+    std::condition_variable* cv;
+    TimePoint deadline;
+    bool fired;  // guarded by *mutex
+  };
+  void wakeDue(TimePoint t);
+
+  // now() is read under other components' locks, so it must not take mu_:
+  // advance() holds mu_ while it takes their locks.
+  std::atomic<Duration::rep> now_;
+  mutable std::mutex mu_;
+  mutable std::condition_variable waitersChanged_;
+  std::vector<Waiter*> waiters_;  // guarded by mu_
+};
+
+}  // namespace mb::runtime
