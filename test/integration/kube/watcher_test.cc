@@ -20,15 +20,25 @@ doc::Value configMap(const std::string& ns, const std::string& name, const std::
               R"("},"data":{"k":")" + value + R"("}})");
 }
 
-std::string run(const std::string& command) {
+std::string run(const std::string& command, int* status = nullptr) {
   std::string out;
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return out;
   std::array<char, 4096> buf{};
   size_t n = 0;
   while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
-  pclose(pipe);
+  int rc = pclose(pipe);
+  if (status != nullptr) *status = rc;
   return out;
+}
+
+// Restarts the control plane's kube-apiserver; the test fails if it could
+// not (ctest runs tests from the build directory, hence the full path).
+void restartApiserver() {
+  int status = -1;
+  std::string out = run(std::string(MB_SOURCE_DIR) + "/scripts/testenv.sh restart-apiserver 2>&1", &status);
+  ASSERT_EQ(status, 0) << out;
+  ASSERT_NE(out.find("ready again"), std::string::npos) << out;
 }
 
 // Compacts etcd's history up to its current revision, so that every older
@@ -49,6 +59,24 @@ std::set<std::string> names(const Store& store) {
   for (const auto& o : store.list()) out.insert(str(*o, {"metadata", "name"}));
   return out;
 }
+
+// Runs a watcher on its own thread; stops and joins it however the test
+// ends (a failed ASSERT must not leave a joinable thread behind).
+class Running {
+ public:
+  explicit Running(Watcher& w) : watcher_(w), thread_([&w] { w.run(); }) {}
+  ~Running() { stop(); }
+  Running(const Running&) = delete;
+  Running& operator=(const Running&) = delete;
+  void stop() {
+    watcher_.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  Watcher& watcher_;
+  std::thread thread_;
+};
 
 class WatcherTest : public KubeTest {
  protected:
@@ -72,7 +100,7 @@ TEST_F(WatcherTest, StoreFollowsTheServer) {
     std::lock_guard<std::mutex> lock(mu);
     changes.push_back((c.type == Change::Type::Applied ? "apply " : "delete ") + str(*c.object, {"metadata", "name"}));
   });
-  std::thread t([&] { watcher.run(); });
+  Running running(watcher);
   ASSERT_TRUE(eventually([&] { return store.synced() && store.size() == 3; }));
   ASSERT_TRUE(client_->create(cm, ns_, configMap(ns_, "d")));
   ASSERT_TRUE(client_->patch(cm, ns_, "a", PatchType::Merge, json(R"({"data":{"k":"2"}})")));
@@ -81,8 +109,7 @@ TEST_F(WatcherTest, StoreFollowsTheServer) {
     auto a = store.get(ns_ + "/a");
     return names(store) == std::set<std::string>{"a", "c", "d"} && a && str(*a, {"data", "k"}) == "2";
   }));
-  watcher.stop();
-  t.join();
+  running.stop();
   std::lock_guard<std::mutex> lock(mu);
   EXPECT_THAT(changes, testing::IsSupersetOf({"apply d", "apply a", "delete b"}));
 }
@@ -95,10 +122,9 @@ TEST_F(WatcherTest, ExpiredVersionRelistsAndTheStoreConverges) {
   std::string lastVersion;
   {
     Watcher first(*client_, config(), store);
-    std::thread t([&] { first.run(); });
+    Running running(first);
     ASSERT_TRUE(eventually([&] { return store.synced() && store.size() == 3; }));
-    first.stop();
-    t.join();
+    running.stop();
     lastVersion = first.resourceVersion();
   }
   // Changes while nobody watches, then history before them is compacted.
@@ -109,9 +135,8 @@ TEST_F(WatcherTest, ExpiredVersionRelistsAndTheStoreConverges) {
   ASSERT_TRUE(client_->create(cm, ns_, configMap(ns_, "d")));
   ASSERT_TRUE(client_->patch(cm, ns_, "b", PatchType::Merge, json(R"({"data":{"k":"9"}})")));
   ASSERT_TRUE(compactEtcd()) << "could not compact etcd at $MODELBOOSTER_TESTENV_ETCD";
-  std::string out = run("scripts/testenv.sh restart-apiserver 2>&1");
-  ASSERT_TRUE(eventually([&] { return static_cast<bool>(client_->get(cm, ns_, "b")); }, std::chrono::seconds(60)))
-      << out;
+  ASSERT_NO_FATAL_FAILURE(restartApiserver());
+  ASSERT_TRUE(eventually([&] { return static_cast<bool>(client_->get(cm, ns_, "b")); }, std::chrono::seconds(60)));
 
   std::mutex mu;
   std::vector<std::string> deleted;
@@ -120,13 +145,12 @@ TEST_F(WatcherTest, ExpiredVersionRelistsAndTheStoreConverges) {
     if (c.type == Change::Type::Deleted) deleted.push_back(str(*c.object, {"metadata", "name"}));
   });
   second.resumeFrom(lastVersion);
-  std::thread t([&] { second.run(); });
+  Running running(second);
   bool converged = eventually([&] {
     auto b = store.get(ns_ + "/b");
     return names(store) == std::set<std::string>{"b", "c", "d"} && b && str(*b, {"data", "k"}) == "9";
   });
-  second.stop();
-  t.join();
+  running.stop();
   EXPECT_TRUE(converged) << "store: " << testing::PrintToString(names(store));
   EXPECT_GE(second.relists(), 1u) << "a 410 Gone must lead to a relist";
   std::lock_guard<std::mutex> lock(mu);
@@ -142,12 +166,11 @@ TEST_F(WatcherTest, ApiserverRestartMidWatchMissesNothing) {
   c.initialBackoff = std::chrono::milliseconds(100);
   c.maxBackoff = std::chrono::milliseconds(1000);
   Watcher watcher(*client_, c, store);
-  std::thread t([&] { watcher.run(); });
+  Running running(watcher);
   ASSERT_TRUE(eventually([&] { return store.synced() && store.size() == 1; }));
 
-  std::string out = run("scripts/testenv.sh restart-apiserver 2>&1");
-  ASSERT_TRUE(eventually([&] { return static_cast<bool>(client_->get(cm, ns_, "before")); }, std::chrono::seconds(60)))
-      << out;
+  ASSERT_NO_FATAL_FAILURE(restartApiserver());
+  ASSERT_TRUE(eventually([&] { return static_cast<bool>(client_->get(cm, ns_, "before")); }, std::chrono::seconds(60)));
   // Written after the restart; the watcher must come back and see them.
   ASSERT_TRUE(client_->create(cm, ns_, configMap(ns_, "after")));
   ASSERT_TRUE(client_->patch(cm, ns_, "before", PatchType::Merge, json(R"({"data":{"k":"2"}})")));
@@ -155,8 +178,7 @@ TEST_F(WatcherTest, ApiserverRestartMidWatchMissesNothing) {
     auto before = store.get(ns_ + "/before");
     return store.get(ns_ + "/after") != nullptr && before && str(*before, {"data", "k"}) == "2";
   });
-  watcher.stop();
-  t.join();
+  running.stop();
   EXPECT_TRUE(seen);
   EXPECT_GE(watcher.rewatches(), 1u);
 }
