@@ -45,54 +45,68 @@ void RealClock::sleepUntil(TimePoint deadline) {
 FakeClock::FakeClock(TimePoint start) : now_(start.time_since_epoch().count()) {}
 
 void FakeClock::waitUntil(std::unique_lock<std::mutex>& lock, std::condition_variable& cv, TimePoint deadline) {
-  if (now() >= deadline) return;
-  Waiter self{lock.mutex(), &cv, deadline, false};
-  // The caller's lock is released while we take mu_: advance() takes mu_ and
-  // then the caller's lock, and the opposite order here would deadlock.
-  lock.unlock();
+  Waiter self{lock.mutex(), &cv, deadline};
   {
     std::lock_guard guard(mu_);
-    if (now() < deadline) {
-      waiters_.push_back(&self);
-    } else {
-      self.fired = true;
-    }
-    waitersChanged_.notify_all();
+    // Checked under mu_, which advance() holds while it moves time: either
+    // the new time is seen here, or advance() sees this waiter.
+    if (now() >= deadline) return;
+    waiters_.push_back(&self);
+    changed_.notify_all();
   }
-  lock.lock();
-  // `fired` is set under the caller's mutex, so checking it here and waiting
-  // is atomic with respect to advance(): no lost wake-up.
-  if (!self.fired) cv.wait(lock);
+  // The caller's lock was held from its own check until here, so neither its
+  // notifications nor advance()'s (which takes that lock) can be missed.
+  cv.wait(lock);
+  // Leave without the caller's lock: a pinning advance() needs it to finish.
   lock.unlock();
   {
-    std::lock_guard guard(mu_);
+    std::unique_lock guard(mu_);
     std::erase(waiters_, &self);
-    waitersChanged_.notify_all();
+    changed_.notify_all();
+    changed_.wait(guard, [&] { return self.pins == 0; });
   }
   lock.lock();
 }
 
 void FakeClock::advance(Duration d) {
-  std::lock_guard guard(mu_);
-  TimePoint t = addSaturating(now(), d);
-  now_.store(t.time_since_epoch().count(), std::memory_order_release);
-  wakeDue(t);
+  std::vector<Waiter*> due;
+  {
+    std::lock_guard guard(mu_);
+    TimePoint t = addSaturating(now(), d);
+    now_.store(t.time_since_epoch().count(), std::memory_order_release);
+    due = pinDue(t);
+  }
+  wake(due);
 }
 
 void FakeClock::setTime(TimePoint t) {
-  std::lock_guard guard(mu_);
-  now_.store(t.time_since_epoch().count(), std::memory_order_release);
-  wakeDue(t);
+  std::vector<Waiter*> due;
+  {
+    std::lock_guard guard(mu_);
+    now_.store(t.time_since_epoch().count(), std::memory_order_release);
+    due = pinDue(t);
+  }
+  wake(due);
 }
 
-void FakeClock::wakeDue(TimePoint t) {
+std::vector<FakeClock::Waiter*> FakeClock::pinDue(TimePoint t) {
+  std::vector<Waiter*> due;
   for (Waiter* w : waiters_) {
     if (w->deadline > t) continue;
+    ++w->pins;
+    due.push_back(w);
+  }
+  return due;
+}
+
+void FakeClock::wake(const std::vector<Waiter*>& due) {
+  for (Waiter* w : due) {
     std::lock_guard waiterGuard(*w->mutex);
-    if (w->fired) continue;
-    w->fired = true;
     w->cv->notify_all();
   }
+  std::lock_guard guard(mu_);
+  for (Waiter* w : due) --w->pins;
+  changed_.notify_all();
 }
 
 size_t FakeClock::numWaitersForTest() const {
@@ -102,7 +116,7 @@ size_t FakeClock::numWaitersForTest() const {
 
 void FakeClock::awaitWaitersForTest(size_t n) const {
   std::unique_lock lock(mu_);
-  waitersChanged_.wait(lock, [&] { return waiters_.size() >= n; });
+  changed_.wait(lock, [&] { return waiters_.size() >= n; });
 }
 
 }  // namespace mb::runtime

@@ -45,8 +45,8 @@ class RealClock final : public Clock {
 };
 
 // A clock that moves only when told. advance() wakes every waiter whose
-// deadline has come, by taking the waiter's own mutex before notifying, so a
-// wake-up can never slip in between a waiter's check and its wait.
+// deadline has come by notifying under the waiter's own mutex, so a wake-up
+// can never slip in between a waiter's check and its wait.
 class FakeClock final : public Clock {
  public:
   // Starts well after the epoch so that `now() - someDuration` stays valid.
@@ -69,16 +69,22 @@ class FakeClock final : public Clock {
     std::mutex* mutex;
     std::condition_variable* cv;
     TimePoint deadline;
-    bool fired;  // guarded by *mutex
+    int pins = 0;  // guarded by mu_; advance() is using this record
   };
-  void wakeDue(TimePoint t);
 
-  // now() is read under other components' locks, so it must not take mu_:
-  // advance() holds mu_ while it takes their locks.
+  // Lock order: a waiter's mutex, then mu_. advance() never holds mu_ while
+  // it takes a waiter's mutex; it pins the records instead, and a waiter
+  // leaves only once no advance() pins it.
+  // now() is read under other components' locks, so it is atomic.
   std::atomic<Duration::rep> now_;
   mutable std::mutex mu_;
-  mutable std::condition_variable waitersChanged_;
-  std::vector<Waiter*> waiters_;  // guarded by mu_
+  mutable std::condition_variable changed_;  // waiters_ or pins changed
+  std::vector<Waiter*> waiters_;             // guarded by mu_
+
+  // Pins the waiters due at `t`; mu_ held.
+  std::vector<Waiter*> pinDue(TimePoint t);
+  // Notifies them under their own mutexes, then unpins them.
+  void wake(const std::vector<Waiter*>& due);
 };
 
 }  // namespace mb::runtime
