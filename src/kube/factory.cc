@@ -1,6 +1,7 @@
 #include "kube/factory.h"
 
 #include "kube/client_impl.h"
+#include "runtime/token_bucket.h"
 
 namespace mb::kube {
 
@@ -16,6 +17,25 @@ std::unique_ptr<Client> makeClient(const RestConfig& config, ClientHooks hooks) 
   o.throttle = std::move(hooks.throttle);
   o.onRequest = std::move(hooks.onRequest);
   return std::make_unique<ClientImpl>(std::move(o));
+}
+
+}  // namespace mb::kube
+
+namespace mb::kube {
+
+ClientHooks standardHooks(const RestConfig& config, observe::Registry* registry) {
+  ClientHooks hooks;
+  auto bucket = std::make_shared<runtime::TokenBucket>(config.qps, config.burst);
+  hooks.throttle = [bucket] { bucket->wait(); };
+  if (registry != nullptr) {
+    observe::Family* requests =
+        &registry->counter("rest_client_requests_total",
+                           "Requests to the API server, by verb and HTTP code (0: no response).", {"verb", "code"});
+    hooks.onRequest = [requests](const std::string& verb, int code) {
+      requests->counter({verb, std::to_string(code)}).inc();
+    };
+  }
+  return hooks;
 }
 
 }  // namespace mb::kube

@@ -188,6 +188,20 @@ TEST_F(KubeTest, RbacDenialIsForbiddenWithTheApisMessage) {
   EXPECT_THAT(denied.error().message, HasSubstr("cannot create resource \"configmaps\""));
 }
 
+TEST_F(KubeTest, ClientSideRateLimitAndRequestMetrics) {
+  RestConfig limited = config_;
+  limited.qps = 5;
+  limited.burst = 1;
+  observe::Registry registry;
+  auto client = makeClient(limited, standardHooks(limited, &registry));
+  auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 6; ++i) (void)client->get(resources::configMaps(), ns_, "missing");
+  auto took = std::chrono::steady_clock::now() - start;
+  // Burst 1 then 5 per second: the 6th request starts about 1 s in.
+  EXPECT_GE(took, std::chrono::milliseconds(900));
+  EXPECT_THAT(registry.text(), HasSubstr("rest_client_requests_total{verb=\"get\",code=\"404\"} 6"));
+}
+
 TEST_F(KubeTest, UnreachableServerIsAConnectionError) {
   RestConfig dead = config_;
   dead.server = "https://127.0.0.1:1";
