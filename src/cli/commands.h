@@ -12,5 +12,6 @@ using Action = std::function<int()>;
 Action addRender(CLI::App& app);
 Action addValidate(CLI::App& app);
 Action addCrds(CLI::App& app);
+Action addController(CLI::App& app);
 
 }  // namespace mb::cli

@@ -1,5 +1,5 @@
 // modelbooster: one binary for the offline tools (render, validate, crds)
-// and, later, the controller.
+// and the controller.
 #include <iostream>
 #include <vector>
 
@@ -14,7 +14,8 @@ int main(int argc, char** argv) {
       "modelbooster"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("modelbooster ") + MB_VERSION + " (" + MB_GIT_REVISION + ")");
-  std::vector<mb::cli::Action> actions = {mb::cli::addRender(app), mb::cli::addValidate(app), mb::cli::addCrds(app)};
+  std::vector<mb::cli::Action> actions = {mb::cli::addRender(app), mb::cli::addValidate(app), mb::cli::addCrds(app),
+                                          mb::cli::addController(app)};
   CLI::App* version = app.add_subcommand("version", "Print the version");
   try {
     app.parse(argc, argv);

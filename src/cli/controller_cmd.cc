@@ -1,0 +1,63 @@
+#include <csignal>
+#include <memory>
+
+#include "cli/commands.h"
+#include "controller/manager.h"
+#include "observe/log.h"
+
+namespace mb::cli {
+namespace {
+
+std::atomic<bool> gStop{false};
+extern "C" void onSignal(int) { gStop.store(true); }
+
+}  // namespace
+
+Action addController(CLI::App& app) {
+  auto o = std::make_shared<controller::ManagerOptions>();
+  auto logFormat = std::make_shared<std::string>("text");
+  auto verbosity = std::make_shared<int>(0);
+  CLI::App* cmd = app.add_subcommand(
+      "controller",
+      "Run the ModelBooster controller: watch ModelBoosters and keep their ModelServing, ModelServer, ModelRoute and "
+      "autoscaling objects in step. Configuration: --kubeconfig, else KUBECONFIG, else the in-cluster service "
+      "account, else ~/.kube/config. Stops cleanly on SIGTERM.");
+  cmd->add_option("--kubeconfig", o->kube.kubeconfig, "Path to a kubeconfig file");
+  cmd->add_option("--context", o->kube.context, "kubeconfig context to use (default: current-context)");
+  cmd->add_option("--master", o->kube.master, "API server URL; overrides the kubeconfig's server");
+  cmd->add_option("--namespace", o->watchNamespace, "Watch only this namespace (default: all namespaces)");
+  cmd->add_option("--workers", o->workers, "Boosters reconciled in parallel")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
+  cmd->add_flag("--leader-elect", o->leaderElect, "Elect a leader among replicas with a Lease; only it reconciles");
+  cmd->add_option("--leader-election-namespace", o->leaderElectionNamespace,
+                  "Namespace of the Lease (default: the controller's namespace)");
+  cmd->add_option("--leader-election-id", o->leaderElectionId, "Name of the Lease")->capture_default_str();
+  cmd->add_option("--metrics-bind-address", o->metricsAddress, "Prometheus metrics at /metrics; \"0\" disables")
+      ->capture_default_str();
+  cmd->add_option("--health-probe-bind-address", o->healthAddress, "/healthz and /readyz; \"0\" disables")
+      ->capture_default_str();
+  cmd->add_option("--kube-api-qps", o->qps, "Client-side limit on API requests per second")->capture_default_str();
+  cmd->add_option("--kube-api-burst", o->burst, "Burst above --kube-api-qps")->capture_default_str();
+  cmd->add_option("--downloader-image", o->config.downloaderImage,
+                  "Model/LoRA downloader image (the ConfigMap key model_serving_downloader_image overrides it)")
+      ->capture_default_str();
+  cmd->add_option("--runtime-image", o->config.runtimeImage,
+                  "Runtime sidecar image (the ConfigMap key model_serving_runtime_image overrides it)")
+      ->capture_default_str();
+  cmd->add_option("--config-namespace", o->configNamespace,
+                  "Namespace of the ConfigMap model-booster-controller-config (default: $POD_NAMESPACE or default)");
+  cmd->add_option("--log-format", *logFormat, "Log lines as text or json")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  cmd->add_option("-v,--v", *verbosity, "Log verbosity: 0 info, 1 or more debug")->capture_default_str();
+  return [cmd, o, logFormat, verbosity]() -> int {
+    if (!cmd->parsed()) return -1;
+    observe::configureLogging(*logFormat == "json" ? observe::LogFormat::Json : observe::LogFormat::Text, *verbosity);
+    std::signal(SIGTERM, onSignal);
+    std::signal(SIGINT, onSignal);
+    return controller::runManager(*o, gStop);
+  };
+}
+
+}  // namespace mb::cli

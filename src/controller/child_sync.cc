@@ -1,0 +1,82 @@
+#include "controller/child_sync.h"
+
+#include <charconv>
+
+namespace mb::controller {
+namespace {
+
+const doc::Value* path(const doc::Value& v, std::initializer_list<const char*> keys) {
+  const doc::Value* cur = &v;
+  for (const char* k : keys) {
+    cur = cur->find(k);
+    if (cur == nullptr) return nullptr;
+  }
+  return cur;
+}
+
+int64_t asInt(const doc::Value* v, int64_t fallback) {
+  if (v == nullptr || !v->isNumber()) return fallback;
+  int64_t n = fallback;
+  std::from_chars(v->text().data(), v->text().data() + v->text().size(), n);
+  return n;
+}
+
+bool sameOrAbsent(const doc::Value* a, const doc::Value* b) {
+  if (a == nullptr || b == nullptr) return (a == nullptr || a->isNull()) && (b == nullptr || b->isNull());
+  return doc::equal(*a, *b);
+}
+
+}  // namespace
+
+SyncPlan planChild(ChildKind kind, const doc::Value& desired, const doc::Value& live, const ReplicaBounds& replicas) {
+  SyncPlan plan;
+  // Immutable fields: the API rejects an update, so the child is replaced.
+  if (kind == ChildKind::ModelRoute &&
+      !sameOrAbsent(path(desired, {"spec", "modelName"}), path(live, {"spec", "modelName"}))) {
+    plan.op = SyncPlan::Op::Replace;
+    plan.reason = "spec.modelName changed (immutable)";
+    return plan;
+  }
+  if (kind == ChildKind::ModelServing && !sameOrAbsent(path(desired, {"spec", "template", "gangPolicy"}),
+                                                       path(live, {"spec", "template", "gangPolicy"}))) {
+    plan.op = SyncPlan::Op::Replace;
+    plan.reason = "spec.template.gangPolicy changed (immutable once set)";
+    return plan;
+  }
+
+  doc::Value desiredSpec = *path(desired, {"spec"});
+  const doc::Value* liveSpec = path(live, {"spec"});
+  int64_t liveReplicas = asInt(liveSpec != nullptr ? liveSpec->find("replicas") : nullptr, -1);
+  if (kind == ChildKind::ModelServing && replicas.autoscaled && liveReplicas >= 0) {
+    // Leave the autoscaler's choice alone unless it is out of range.
+    int64_t clamped = std::min(std::max(liveReplicas, replicas.min), replicas.max);
+    desiredSpec.put("replicas", doc::Value::integer(clamped));
+  }
+
+  bool specDiffers = liveSpec == nullptr || !doc::isSubset(desiredSpec, *liveSpec);
+  const doc::Value* desiredLabels = path(desired, {"metadata", "labels"});
+  const doc::Value* liveLabels = path(live, {"metadata", "labels"});
+  bool labelsDiffer =
+      desiredLabels != nullptr && (liveLabels == nullptr || !doc::isSubset(*desiredLabels, *liveLabels));
+  const doc::Value* desiredOwners = path(desired, {"metadata", "ownerReferences"});
+  const doc::Value* liveOwners = path(live, {"metadata", "ownerReferences"});
+  bool ownersDiffer = !sameOrAbsent(desiredOwners, liveOwners);
+  if (!specDiffers && !labelsDiffer && !ownersDiffer) return plan;
+
+  // Update the live object (keeping resourceVersion, status and fields set
+  // by others on metadata) with our spec, labels and owner.
+  plan.op = SyncPlan::Op::Update;
+  plan.object = live;
+  plan.object.erase("status");
+  doc::Value* meta = plan.object.find("metadata");
+  if (desiredLabels != nullptr) {
+    doc::Value* labels = meta->find("labels");
+    if (labels == nullptr || !labels->isObject()) labels = &meta->put("labels", doc::Value::object());
+    for (const auto& m : desiredLabels->members()) labels->put(m.key, m.value);
+  }
+  if (desiredOwners != nullptr) meta->put("ownerReferences", *desiredOwners);
+  plan.object.put("spec", std::move(desiredSpec));
+  return plan;
+}
+
+}  // namespace mb::controller

@@ -1,0 +1,35 @@
+// Everything `modelbooster controller` runs: watchers filling the caches,
+// the work queue and workers, leader election, metrics and health
+// endpoints, configuration from flags and the ConfigMap, graceful shutdown.
+#pragma once
+
+#include <atomic>
+#include <string>
+
+#include "core/config.h"
+#include "kube/config.h"
+
+namespace mb::controller {
+
+struct ManagerOptions {
+  kube::LoadOptions kube;               // --kubeconfig, --context, --master
+  std::string watchNamespace;           // --namespace; "" = all namespaces
+  int workers = 4;                      // --workers
+  bool leaderElect = false;             // --leader-elect
+  std::string leaderElectionNamespace;  // default: the controller's namespace
+  std::string leaderElectionId = "modelbooster-controller";
+  std::string metricsAddress = ":8080";    // --metrics-bind-address ("0" disables)
+  std::string healthAddress = ":8081";     // --health-probe-bind-address
+  double qps = 20;                         // --kube-api-qps
+  int burst = 30;                          // --kube-api-burst
+  core::Config config;                     // images and knobs from flags
+  std::string configNamespace;             // where model-booster-controller-config lives
+  std::chrono::seconds shutdownGrace{30};  // bound on in-flight reconciles at SIGTERM
+};
+
+// Runs until `stop` becomes true (SIGTERM) or leadership is lost. Returns the
+// process exit code: 0 after a clean stop, 1 when leadership was lost or
+// start-up failed (the message is logged).
+int runManager(const ManagerOptions& options, const std::atomic<bool>& stop);
+
+}  // namespace mb::controller

@@ -1,0 +1,284 @@
+#include "controller/reconciler.h"
+
+#include <charconv>
+#include <set>
+
+#include "api/children.h"
+#include "api/model_booster.h"
+#include "controller/child_sync.h"
+#include "controller/status.h"
+#include "core/convert.h"
+#include "core/rules.h"
+#include "kube/time_format.h"
+
+namespace mb::controller {
+namespace {
+
+const std::string& text(const doc::Value* v) {
+  static const std::string kEmpty;
+  return v != nullptr && v->isString() ? v->text() : kEmpty;
+}
+
+const doc::Value* at(const doc::Value& v, std::initializer_list<const char*> keys) {
+  const doc::Value* cur = &v;
+  for (const char* k : keys) {
+    cur = cur->find(k);
+    if (cur == nullptr) return nullptr;
+  }
+  return cur;
+}
+
+std::string nameOf(const doc::Value& o) { return text(at(o, {"metadata", "name"})); }
+std::string uidOf(const doc::Value& o) { return text(at(o, {"metadata", "uid"})); }
+
+// "ModelBooster default/other" for a controller ownerReference, or a note
+// that the object has no controller at all.
+std::string controllerOf(const doc::Value& o) {
+  const doc::Value* refs = at(o, {"metadata", "ownerReferences"});
+  if (refs != nullptr && refs->isArray()) {
+    for (const auto& r : refs->items()) {
+      const doc::Value* c = r.find("controller");
+      if (c != nullptr && c->isBool() && c->asBool()) return text(r.find("kind")) + " " + text(r.find("name"));
+    }
+  }
+  return "no controller (created by hand?)";
+}
+
+bool available(const doc::Value& serving) {
+  const doc::Value* conditions = at(serving, {"status", "conditions"});
+  if (conditions == nullptr || !conditions->isArray()) return false;
+  for (const auto& c : conditions->items()) {
+    if (text(c.find("type")) == "Available") return text(c.find("status")) == "True";
+  }
+  return false;
+}
+
+int32_t statusReplicas(const doc::Value& serving) {
+  const doc::Value* r = at(serving, {"status", "replicas"});
+  int32_t n = 0;
+  if (r != nullptr && r->isNumber()) std::from_chars(r->text().data(), r->text().data() + r->text().size(), n);
+  return n;
+}
+
+ChildKind kindOfObject(const doc::Value& o) {
+  ChildKind k = ChildKind::ModelServing;
+  childKindOf(text(o.find("kind")), k);
+  return k;
+}
+
+}  // namespace
+
+struct Reconciler::Pass {
+  Reconciler& r;
+  std::string ns;
+  std::string name;
+  kube::ObjectPtr boosterObject;
+  api::ModelBooster booster;
+  kube::ObjectRef ref;
+  Observed observed;
+  bool retry = false;  // a transient API failure: come back with backoff
+
+  void event(const char* type, const std::string& reason, const std::string& message) {
+    if (r.events_ != nullptr) r.events_->record(ref, type, reason, message);
+  }
+
+  void fail(std::string reason, std::string message) {
+    if (observed.failedReason.empty()) {
+      observed.failedReason = std::move(reason);
+      observed.failedMessage = std::move(message);
+    } else {
+      observed.failedMessage += "; " + message;
+    }
+  }
+
+  void apiFailure(const std::string& what, const kube::ApiError& e) {
+    std::string message = what + ": " + e.str();
+    fail("APIError", message);
+    event("Warning", "APIError", message);
+    retry = true;
+  }
+
+  ReplicaBounds boundsFor(const std::string& childName) const {
+    ReplicaBounds b;
+    core::Scope scope = core::autoscalingScope(booster.spec);
+    for (const auto& be : booster.spec.backends) {
+      if (booster.metadata.name + "-" + be.name != childName) continue;
+      b.autoscaled = scope == core::Scope::Model || (scope == core::Scope::Backend && be.autoscalingPolicy);
+      b.min = be.minReplicas.value_or(0);
+      b.max = be.maxReplicas.value_or(0);
+    }
+    return b;
+  }
+
+  // Step 3-5 for one desired child. Returns false when it is not in place.
+  bool syncChild(const doc::Value& desired) {
+    ChildKind kind = kindOfObject(desired);
+    kube::Resource resource = resourceOf(kind);
+    std::string childName = nameOf(desired);
+    std::string label = std::string(kindName(kind)) + " " + ns + "/" + childName;
+    kube::ObjectPtr live = r.caches_.of(kind).get(kube::objectKey(ns, childName));
+    if (live == nullptr) {
+      auto created = r.client_.create(resource, ns, desired);
+      if (created) {
+        event("Normal", "Created", "created " + label);
+        return true;
+      }
+      if (!created.error().is(kube::ErrorKind::AlreadyExists)) {
+        apiFailure("creating " + label, created.error());
+        return false;
+      }
+      // Not in our cache yet, or someone else's: look at the real thing.
+      auto got = r.client_.get(resource, ns, childName);
+      if (!got) {
+        apiFailure("reading " + label, got.error());
+        return false;
+      }
+      live = std::make_shared<const doc::Value>(std::move(*got));
+    }
+    if (kube::controllerUid(*live) != booster.metadata.uid) {
+      std::string message = label + " exists and belongs to " + controllerOf(*live) +
+                            "; modelbooster does not touch it. Delete or rename it, or rename the booster.";
+      fail("ChildOwnedByOther", message);
+      event("Warning", "ChildOwnedByOther", message);
+      return false;
+    }
+    SyncPlan plan = planChild(kind, desired, *live, boundsFor(childName));
+    switch (plan.op) {
+      case SyncPlan::Op::None:
+        return true;
+      case SyncPlan::Op::Update: {
+        auto updated = r.client_.update(resource, ns, plan.object);
+        if (!updated) {
+          if (updated.error().is(kube::ErrorKind::Conflict)) {
+            retry = true;  // the cache is behind: re-read and try again, never overwrite blindly
+            return false;
+          }
+          apiFailure("updating " + label, updated.error());
+          return false;
+        }
+        event("Normal", "Updated", "updated " + label + " to match the booster");
+        return true;
+      }
+      case SyncPlan::Op::Replace: {
+        kube::DeleteOptions del;
+        del.preconditionUid = uidOf(*live);
+        del.propagationPolicy = "Background";
+        auto removed = r.client_.remove(resource, ns, childName, del);
+        if (!removed && !removed.error().is(kube::ErrorKind::NotFound)) {
+          apiFailure("deleting " + label + " to replace it", removed.error());
+          return false;
+        }
+        auto created = r.client_.create(resource, ns, desired);
+        if (!created) {
+          // The old one may still be terminating: try again shortly.
+          retry = true;
+          return false;
+        }
+        event("Normal", "Replaced", "replaced " + label + ": " + plan.reason);
+        return true;
+      }
+    }
+    return true;
+  }
+
+  // Step 6: children carrying this booster's uid that are no longer desired.
+  void deleteOrphans(const std::set<std::string>& desiredKeys) {
+    for (ChildKind kind : kChildKinds) {
+      for (const auto& child : r.caches_.of(kind).ownedBy(booster.metadata.uid)) {
+        const std::string& modelUid = text(at(*child, {"metadata", "labels", "workload.serving.volcano.sh/model-uid"}));
+        std::string key = std::string(kindName(kind)) + "/" + nameOf(*child);
+        if (modelUid != booster.metadata.uid || desiredKeys.contains(key)) continue;
+        kube::DeleteOptions del;
+        del.preconditionUid = uidOf(*child);
+        del.propagationPolicy = "Background";
+        auto removed = r.client_.remove(resourceOf(kind), ns, nameOf(*child), del);
+        std::string label = std::string(kindName(kind)) + " " + ns + "/" + nameOf(*child);
+        if (!removed && !removed.error().is(kube::ErrorKind::NotFound)) {
+          apiFailure("deleting " + label, removed.error());
+          continue;
+        }
+        event("Normal", "Deleted", "deleted " + label + ": no longer desired");
+      }
+    }
+  }
+
+  void observeServings(const api::Children& children) {
+    for (size_t i = 0; i < children.servings.size(); ++i) {
+      const std::string& servingName = children.servings[i].metadata.name;
+      kube::ObjectPtr live = r.caches_.of(ChildKind::ModelServing).get(kube::objectKey(ns, servingName));
+      bool ok = live != nullptr && available(*live);
+      if (!ok) observed.notAvailable.push_back(servingName);
+      observed.backends.push_back(
+          api::BackendStatus{booster.spec.backends[i].name, live != nullptr ? statusReplicas(*live) : 0});
+    }
+  }
+
+  // Steps 7-8: write status only when it changed, conditionally.
+  bool writeStatus() {
+    api::ModelBoosterStatus next = nextStatus(booster.status, observed, r.now_());
+    if (sameStatus(next, booster.status)) return true;
+    doc::Value object = *boosterObject;
+    object.put("status", api::encode(next));
+    auto written =
+        r.client_.update(kube::resources::modelBoosters(), ns, object, kube::WriteOptions{.subresource = "status"});
+    if (!written) {
+      if (!written.error().is(kube::ErrorKind::Conflict) && !written.error().is(kube::ErrorKind::NotFound)) {
+        event("Warning", "APIError", "writing status: " + written.error().str());
+      }
+      return written.error().is(kube::ErrorKind::NotFound);  // deleted meanwhile: nothing to do
+    }
+    return true;
+  }
+};
+
+Reconciler::Reconciler(kube::Client& client, const Caches& caches, kube::EventRecorder* events, ConfigSource config,
+                       Now now)
+    : client_(client), caches_(caches), events_(events), config_(std::move(config)), now_(std::move(now)) {
+  if (!now_) now_ = [] { return kube::formatTime(std::chrono::system_clock::now()); };
+}
+
+runtime::Action Reconciler::reconcile(const std::string& key) {
+  // Step 1: gone means nothing to do; the garbage collector removes children.
+  kube::ObjectPtr object = caches_.boosters.get(key);
+  if (object == nullptr) return runtime::Action::done();
+  Pass pass{*this};
+  pass.boosterObject = object;
+  pass.ref = kube::refTo(*object);
+  pass.ns = pass.ref.ns;
+  pass.name = pass.ref.name;
+
+  // Step 2: validate and convert. An invalid spec writes nothing but status
+  // and is not retried: the next spec change triggers a new reconcile.
+  api::Errors errors;
+  pass.booster = api::decodeModelBooster(*object, errors);
+  pass.observed.generation = pass.booster.metadata.generation;
+  api::Children children;
+  if (errors.empty()) core::convert(pass.booster, config_(), children, errors);
+  if (!errors.empty()) {
+    std::string message = "the spec is invalid: " + errors.list().front().str();
+    for (size_t i = 1; i < errors.list().size(); ++i) message += "; " + errors.list()[i].str();
+    pass.fail("InvalidSpec", message);
+    pass.event("Warning", "InvalidSpec", message);
+    pass.writeStatus();
+    return runtime::Action::done();
+  }
+
+  // Steps 3-5.
+  std::vector<doc::Value> desired = children.objects();
+  std::set<std::string> desiredKeys;
+  bool allInPlace = true;
+  for (const auto& d : desired) {
+    desiredKeys.insert(std::string(kindName(kindOfObject(d))) + "/" + nameOf(d));
+    allInPlace = pass.syncChild(d) && allInPlace;
+  }
+  // Step 6.
+  pass.deleteOrphans(desiredKeys);
+  // Step 7.
+  pass.observed.childrenWritten = allInPlace;
+  pass.observeServings(children);
+  bool statusWritten = pass.writeStatus();
+  if (pass.retry || !statusWritten) return runtime::Action::error(pass.observed.failedMessage);
+  return runtime::Action::done();
+}
+
+}  // namespace mb::controller

@@ -1,0 +1,40 @@
+// Reconcile of one ModelBooster (CONTROLLER.md steps 1-8): read it from the
+// cache, validate and convert, write each child that is missing or differs
+// in a field we own, replace children whose immutable fields changed,
+// delete children no longer desired, and write status only when it changed.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "controller/caches.h"
+#include "core/config.h"
+#include "kube/client.h"
+#include "kube/events.h"
+#include "runtime/controller.h"
+
+namespace mb::controller {
+
+class Reconciler {
+ public:
+  using ConfigSource = std::function<core::Config()>;
+  using Now = std::function<std::string()>;  // RFC 3339, injectable for tests
+
+  Reconciler(kube::Client& client, const Caches& caches, kube::EventRecorder* events, ConfigSource config,
+             Now now = {});
+
+  runtime::Action reconcile(const std::string& key);
+
+ private:
+  struct Pass;  // state of one reconcile
+
+  kube::Client& client_;
+  const Caches& caches_;
+  kube::EventRecorder* events_;
+  ConfigSource config_;
+  Now now_;
+};
+
+}  // namespace mb::controller
