@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Scenario 1: a new booster gets all its children, with the right names, the
+# five labels and one controller ownerReference; Initialized=True and
+# Active=False naming the ModelServings; `kubectl wait` works on it.
+source "$(dirname "$0")/lib.sh"
+e2e_setup
+ctl_start main
+
+B=llm
+apply_yaml <<YAML
+apiVersion: $MB_GROUP/v1alpha1
+kind: ModelBooster
+metadata:
+  name: $B
+  namespace: $MB_NS
+spec:
+  name: llm-served
+  backends:
+    - name: a
+      type: vLLM
+      modelURI: hf://Qwen/Qwen2.5-0.5B-Instruct
+      minReplicas: 1
+      maxReplicas: 3
+      routeWeight: 70
+      autoscalingPolicy:
+        metrics:
+          - metricName: kthena:num_requests_waiting
+            targetValue: 5
+      workers:
+        - image: vllm/vllm-openai:v0.10.1
+          config:
+            max-model-len: 4096
+    - name: b
+      type: vLLM
+      modelURI: hf://Qwen/Qwen2.5-0.5B-Instruct
+      minReplicas: 2
+      maxReplicas: 2
+      routeWeight: 30
+      workers:
+        - image: vllm/vllm-openai:v0.10.1
+YAML
+UID_B=$(uid_of "$K_MB" "$B")
+[[ -n $UID_B ]] || fail "booster $B was not created"
+
+kubectl wait --for=condition=Initialized "$K_MB/$B" -n "$MB_NS" --timeout=30s >/dev/null ||
+  fail "kubectl wait --for=condition=Initialized did not succeed within 30 s; status: $(jp "$K_MB" "$B" '{.status}')"
+# The short name works for users too.
+kubectl wait --for=condition=Initialized "mb/$B" -n "$MB_NS" --timeout=5s >/dev/null ||
+  fail "kubectl wait --for=condition=Initialized mb/$B failed"
+note "Initialized=True"
+
+# Children: names per kind.
+expect_eq "$(names "$K_MS")" "$B-a $B-b" "ModelServings in the namespace"
+expect_eq "$(names "$K_SRV")" "$B-a $B-b" "ModelServers in the namespace"
+expect_eq "$(names "$K_RT")" "$B" "ModelRoutes in the namespace"
+expect_eq "$(names "$K_ASP")" "$B-a" "AutoscalingPolicies (backend-level on backend a only)"
+expect_eq "$(names "$K_ASPB")" "$B-a" "AutoscalingPolicyBindings (backend-level on backend a only)"
+expect_eq "$(children "$UID_B")" \
+  "modelservings/$B-a modelservings/$B-b modelservers/$B-a modelservers/$B-b modelroutes/$B autoscalingpolicies/$B-a autoscalingpolicybindings/$B-a" \
+  "children carrying the label $L_UID=$UID_B"
+
+# Labels and the owner on every child.
+check_child() { # kind name backend
+  local kind=$1 name=$2 backend=$3 obj
+  obj=$(k get "$kind" "$name" -o json) || fail "$kind $name is missing"
+  local what="$kind/$name"
+  expect_eq "$(jq -r --arg k "$L_NAME" '.metadata.labels[$k] // "<absent>"' <<<"$obj")" "$B" "$what label $L_NAME"
+  expect_eq "$(jq -r --arg k "$L_BACKEND" '.metadata.labels[$k] // "<absent>"' <<<"$obj")" "$backend" "$what label $L_BACKEND"
+  expect_eq "$(jq -r --arg k "$L_MANAGED" '.metadata.labels[$k] // "<absent>"' <<<"$obj")" "$MB_GROUP" "$what label $L_MANAGED"
+  expect_eq "$(jq -r --arg k "$L_UID" '.metadata.labels[$k] // "<absent>"' <<<"$obj")" "$UID_B" "$what label $L_UID"
+  local rev
+  rev=$(jq -r --arg k "$L_REVISION" '.metadata.labels[$k] // ""' <<<"$obj")
+  [[ $rev =~ ^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$ && ${#rev} -le 63 ]] ||
+    fail "$what label $L_REVISION is '$rev', expected a short hash"
+  expect_eq "$(jq -c '.metadata.ownerReferences' <<<"$obj")" \
+    "[{\"apiVersion\":\"$MB_GROUP/v1alpha1\",\"blockOwnerDeletion\":true,\"controller\":true,\"kind\":\"ModelBooster\",\"name\":\"$B\",\"uid\":\"$UID_B\"}]" \
+    "$what ownerReferences (exactly one, the booster, controller and blockOwnerDeletion)"
+}
+for n in a b; do
+  check_child "$K_MS" "$B-$n" "$n"
+  check_child "$K_SRV" "$B-$n" "$n"
+done
+check_child "$K_RT" "$B" ""
+check_child "$K_ASP" "$B-a" "a"
+check_child "$K_ASPB" "$B-a" "a"
+note "names, labels and owners of 7 children are right"
+
+# A few fields that tie the children together.
+expect_eq "$(jp "$K_RT" "$B" '{.spec.modelName}')" "llm-served" "ModelRoute spec.modelName (spec.name)"
+expect_eq "$(jp "$K_RT" "$B" '{range .spec.rules[0].targetModels[*]}{.modelServerName}={.weight} {end}')" \
+  "$B-a=70 $B-b=30 " "ModelRoute targets of rule default"
+expect_eq "$(jp "$K_MS" "$B-a" '{.spec.replicas}')" "1" "ModelServing $B-a spec.replicas (minReplicas)"
+expect_eq "$(jp "$K_MS" "$B-b" '{.spec.replicas}')" "2" "ModelServing $B-b spec.replicas"
+expect_eq "$(jp "$K_ASPB" "$B-a" '{.spec.policyRef.name} {.spec.scalingConfiguration.target.targetRef.name} {.spec.scalingConfiguration.minReplicas} {.spec.scalingConfiguration.maxReplicas}')" \
+  "$B-a $B-a 1 3" "AutoscalingPolicyBinding $B-a policyRef / target / min / max"
+
+# Status: Initialized=True, Active=False naming both ModelServings, Failed=False.
+wait_cond "$B" Active False
+msg=$(cond "$B" Active message)
+[[ $msg == *"$B-a"* && $msg == *"$B-b"* ]] ||
+  fail "Active=False message should name the ModelServings not yet available ($B-a, $B-b): '$msg'"
+[[ -n $(cond "$B" Active reason) ]] || fail "Active=False has no reason"
+expect_eq "$(cond "$B" Failed)" "False" "condition Failed"
+expect_eq "$(jp "$K_MB" "$B" '{.status.observedGeneration}')" "$(jp "$K_MB" "$B" '{.metadata.generation}')" \
+  "status.observedGeneration vs metadata.generation"
+for t in Initialized Active Failed; do
+  expect_eq "$(cond "$B" "$t" observedGeneration)" "1" "condition $t observedGeneration"
+  [[ -n $(cond "$B" "$t" lastTransitionTime) ]] || fail "condition $t has no lastTransitionTime"
+done
+note "Active=False: $msg"
+
+# Events: one Normal Created per child.
+ctl_idle
+created=$(events_for "$B" Created | grep -c '^Normal Created' || true)
+expect_eq "$created" "7" "Normal Created events on the booster (one per child)"
+

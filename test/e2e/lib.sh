@@ -1,0 +1,433 @@
+# Shared helpers for the end-to-end controller tests (sourced, not run).
+#
+# Each test runs the real `modelbooster controller` binary (its path is the
+# script's first argument; ctest passes $<TARGET_FILE:modelbooster>) against
+# the control plane of scripts/testenv.sh:
+#   scripts/testenv.sh up && eval "$(scripts/testenv.sh env)"
+#   bash test/e2e/<scenario>.sh build/src/modelbooster
+# Every test gets a fresh namespace; the controllers it starts watch only
+# that namespace (--namespace, --config-namespace), listen on free ports of
+# 127.0.0.1, log to temporary files (printed when the test fails) and are
+# stopped with SIGTERM at the end, which must make them exit 0.
+set -euo pipefail
+
+MB_REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+MB_TEST_NAME=e2e.$(basename "${BASH_SOURCE[1]:-$0}" .sh)
+MB_BIN=${1:-${MB_BIN:-}}
+MB_NS=""
+MB_CLUSTER_OK=0
+MB_TMP=$(mktemp -d "${TMPDIR:-/tmp}/mb-e2e-XXXXXX")
+MB_GROUP=workload.serving.volcano.sh
+MB_NET_GROUP=networking.serving.volcano.sh
+L_NAME=$MB_GROUP/model-name
+L_BACKEND=$MB_GROUP/backend-name
+L_MANAGED=$MB_GROUP/managed-by
+L_UID=$MB_GROUP/model-uid
+L_REVISION=$MB_GROUP/revision
+# Fully qualified plurals, so that no other API group's short names interfere.
+K_MB=modelboosters.$MB_GROUP
+K_MS=modelservings.$MB_GROUP
+K_SRV=modelservers.$MB_NET_GROUP
+K_RT=modelroutes.$MB_NET_GROUP
+K_ASP=autoscalingpolicies.$MB_GROUP
+K_ASPB=autoscalingpolicybindings.$MB_GROUP
+K_CHILDREN=("$K_MS" "$K_SRV" "$K_RT" "$K_ASP" "$K_ASPB")
+WRITE_VERBS=(create update update_status patch apply delete)
+WAIT_TIMEOUT=${WAIT_TIMEOUT:-30}
+
+declare -A CTL_PID=() CTL_LOG=() CTL_METRICS=() CTL_HEALTH=()
+CTL_RUNS=0
+CTL_LOGS=() # every log file, in start order (printed on failure)
+
+fail() {
+  printf '\nFAIL [%s]: %s\n' "$MB_TEST_NAME" "$*" >&2
+  exit 1
+}
+
+note() { printf '[%s +%ss] %s\n' "$MB_TEST_NAME" "$SECONDS" "$*"; }
+
+k() { kubectl -n "$MB_NS" "$@"; }
+
+_e2e_cleanup() {
+  local rc=$? id
+  trap - EXIT
+  set +e
+  for id in "${!CTL_PID[@]}"; do
+    if ! _ctl_stop "$id"; then
+      printf '\nFAIL [%s]: %s\n' "$MB_TEST_NAME" "$CTL_STOP_MSG" >&2
+      ((rc == 0)) && rc=1
+    fi
+  done
+  if ((rc != 0)); then
+    local f
+    for f in "${CTL_LOGS[@]}"; do
+      printf '\n----- controller log %s (last 60 lines) -----\n' "$(basename "$f")" >&2
+      tail -n 60 "$f" >&2
+    done
+    if [[ -n $MB_NS ]] && ((MB_CLUSTER_OK)); then
+      printf '\n----- events in %s -----\n' "$MB_NS" >&2
+      kubectl -n "$MB_NS" get events --sort-by=.lastTimestamp 2>&1 | tail -n 30 >&2
+    fi
+    printf -- '----- end -----\n' >&2
+  fi
+  if [[ -n $MB_NS ]] && [[ -z ${MB_E2E_KEEP_NAMESPACE:-} ]]; then
+    kubectl delete namespace "$MB_NS" --wait=false --ignore-not-found >/dev/null 2>&1
+  fi
+  rm -rf "$MB_TMP"
+  if ((rc == 0)); then printf 'PASS [%s] in %s s\n' "$MB_TEST_NAME" "$SECONDS"; fi
+  exit "$rc"
+}
+trap _e2e_cleanup EXIT
+
+# ----------------------------------------------------------- set-up --
+
+# Check the binary and the cluster, and make a fresh namespace.
+e2e_setup() {
+  [[ -n $MB_BIN ]] || fail "usage: bash $0 <path to the modelbooster binary>"
+  [[ -x $MB_BIN ]] || fail "$MB_BIN is not an executable (build it: ninja -C build modelbooster)"
+  for c in kubectl curl jq; do command -v "$c" >/dev/null || fail "$c is not installed"; done
+  [[ -n ${KUBECONFIG:-} && -f ${KUBECONFIG:-} ]] ||
+    fail "KUBECONFIG is not set or missing. Start the control plane first:
+    scripts/testenv.sh up && eval \"\$(scripts/testenv.sh env)\""
+  local out
+  out=$(kubectl get --raw /readyz 2>&1) || fail "the API server at KUBECONFIG=$KUBECONFIG does not answer: $out"
+  [[ $out == ok ]] || fail "the API server is not ready: $out"
+  kubectl get crd "$K_MB" >/dev/null 2>&1 || fail "the ModelBooster CRD is not installed (scripts/testenv.sh up installs it)"
+  MB_CLUSTER_OK=1
+  local base
+  base=$(tr -c 'a-z0-9\n' '-' <<<"${MB_TEST_NAME#e2e.}" | cut -c1-30)
+  MB_NS="e2e-${base%-}-$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')"
+  kubectl create namespace "$MB_NS" >/dev/null || fail "cannot create namespace $MB_NS"
+  note "namespace $MB_NS"
+}
+
+# A free TCP port on 127.0.0.1, distinct from the ones handed out before.
+_used_ports=" "
+free_port() {
+  local p i
+  for ((i = 0; i < 500; i++)); do
+    p=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+    [[ $_used_ports == *" $p "* ]] && continue
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+      _used_ports+="$p "
+      echo "$p"
+      return 0
+    fi
+  done
+  fail "no free port found"
+}
+
+# ------------------------------------------------------- controllers --
+
+# ctl_start ID [extra controller flags...]: start a controller instance in
+# the background and wait until its /readyz answers 200. Retries with other
+# ports when a port was taken in between.
+ctl_start() {
+  local id=$1 attempt
+  shift
+  [[ -z ${CTL_PID[$id]:-} ]] || fail "controller $id is already running"
+  for attempt in 1 2 3; do
+    local mport hport log
+    mport=$(free_port)
+    hport=$(free_port)
+    CTL_RUNS=$((CTL_RUNS + 1))
+    log="$MB_TMP/controller-$id-$CTL_RUNS.log"
+    CTL_LOGS+=("$log")
+    "$MB_BIN" controller --kubeconfig "$KUBECONFIG" --namespace "$MB_NS" --config-namespace "$MB_NS" \
+      --metrics-bind-address "127.0.0.1:$mport" --health-probe-bind-address "127.0.0.1:$hport" \
+      -v 1 "$@" >"$log" 2>&1 &
+    CTL_PID[$id]=$!
+    CTL_LOG[$id]=$log
+    CTL_METRICS[$id]=$mport
+    CTL_HEALTH[$id]=$hport
+    local deadline=$((SECONDS + 30))
+    while ((SECONDS < deadline)); do
+      if ! kill -0 "${CTL_PID[$id]}" 2>/dev/null; then
+        local rc=0
+        wait "${CTL_PID[$id]}" || rc=$?
+        unset "CTL_PID[$id]"
+        if grep -q 'cannot serve' "$log" && ((attempt < 3)); then
+          note "controller $id: a port was taken, retrying"
+          continue 2
+        fi
+        fail "controller $id exited with code $rc during start-up:
+$(tail -n 30 "$log")"
+      fi
+      if curl -fsS -o /dev/null "http://127.0.0.1:$hport/readyz" 2>/dev/null; then
+        note "controller $id started (pid ${CTL_PID[$id]}, metrics :$mport, health :$hport)"
+        return 0
+      fi
+      sleep 0.1
+    done
+    fail "controller $id: /readyz did not answer 200 within 30 s:
+$(tail -n 30 "$log")"
+  done
+}
+
+# ctl_stop ID: SIGTERM, wait (bounded), expect exit code 0.
+ctl_stop() {
+  _ctl_stop "$1" || fail "$CTL_STOP_MSG
+$(tail -n 20 "${CTL_LOG[$1]}")"
+  [[ -z $CTL_STOP_MSG ]] || note "$CTL_STOP_MSG"
+}
+
+# _ctl_stop ID: as ctl_stop, but sets CTL_STOP_MSG and returns 1 instead of
+# failing the test (the exit trap uses it).
+CTL_STOP_MSG=""
+_ctl_stop() {
+  local id=$1 pid=${CTL_PID[$1]:-} i rc=0
+  CTL_STOP_MSG=""
+  [[ -n $pid ]] || return 0
+  unset "CTL_PID[$id]"
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 450; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    CTL_STOP_MSG="controller $id did not exit within 45 s of SIGTERM"
+    return 1
+  fi
+  wait "$pid" 2>/dev/null || rc=$?
+  if ((rc != 0)); then
+    CTL_STOP_MSG="controller $id exited with code $rc after SIGTERM (expected 0)"
+    return 1
+  fi
+  CTL_STOP_MSG="controller $id stopped cleanly (exit 0)"
+}
+
+# ctl_kill ID: SIGKILL, as a crash or a node loss would.
+ctl_kill() {
+  local id=$1 pid=${CTL_PID[$1]:-}
+  [[ -n $pid ]] || fail "controller $id is not running"
+  kill -KILL "$pid"
+  wait "$pid" 2>/dev/null || true
+  unset "CTL_PID[$id]"
+  note "controller $id killed (SIGKILL)"
+}
+
+# Fail at once when a controller that should run has died.
+ctl_check_alive() {
+  local id
+  for id in "${!CTL_PID[@]}"; do
+    kill -0 "${CTL_PID[$id]}" 2>/dev/null && continue
+    local rc=0
+    wait "${CTL_PID[$id]}" || rc=$?
+    unset "CTL_PID[$id]"
+    fail "controller $id died unexpectedly (exit code $rc)"
+  done
+}
+
+# readyz ID: the body of /readyz ("ok: leading", "ok: standby", ...).
+readyz() { curl -sS "http://127.0.0.1:${CTL_HEALTH[$1]}/readyz" 2>/dev/null || true; }
+
+# metric NAME [LABEL-FRAGMENT...]: the sum of the series of metric NAME whose
+# labels contain every fragment (e.g. 'verb="create"'), read from the
+# /metrics of controller $CTL (default: main). 0 when no series matches.
+metric() {
+  local id=${CTL:-main} name=$1
+  shift
+  local port=${CTL_METRICS[$id]:-}
+  [[ -n $port ]] || fail "metric: no controller $id"
+  local body
+  body=$(curl -fsS "http://127.0.0.1:$port/metrics") || fail "cannot read /metrics of controller $id"
+  local IFS=$'\x1f'
+  awk -v want="$name" -v frags="$*" '
+    BEGIN { n = split(frags, f, "\x1f"); sum = 0 }
+    /^#/ || NF < 2 { next }
+    {
+      series = $1; labels = ""
+      i = index(series, "{")
+      if (i > 0) { labels = substr(series, i); series = substr(series, 1, i - 1) }
+      if (series != want) next
+      for (j = 1; j <= n; j++) if (f[j] != "" && index(labels, f[j]) == 0) next
+      sum += $NF
+    }
+    END { if (sum == int(sum)) printf "%d\n", sum; else print sum }' <<<"$body"
+}
+
+# writes [CODE-PREFIX]: rest_client_requests_total summed over the write
+# verbs (create, update, update_status, patch, apply, delete) of $CTL.
+writes() {
+  local v total=0 n code=${1:-}
+  for v in "${WRITE_VERBS[@]}"; do
+    if [[ -n $code ]]; then
+      n=$(metric rest_client_requests_total "verb=\"$v\"" "code=\"$code")
+    else
+      n=$(metric rest_client_requests_total "verb=\"$v\"")
+    fi
+    total=$((total + n))
+  done
+  echo "$total"
+}
+
+# One line per write verb, for messages.
+writes_by_verb() {
+  local v out=""
+  for v in "${WRITE_VERBS[@]}"; do out+="$v=$(metric rest_client_requests_total "verb=\"$v\"") "; done
+  echo "$out"
+}
+
+reconciles() { metric controller_runtime_reconcile_total; }
+
+# ctl_idle [ID]: wait until the controller has nothing queued or running and
+# finished no reconcile for 1 s.
+ctl_idle() {
+  local id=${1:-${CTL:-main}} deadline=$((SECONDS + WAIT_TIMEOUT)) last now
+  last=$(CTL=$id reconciles)
+  while ((SECONDS < deadline)); do
+    ctl_check_alive
+    sleep 1
+    now=$(CTL=$id reconciles)
+    if [[ $now == "$last" && $(CTL=$id metric workqueue_depth) == 0 &&
+      $(CTL=$id metric controller_runtime_active_workers) == 0 ]]; then
+      return 0
+    fi
+    last=$now
+  done
+  fail "controller $id did not become idle within ${WAIT_TIMEOUT}s"
+}
+
+# wait_for [-t SECONDS] CMD...: run CMD until it succeeds; return 1 after the
+# timeout (default $WAIT_TIMEOUT). Fails at once if a controller died.
+wait_for() {
+  local timeout=$WAIT_TIMEOUT
+  if [[ $1 == -t ]]; then
+    timeout=$2
+    shift 2
+  fi
+  local deadline=$((SECONDS + timeout))
+  until "$@" >/dev/null 2>&1; do
+    ctl_check_alive
+    ((SECONDS < deadline)) || return 1
+    sleep 0.25
+  done
+}
+
+# ------------------------------------------------------------ objects --
+
+# jp KIND NAME JSONPATH: a field of an object in the test namespace ("" if
+# the object or the field is missing).
+jp() { k get "$1" "$2" -o "jsonpath=$3" 2>/dev/null || true; }
+
+exists() { k get "$1" "$2" >/dev/null 2>&1; }
+gone() { ! k get "$1" "$2" >/dev/null 2>&1; }
+
+uid_of() { jp "$1" "$2" '{.metadata.uid}'; }
+
+# cond BOOSTER TYPE [FIELD]: the status (or FIELD, e.g. message) of a condition.
+cond() {
+  local field=${3:-status}
+  jp "$K_MB" "$1" "{.status.conditions[?(@.type==\"$2\")].$field}"
+}
+
+cond_is() { [[ $(cond "$1" "$2") == "$3" ]]; }
+
+# wait_cond BOOSTER TYPE STATUS [TIMEOUT]: wait, or fail with the status.
+wait_cond() {
+  wait_for -t "${4:-$WAIT_TIMEOUT}" cond_is "$1" "$2" "$3" ||
+    fail "booster $1: condition $2 is not $3 (it is '$(cond "$1" "$2")', message: '$(cond "$1" "$2" message)'); status: $(jp "$K_MB" "$1" '{.status}')"
+}
+
+# names KIND [SELECTOR]: sorted names of the objects of KIND in the namespace.
+names() {
+  if [[ -n ${2:-} ]]; then
+    k get "$1" -l "$2" -o jsonpath='{range .items[*]}{.metadata.name}{"\n"}{end}' | sort | xargs
+  else
+    k get "$1" -o jsonpath='{range .items[*]}{.metadata.name}{"\n"}{end}' | sort | xargs
+  fi
+}
+
+# children UID: "kind/name" of every child carrying the booster's model-uid
+# label, sorted, one line.
+children() {
+  local kind out=""
+  for kind in "${K_CHILDREN[@]}"; do
+    local n
+    for n in $(names "$kind" "$L_UID=$1"); do out+="${kind%%.*}/$n "; done
+  done
+  echo "${out% }"
+}
+
+expect_eq() { # actual expected message
+  [[ $1 == "$2" ]] || fail "$3
+    expected: '$2'
+    actual:   '$1'"
+}
+
+# set_serving_available NAME REPLICAS: play the serving stack (its
+# ModelServing controller) by writing status through the status subresource.
+set_serving_available() {
+  k patch "$K_MS" "$1" --subresource=status --type=merge -p "{\"status\":{\"replicas\":$2,\"conditions\":[{\"type\":\"Available\",\"status\":\"True\",\"reason\":\"Ready\",\"message\":\"ok\",\"lastTransitionTime\":\"2026-01-01T00:00:00Z\"}]}}" >/dev/null ||
+    fail "cannot write the status of ModelServing $1"
+}
+
+# small_booster NAME [MIN MAX]: the smallest useful booster (one vLLM
+# backend `gpu`, one server worker, no autoscaling), as YAML.
+small_booster() {
+  local name=$1 min=${2:-1} max=${3:-${2:-1}}
+  cat <<YAML
+apiVersion: $MB_GROUP/v1alpha1
+kind: ModelBooster
+metadata:
+  name: $name
+  namespace: $MB_NS
+spec:
+  backends:
+    - name: gpu
+      type: vLLM
+      modelURI: hf://Qwen/Qwen2.5-0.5B-Instruct
+      minReplicas: $min
+      maxReplicas: $max
+      workers:
+        - type: server
+          image: vllm/vllm-openai:v0.10.1
+          config:
+            max-model-len: 4096
+YAML
+}
+
+apply_yaml() { # YAML on stdin
+  local out
+  out=$(kubectl apply -f - 2>&1) || fail "kubectl apply failed: $out"
+}
+
+# Events on an object of the namespace with the given reason, as
+# "type reason message" lines.
+events_for() { # OBJECT-NAME [REASON]
+  k get events --field-selector "involvedObject.name=$1${2:+,reason=$2}" \
+    -o jsonpath='{range .items[*]}{.type} {.reason} {.message}{"\n"}{end}' 2>/dev/null || true
+}
+
+# ------------------------------------------------------------- audit --
+
+# The API server's audit log (scripts/testenv.sh writes one JSON line per
+# request). The controller sends the user agent "modelbooster-controller".
+audit_log() {
+  local f=${MODELBOOSTER_TESTENV_AUDIT_LOG:-}
+  [[ -n $f ]] || fail "MODELBOOSTER_TESTENV_AUDIT_LOG is not set (eval \"\$(scripts/testenv.sh env)\")"
+  [[ -r $f ]] || fail "cannot read the audit log $f"
+  echo "$f"
+}
+
+# now_utc: an RFC 3339 timestamp with microseconds, comparable (as a string)
+# with the audit log's requestReceivedTimestamp.
+now_utc() { date -u +%Y-%m-%dT%H:%M:%S.%6NZ; }
+
+# audit_controller_writes [SINCE [UNTIL]]: the controller's write requests
+# (create, update, patch, delete) in the test namespace, one per line:
+#   <time> <verb> <resource>[/<subresource>]/<name> <code>
+audit_controller_writes() {
+  local f since=${1:-} until=${2:-9999}
+  f=$(audit_log)
+  grep -F "\"namespace\":\"$MB_NS\"" "$f" | grep -F 'modelbooster-controller' |
+    jq -r --arg ns "$MB_NS" --arg since "$since" --arg until "$until" '
+      select((.userAgent // "") | contains("modelbooster-controller"))
+      | select(.objectRef.namespace == $ns)
+      | select(.verb == "create" or .verb == "update" or .verb == "patch" or .verb == "delete"
+               or .verb == "deletecollection")
+      | select(.requestReceivedTimestamp >= $since and .requestReceivedTimestamp < $until)
+      | "\(.requestReceivedTimestamp) \(.verb) \(.objectRef.resource)\(if .objectRef.subresource then "/" + .objectRef.subresource else "" end)/\(.objectRef.name // "") \(.responseStatus.code)"'
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Scenario 1b (CONTROLLER.md "Steady state"): a new booster costs one create
+# per child plus at most two status writes before its ModelServings are
+# available, and no update or delete. Counted per request in the API
+# server's audit log, over 10 boosters applied at once.
+source "$(dirname "$0")/lib.sh"
+e2e_setup
+ctl_start main
+
+N=10
+for i in $(seq 1 $N); do
+  small_booster "cost-$i"
+  echo ---
+done | apply_yaml
+for i in $(seq 1 $N); do wait_cond "cost-$i" Initialized True; done
+ctl_idle
+sleep 2 # events are sent asynchronously
+
+writes=$(audit_controller_writes)
+[[ -n $writes ]] || fail "no write of the controller in the audit log: is the audit log of this control plane at $(audit_log)?"
+problems=""
+for i in $(seq 1 $N); do
+  b=cost-$i
+  for child in "modelservings/$b-gpu" "modelservers/$b-gpu" "modelroutes/$b"; do
+    n=$(grep -c " create $child " <<<"$writes" || true)
+    ok=$(grep -c " create $child 201\$" <<<"$writes" || true)
+    ((ok == 1)) || problems+="
+  $child: $ok successful creates (expected 1)"
+    ((n == 1)) || problems+="
+  $child: $n create requests (expected 1): $(grep " create $child " <<<"$writes" | awk '{print $4}' | xargs)"
+  done
+  st=$(grep -c " update modelboosters/status/$b 200\$" <<<"$writes" || true)
+  ((st >= 1 && st <= 2)) || problems+="
+  booster $b: $st successful status writes (expected 1 or 2)"
+done
+others=$(grep -v -E ' create (modelservings|modelservers|modelroutes|events)/| update modelboosters/status/' <<<"$writes" || true)
+[[ -z $others ]] || problems+="
+  unexpected writes:
+$others"
+[[ -z $problems ]] || fail "a new booster must cost one create per child and at most two status writes:$problems"
+note "$N new boosters: $(grep -c ' create ' <<<"$writes") creates (children and events), $(grep -c ' update ' <<<"$writes") status writes, nothing else"
