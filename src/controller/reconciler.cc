@@ -10,6 +10,7 @@
 #include "core/convert.h"
 #include "core/rules.h"
 #include "kube/time_format.h"
+#include "observe/log.h"
 
 namespace mb::controller {
 namespace {
@@ -77,9 +78,15 @@ struct Reconciler::Pass {
   kube::ObjectRef ref;
   Observed observed;
   bool retry = false;  // a transient API failure: come back with backoff
+  std::chrono::seconds retryAfter{0};
 
+  // An Event on the booster, and the same line in the log.
   void event(const char* type, const std::string& reason, const std::string& message) {
     if (r.events_ != nullptr) r.events_->record(ref, type, reason, message);
+    observe::log(std::string_view(type) == "Warning" ? observe::LogLevel::Warning : observe::LogLevel::Info, message,
+                 {{"booster", ns + "/" + name},
+                  {"generation", std::to_string(booster.metadata.generation)},
+                  {"reason", reason}});
   }
 
   void fail(std::string reason, std::string message) {
@@ -96,6 +103,8 @@ struct Reconciler::Pass {
     fail("APIError", message);
     event("Warning", "APIError", message);
     retry = true;
+    // 429 with Retry-After: come back when the server asked, not sooner.
+    if (e.is(kube::ErrorKind::TooManyRequests) && e.retryAfter) retryAfter = std::max(retryAfter, *e.retryAfter);
   }
 
   ReplicaBounds boundsFor(const std::string& childName) const {
@@ -277,6 +286,7 @@ runtime::Action Reconciler::reconcile(const std::string& key) {
   pass.observed.childrenWritten = allInPlace;
   pass.observeServings(children);
   bool statusWritten = pass.writeStatus();
+  if (pass.retryAfter.count() > 0) return runtime::Action::requeueAfter(pass.retryAfter);
   if (pass.retry || !statusWritten) return runtime::Action::error(pass.observed.failedMessage);
   return runtime::Action::done();
 }
