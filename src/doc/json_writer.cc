@@ -136,6 +136,8 @@ void write(const Value& v, std::string& out, int indent, int level) {
 
 void writeJson(const Value& value, std::string& out, int indent) { write(value, out, indent, 0); }
 
+void writeJsonString(std::string_view text, std::string& out) { writeString(text, out); }
+
 std::string toJson(const Value& value, int indent) {
   std::string out;
   writeJson(value, out, indent);

@@ -36,6 +36,8 @@ bool parseDocuments(std::string_view text, std::vector<Value>& out, ParseError& 
 
 // Writers. `indent` 0 writes compact JSON.
 void writeJson(const Value& value, std::string& out, int indent = 0);
+// One JSON string literal (quotes included), escaped per RFC 8259.
+void writeJsonString(std::string_view text, std::string& out);
 std::string toJson(const Value& value, int indent = 0);
 // Block-style YAML as kubectl prints it; documents separated by `---`.
 std::string toYaml(const std::vector<const Value*>& documents);

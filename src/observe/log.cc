@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "doc/parse.h"
+
 namespace mb::observe {
 namespace {
 
@@ -39,37 +41,7 @@ std::string timestamp() {
   return buf;
 }
 
-void jsonString(std::string_view s, std::string& out) {
-  out.push_back('"');
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char esc[8];
-          std::snprintf(esc, sizeof esc, "\\u%04x", static_cast<unsigned>(c));
-          out += esc;
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-  out.push_back('"');
-}
+void jsonString(std::string_view s, std::string& out) { doc::writeJsonString(s, out); }
 
 // Text values with spaces or quotes are quoted so a line stays parseable.
 void textValue(std::string_view v, std::string& out) {
