@@ -79,6 +79,7 @@ struct Reconciler::Pass {
   Observed observed;
   bool retry = false;  // a transient API failure: come back with backoff
   std::chrono::seconds retryAfter{0};
+  bool conflict = false;  // a write met a newer version: requeue, not an error
 
   // An Event on the booster, and the same line in the log.
   void event(const char* type, const std::string& reason, const std::string& message) {
@@ -119,6 +120,10 @@ struct Reconciler::Pass {
     return b;
   }
 
+  void remember(ChildKind kind, doc::Value written) {
+    kube::Store::Writer(r.caches_.of(kind)).applyIfNewer(std::make_shared<const doc::Value>(std::move(written)));
+  }
+
   // Step 3-5 for one desired child. Returns false when it is not in place.
   bool syncChild(const doc::Value& desired) {
     ChildKind kind = kindOfObject(desired);
@@ -129,6 +134,7 @@ struct Reconciler::Pass {
     if (live == nullptr) {
       auto created = r.client_.create(resource, ns, desired);
       if (created) {
+        remember(kind, std::move(*created));
         event("Normal", "Created", "created " + label);
         return true;
       }
@@ -149,6 +155,9 @@ struct Reconciler::Pass {
                             "; modelbooster does not touch it. Delete or rename it, or rename the booster.";
       fail("ChildOwnedByOther", message);
       event("Warning", "ChildOwnedByOther", message);
+      // Nothing we watch will tell us when the other object goes away, so
+      // look again with backoff.
+      retry = true;
       return false;
     }
     SyncPlan plan = planChild(kind, desired, *live, boundsFor(childName));
@@ -159,12 +168,13 @@ struct Reconciler::Pass {
         auto updated = r.client_.update(resource, ns, plan.object);
         if (!updated) {
           if (updated.error().is(kube::ErrorKind::Conflict)) {
-            retry = true;  // the cache is behind: re-read and try again, never overwrite blindly
+            conflict = true;  // the cache is behind: re-read and try again, never overwrite blindly
             return false;
           }
           apiFailure("updating " + label, updated.error());
           return false;
         }
+        remember(kind, std::move(*updated));
         event("Normal", "Updated", "updated " + label + " to match the booster");
         return true;
       }
@@ -180,9 +190,11 @@ struct Reconciler::Pass {
         auto created = r.client_.create(resource, ns, desired);
         if (!created) {
           // The old one may still be terminating: try again shortly.
+          fail("Replacing", "replacing " + label + ": " + created.error().str());
           retry = true;
           return false;
         }
+        remember(kind, std::move(*created));
         event("Normal", "Replaced", "replaced " + label + ": " + plan.reason);
         return true;
       }
@@ -223,25 +235,26 @@ struct Reconciler::Pass {
   }
 
   // Steps 7-8: write status only when it changed, conditionally.
-  bool writeStatus() {
+  enum class StatusWrite { Unchanged, Written, Conflict, Failed };
+  StatusWrite writeStatus() {
     api::ModelBoosterStatus next = nextStatus(booster.status, observed, r.now_());
-    if (sameStatus(next, booster.status)) return true;
+    if (sameStatus(next, booster.status)) return StatusWrite::Unchanged;
     doc::Value object = *boosterObject;
     object.put("status", api::encode(next));
     auto written =
         r.client_.update(kube::resources::modelBoosters(), ns, object, kube::WriteOptions{.subresource = "status"});
     if (!written) {
-      if (!written.error().is(kube::ErrorKind::Conflict) && !written.error().is(kube::ErrorKind::NotFound)) {
-        event("Warning", "APIError", "writing status: " + written.error().str());
-      }
-      return written.error().is(kube::ErrorKind::NotFound);  // deleted meanwhile: nothing to do
+      if (written.error().is(kube::ErrorKind::NotFound)) return StatusWrite::Written;   // deleted meanwhile
+      if (written.error().is(kube::ErrorKind::Conflict)) return StatusWrite::Conflict;  // cache behind: re-read
+      event("Warning", "APIError", "writing status: " + written.error().str());
+      return StatusWrite::Failed;
     }
-    return true;
+    kube::Store::Writer(r.caches_.boosters).applyIfNewer(std::make_shared<const doc::Value>(std::move(*written)));
+    return StatusWrite::Written;
   }
 };
 
-Reconciler::Reconciler(kube::Client& client, const Caches& caches, kube::EventRecorder* events, ConfigSource config,
-                       Now now)
+Reconciler::Reconciler(kube::Client& client, Caches& caches, kube::EventRecorder* events, ConfigSource config, Now now)
     : client_(client), caches_(caches), events_(events), config_(std::move(config)), now_(std::move(now)) {
   if (!now_) now_ = [] { return kube::formatTime(std::chrono::system_clock::now()); };
 }
@@ -250,6 +263,13 @@ runtime::Action Reconciler::reconcile(const std::string& key) {
   // Step 1: gone means nothing to do; the garbage collector removes children.
   kube::ObjectPtr object = caches_.boosters.get(key);
   if (object == nullptr) return runtime::Action::done();
+  // Being deleted: the garbage collector is removing the children (in
+  // foreground deletion the booster waits for them); recreating them would
+  // fight it.
+  if (const doc::Value* meta = object->find("metadata");
+      meta != nullptr && meta->find("deletionTimestamp") != nullptr) {
+    return runtime::Action::done();
+  }
   Pass pass{*this};
   pass.boosterObject = object;
   pass.ref = kube::refTo(*object);
@@ -268,7 +288,7 @@ runtime::Action Reconciler::reconcile(const std::string& key) {
     for (size_t i = 1; i < errors.list().size(); ++i) message += "; " + errors.list()[i].str();
     pass.fail("InvalidSpec", message);
     pass.event("Warning", "InvalidSpec", message);
-    pass.writeStatus();
+    if (pass.writeStatus() == Pass::StatusWrite::Conflict) return runtime::Action::requeue();
     return runtime::Action::done();
   }
 
@@ -285,9 +305,14 @@ runtime::Action Reconciler::reconcile(const std::string& key) {
   // Step 7.
   pass.observed.childrenWritten = allInPlace;
   pass.observeServings(children);
-  bool statusWritten = pass.writeStatus();
+  Pass::StatusWrite status = pass.writeStatus();
   if (pass.retryAfter.count() > 0) return runtime::Action::requeueAfter(pass.retryAfter);
-  if (pass.retry || !statusWritten) return runtime::Action::error(pass.observed.failedMessage);
+  if (pass.retry || status == Pass::StatusWrite::Failed) {
+    return runtime::Action::error(pass.observed.failedMessage.empty() ? "status write failed"
+                                                                      : pass.observed.failedMessage);
+  }
+  // A conflict means our cache was behind: look again (backoff, not an error).
+  if (status == Pass::StatusWrite::Conflict || pass.conflict) return runtime::Action::requeue();
   return runtime::Action::done();
 }
 

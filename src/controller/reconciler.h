@@ -22,8 +22,10 @@ class Reconciler {
   using ConfigSource = std::function<core::Config()>;
   using Now = std::function<std::string()>;  // RFC 3339, injectable for tests
 
-  Reconciler(kube::Client& client, const Caches& caches, kube::EventRecorder* events, ConfigSource config,
-             Now now = {});
+  // The reconciler reads the caches, and records in them what it has just
+  // written (Store::Writer::applyIfNewer) so that a reconcile starting before
+  // the watch delivers those writes does not create a child twice.
+  Reconciler(kube::Client& client, Caches& caches, kube::EventRecorder* events, ConfigSource config, Now now = {});
 
   runtime::Action reconcile(const std::string& key);
 
@@ -31,7 +33,7 @@ class Reconciler {
   struct Pass;  // state of one reconcile
 
   kube::Client& client_;
-  const Caches& caches_;
+  Caches& caches_;
   kube::EventRecorder* events_;
   ConfigSource config_;
   Now now_;

@@ -1,5 +1,6 @@
 #include "kube/store.h"
 
+#include <charconv>
 #include <set>
 
 namespace mb::kube {
@@ -96,6 +97,36 @@ ObjectPtr Store::Writer::apply(ObjectPtr object) {
   }
   store_.indexLocked(key, object);
   return previous;
+}
+
+namespace {
+
+bool parseRevision(const doc::Value& o, uint64_t& out) {
+  const doc::Value* meta = o.find("metadata");
+  const doc::Value* rv = meta != nullptr ? meta->find("resourceVersion") : nullptr;
+  if (rv == nullptr || !rv->isString() || rv->text().empty()) return false;
+  const std::string& t = rv->text();
+  auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), out);
+  return ec == std::errc() && p == t.data() + t.size();
+}
+
+}  // namespace
+
+bool Store::Writer::applyIfNewer(ObjectPtr object) {
+  std::string key = objectKey(*object);
+  std::unique_lock lock(store_.mutex_);
+  auto it = store_.objects_.find(key);
+  if (it != store_.objects_.end()) {
+    uint64_t have = 0;
+    uint64_t offered = 0;
+    if (!parseRevision(*it->second, have) || !parseRevision(*object, offered) || offered <= have) return false;
+    store_.unindexLocked(key, it->second);
+    it->second = object;
+  } else {
+    store_.objects_.emplace(key, object);
+  }
+  store_.indexLocked(key, object);
+  return true;
 }
 
 ObjectPtr Store::Writer::remove(const std::string& key) {

@@ -38,6 +38,11 @@ class Store {
     explicit Writer(Store& store) : store_(store) {}
     // Put or replace one object; returns the previous one (or null).
     ObjectPtr apply(ObjectPtr object);
+    // For a controller recording what it just wrote, before the watch
+    // delivers it: stores `object` unless the cache already holds the same or
+    // a newer version (resourceVersions compared as etcd revisions when both
+    // are numbers; otherwise an existing entry is kept). Never goes back.
+    bool applyIfNewer(ObjectPtr object);
     ObjectPtr remove(const std::string& key);
     // Swap in a full list at once (after a relist); returns the objects that
     // were cached but are no longer present (deleted while disconnected).

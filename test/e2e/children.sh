@@ -72,7 +72,7 @@ check_child() { # kind name backend
   rev=$(jq -r --arg k "$L_REVISION" '.metadata.labels[$k] // ""' <<<"$obj")
   [[ $rev =~ ^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$ && ${#rev} -le 63 ]] ||
     fail "$what label $L_REVISION is '$rev', expected a short hash"
-  expect_eq "$(jq -c '.metadata.ownerReferences' <<<"$obj")" \
+  expect_eq "$(jq -cS '.metadata.ownerReferences' <<<"$obj")" \
     "[{\"apiVersion\":\"$MB_GROUP/v1alpha1\",\"blockOwnerDeletion\":true,\"controller\":true,\"kind\":\"ModelBooster\",\"name\":\"$B\",\"uid\":\"$UID_B\"}]" \
     "$what ownerReferences (exactly one, the booster, controller and blockOwnerDeletion)"
 }

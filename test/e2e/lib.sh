@@ -106,7 +106,7 @@ _used_ports=" "
 free_port() {
   local p i
   for ((i = 0; i < 500; i++)); do
-    p=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+    p=$((20000 + (RANDOM * 32768 + RANDOM) % 12000)) # below the ephemeral range
     [[ $_used_ports == *" $p "* ]] && continue
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
       _used_ports+="$p "
@@ -340,15 +340,17 @@ names() {
   fi
 }
 
-# children UID: "kind/name" of every child carrying the booster's model-uid
-# label, sorted, one line.
+# children UID: "plural/name" of every child carrying the booster's model-uid
+# label, by kind (ModelServing, ModelServer, ModelRoute, AutoscalingPolicy,
+# AutoscalingPolicyBinding) then name, on one line.
 children() {
-  local kind out=""
-  for kind in "${K_CHILDREN[@]}"; do
-    local n
-    for n in $(names "$kind" "$L_UID=$1"); do out+="${kind%%.*}/$n "; done
-  done
-  echo "${out% }"
+  local IFS=,
+  k get "${K_CHILDREN[*]}" -l "$L_UID=$1" -o json |
+    jq -r '
+      {ModelServing: [0, "modelservings"], ModelServer: [1, "modelservers"], ModelRoute: [2, "modelroutes"],
+       AutoscalingPolicy: [3, "autoscalingpolicies"], AutoscalingPolicyBinding: [4, "autoscalingpolicybindings"]} as $k
+      | [.items[] | {o: $k[.kind][0], s: "\($k[.kind][1])/\(.metadata.name)", n: .metadata.name}]
+      | sort_by(.o, .n) | map(.s) | join(" ")'
 }
 
 expect_eq() { # actual expected message
@@ -407,6 +409,7 @@ events_for() { # OBJECT-NAME [REASON]
 # request). The controller sends the user agent "modelbooster-controller".
 audit_log() {
   local f=${MODELBOOSTER_TESTENV_AUDIT_LOG:-}
+  if [[ -z $f && -n ${MODELBOOSTER_TESTENV_DIR:-} ]]; then f=$MODELBOOSTER_TESTENV_DIR/audit.log; fi
   [[ -n $f ]] || fail "MODELBOOSTER_TESTENV_AUDIT_LOG is not set (eval \"\$(scripts/testenv.sh env)\")"
   [[ -r $f ]] || fail "cannot read the audit log $f"
   echo "$f"

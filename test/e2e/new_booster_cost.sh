@@ -5,9 +5,9 @@
 # server's audit log, over 10 boosters applied at once.
 source "$(dirname "$0")/lib.sh"
 e2e_setup
-ctl_start main
+ctl_start main --kube-api-qps 500 --kube-api-burst 1000
 
-N=10
+N=${MB_E2E_COST_BOOSTERS:-20}
 for i in $(seq 1 $N); do
   small_booster "cost-$i"
   echo ---
@@ -27,7 +27,10 @@ for i in $(seq 1 $N); do
     ((ok == 1)) || problems+="
   $child: $ok successful creates (expected 1)"
     ((n == 1)) || problems+="
-  $child: $n create requests (expected 1): $(grep " create $child " <<<"$writes" | awk '{print $4}' | xargs)"
+  $child: $n create requests (expected 1):
+$(grep " create $child " <<<"$writes" | sed 's/^/      /')
+    the controller's reconciles of $b (end time, duration):
+$(grep "booster=$MB_NS/$b " "${CTL_LOG[main]}" | grep -v '^$' | awk '{print "      " $1, $NF}')"
   done
   st=$(grep -c " update modelboosters/status/$b 200\$" <<<"$writes" || true)
   ((st >= 1 && st <= 2)) || problems+="

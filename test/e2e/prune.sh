@@ -53,6 +53,13 @@ wait_children() { # EXPECTED
     sleep 0.25
   done
 }
+# child_uids: "plural/name=uid" of the booster's children, one per line.
+child_uids() {
+  local IFS=,
+  k get "${K_CHILDREN[*]}" -l "$L_UID=$UID_B" -o json |
+    jq -r '.items[] | "\(.kind)/\(.metadata.name)=\(.metadata.uid)"' | sort
+}
+BEFORE=""
 expect_children() {
   local step=$1 want=$2 got
   wait_children "$want"
@@ -65,6 +72,20 @@ expect_children() {
   wait_for bash -c "[[ \$(kubectl -n $MB_NS get $K_MB $B -o jsonpath='{.status.observedGeneration}') == \$(kubectl -n $MB_NS get $K_MB $B -o jsonpath='{.metadata.generation}') ]]" ||
     fail "$step: status.observedGeneration does not follow metadata.generation"
   expect_eq "$(cond "$B" Failed)" "False" "$step: Failed"
+  # Exactly the no-longer-desired children went: every child that is still
+  # desired kept its uid (it was not deleted and recreated).
+  ctl_idle
+  local now line recreated=""
+  now=$(child_uids)
+  while read -r line; do
+    [[ -n $line ]] || continue
+    local key=${line%%=*}
+    local old
+    old=$(grep -F "$key=" <<<"$BEFORE" | head -n1 || true)
+    [[ -z $old || $old == "$line" ]] || recreated+=" $key"
+  done <<<"$now"
+  [[ -z $recreated ]] || fail "$step: still-desired children were deleted and recreated (new uid):$recreated"
+  BEFORE=$now
   note "$step: children = $got"
 }
 

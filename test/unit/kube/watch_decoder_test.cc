@@ -94,5 +94,27 @@ TEST(Store, OwnerIndexFollowsApplyRemoveAndReplace) {
   EXPECT_EQ(store.ownedBy("u3").size(), 1u);
 }
 
+ObjectPtr versioned(const std::string& name, const std::string& rv) {
+  doc::Value v;
+  doc::ParseError e;
+  EXPECT_TRUE(doc::parseJson(
+      R"({"metadata":{"name":")" + name + R"(","namespace":"n","resourceVersion":")" + rv + R"("}})", v, e));
+  return std::make_shared<const doc::Value>(std::move(v));
+}
+
+// What the reconciler records after its own writes must never replace a
+// newer object the watch already delivered.
+TEST(Store, ApplyIfNewerNeverGoesBack) {
+  Store store;
+  Store::Writer w(store);
+  EXPECT_TRUE(w.applyIfNewer(versioned("a", "10")));  // absent: recorded
+  EXPECT_FALSE(w.applyIfNewer(versioned("a", "10")));
+  EXPECT_FALSE(w.applyIfNewer(versioned("a", "9")));
+  EXPECT_TRUE(w.applyIfNewer(versioned("a", "11")));
+  EXPECT_EQ(store.get("n/a")->find("metadata")->find("resourceVersion")->text(), "11");
+  w.apply(versioned("b", "opaque"));
+  EXPECT_FALSE(w.applyIfNewer(versioned("b", "12"))) << "not comparable: keep what the watch gave";
+}
+
 }  // namespace
 }  // namespace mb::kube
