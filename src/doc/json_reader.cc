@@ -76,6 +76,7 @@ class Builder {
   size_t nodes_ = 0;
 };
 
+// NOLINTBEGIN(readability-identifier-naming): Boost.JSON's handler interface names these.
 struct Handler {
   static constexpr std::size_t max_object_size = std::size_t(-1);
   static constexpr std::size_t max_array_size = std::size_t(-1);
@@ -129,6 +130,7 @@ struct Handler {
   bool on_comment_part(json::string_view, json::error_code&) { return true; }
   bool on_comment(json::string_view, json::error_code&) { return true; }
 };
+// NOLINTEND(readability-identifier-naming)
 
 Mark markAt(std::string_view text, size_t offset) {
   Mark m{1, 1};

@@ -76,7 +76,7 @@ void writeString(std::string_view s, std::string& out) {
 void newline(std::string& out, int indent, int level) {
   if (indent == 0) return;
   out.push_back('\n');
-  out.append(static_cast<size_t>(indent * level), ' ');
+  out.append(static_cast<size_t>(indent) * static_cast<size_t>(level), ' ');
 }
 
 void write(const Value& v, std::string& out, int indent, int level) {

@@ -288,7 +288,8 @@ ApiResult<ListPage> ClientImpl::list(const Resource& r, const std::string& ns, c
   auto v = objectResult(perform(req));
   if (!v) return err(std::move(v).error());
   ListPage page;
-  if (const doc::Value* items = v->find("items"); items != nullptr && items->isArray()) {
+  // Non-const, so the items are moved out rather than copied.
+  if (doc::Value* items = v->find("items"); items != nullptr && items->isArray()) {
     page.items = std::move(items->items());
   }
   if (const doc::Value* meta = v->find("metadata")) {
