@@ -121,6 +121,7 @@ struct Reconciler::Pass {
   }
 
   void remember(ChildKind kind, doc::Value written) {
+    kube::trimForCache(written);
     kube::Store::Writer(r.caches_.of(kind)).applyIfNewer(std::make_shared<const doc::Value>(std::move(written)));
   }
 
@@ -249,6 +250,7 @@ struct Reconciler::Pass {
       event("Warning", "APIError", "writing status: " + written.error().str());
       return StatusWrite::Failed;
     }
+    kube::trimForCache(*written);
     kube::Store::Writer(r.caches_.boosters).applyIfNewer(std::make_shared<const doc::Value>(std::move(*written)));
     return StatusWrite::Written;
   }

@@ -13,6 +13,10 @@ const std::string& text(const doc::Value* v) {
 
 }  // namespace
 
+void trimForCache(doc::Value& object) {
+  if (doc::Value* meta = object.find("metadata")) meta->erase("managedFields");
+}
+
 std::string objectKey(const std::string& ns, const std::string& name) { return ns.empty() ? name : ns + "/" + name; }
 
 std::string objectKey(const doc::Value& object) {

@@ -16,6 +16,12 @@ namespace mb::kube {
 
 using ObjectPtr = std::shared_ptr<const doc::Value>;
 
+// Trims what a cache never reads from an object before it is stored:
+// metadata.managedFields (server-side apply bookkeeping, often larger than
+// the spec). Updates built from a trimmed object leave the server's
+// managedFields as they are: the API keeps them when the field is omitted.
+void trimForCache(doc::Value& object);
+
 // namespace/name of an object ("name" for cluster-scoped ones).
 std::string objectKey(const doc::Value& object);
 std::string objectKey(const std::string& ns, const std::string& name);

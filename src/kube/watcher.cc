@@ -62,7 +62,10 @@ bool Watcher::listAll() {
       // An expired continue token means the list took too long: start over.
       return false;
     }
-    for (auto& item : page->items) all.push_back(std::make_shared<const doc::Value>(std::move(item)));
+    for (auto& item : page->items) {
+      trimForCache(item);
+      all.push_back(std::make_shared<const doc::Value>(std::move(item)));
+    }
     options.continueToken = page->continueToken;
     rv = page->resourceVersion;
   } while (!options.continueToken.empty() && !stop_);
@@ -105,6 +108,7 @@ bool Watcher::watchOnce() {
           if (!rv.empty()) setResourceVersion(rv);
           return !stop_;
         }
+        trimForCache(event.object);
         auto object = std::make_shared<const doc::Value>(std::move(event.object));
         if (event.type == WatchEvent::Type::Deleted) {
           ObjectPtr previous = writer_.remove(objectKey(*object));
