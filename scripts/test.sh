@@ -24,14 +24,25 @@ build() {  # build DIR CMAKE_ARGS...
 }
 
 summary=()
+total_passed=0
+total_failed=0
 run_ctest() {  # run_ctest NAME DIR CTEST_ARGS...
-  local name=$1 dir=$2
+  local name=$1 dir=$2 out rc=0 line
   shift 2
   echo "== ctest $name"
-  if ctest --test-dir "$dir" --output-on-failure --no-tests=error "$@"; then
-    summary+=("$name: passed")
+  out=$(mktemp)
+  ctest --test-dir "$dir" --output-on-failure --no-tests=error "$@" | tee "$out" || rc=$?
+  # "100% tests passed, 0 tests failed out of 289"
+  line=$(grep -E 'tests passed, [0-9]+ tests? failed out of [0-9]+' "$out" | tail -1 || true)
+  rm -f "$out"
+  if [[ $line =~ ([0-9]+)\ tests?\ failed\ out\ of\ ([0-9]+) ]]; then
+    total_failed=$((total_failed + BASH_REMATCH[1]))
+    total_passed=$((total_passed + BASH_REMATCH[2] - BASH_REMATCH[1]))
+  fi
+  if ((rc == 0)); then
+    summary+=("$name: passed ($line)")
   else
-    summary+=("$name: FAILED")
+    summary+=("$name: FAILED ($line)")
     return 1
   fi
 }
@@ -57,12 +68,15 @@ if [ $unit_only = 0 ]; then
   scripts/testenv.sh up
   trap 'scripts/testenv.sh down' EXIT
   eval "$(scripts/testenv.sh env)"
-  if ! run_ctest "integration (real kube-apiserver)" build/ci -L integration; then
+  if ! run_ctest "integration and e2e (real kube-apiserver)" build/ci -L integration; then
     status=1
     scripts/testenv.sh logs || true
   fi
+  scripts/testenv.sh down
+  trap - EXIT
 fi
 
 echo "== summary"
 printf '  %s\n' "${summary[@]}"
+echo "ctest: $total_passed passed, $total_failed failed"
 exit $status
