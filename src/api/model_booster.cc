@@ -174,16 +174,16 @@ ModelBoosterStatus decodeStatus(const doc::Value& v, const Path& p, Errors& erro
   return status;
 }
 
-void setIf(doc::Value& v, const char* key, const std::optional<int32_t>& n) {
+void setIf(doc::Value& v, doc::Text key, const std::optional<int32_t>& n) {
   if (n) v.set(key, doc::Value::integer(*n));
 }
-void setIf(doc::Value& v, const char* key, const std::optional<std::string>& s) {
+void setIf(doc::Value& v, doc::Text key, const std::optional<std::string>& s) {
   if (s) v.set(key, *s);
 }
-void setIf(doc::Value& v, const char* key, const std::string& s) {
+void setIf(doc::Value& v, doc::Text key, const std::string& s) {
   if (!s.empty()) v.set(key, s);
 }
-void setIf(doc::Value& v, const char* key, const doc::Value& d) {
+void setIf(doc::Value& v, doc::Text key, const doc::Value& d) {
   if (!d.isNull()) v.set(key, d);
 }
 

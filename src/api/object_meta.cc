@@ -64,7 +64,7 @@ ObjectMeta decodeObjectMeta(const doc::Value& value, const Path& path, Errors& e
   r.list("ownerReferences", meta.ownerReferences, decodeOwnerRef);
   for (const char* key : {"generateName", "selfLink", "creationTimestamp", "deletionTimestamp",
                           "deletionGracePeriodSeconds", "finalizers", "managedFields"}) {
-    if (const doc::Value* v = r.take(key)) meta.extra.set(key, *v);
+    if (const doc::Value* v = r.take(key)) meta.extra.set(std::string_view(key), *v);
   }
   r.finish();
   return meta;

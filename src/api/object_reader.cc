@@ -119,7 +119,9 @@ void ObjectReader::raw(std::string_view key, doc::Value& out, doc::Value::Kind e
           v->mark());
       return;
     }
-    out = *v;
+    // Shared: these pass into several children (every container of a
+    // backend), and sharing makes each of those copies a reference count.
+    out = doc::Value::shared(*v);
   }
 }
 
@@ -139,7 +141,7 @@ void ObjectReader::stringMap(std::string_view key, doc::Value& out) {
         good = false;
       }
     }
-    if (good) out = *v;
+    if (good) out = doc::Value::shared(*v);
   }
 }
 

@@ -23,7 +23,7 @@ doc::Value envFieldRef(std::string name, const char* fieldPath) {
        {"valueFrom", doc::Value::object({{"fieldRef", doc::Value::object({{"fieldPath", fieldPath}})}})}});
 }
 
-doc::Value envKeyRef(const char* name, const char* refKind, const char* object) {
+doc::Value envKeyRef(const char* name, doc::Text refKind, const char* object) {
   return doc::Value::object(
       {{"name", name},
        {"valueFrom", doc::Value::object({{refKind, doc::Value::object({{"key", name},
@@ -131,6 +131,7 @@ doc::Value initContainers(const BackendContext& ctx) {
   for (const auto& e : b.env) {
     if (e.name == "ENDPOINT" || e.name == "HF_ENDPOINT") env.push(encodeEnvVar(e));
   }
+  env = doc::Value::shared(std::move(env));  // one per downloader
   auto downloader = [&](std::string name, const std::string& source, std::string outputDir) {
     doc::Value c = doc::Value::object({{"name", std::move(name)},
                                        {"image", ctx.config.downloaderImage},
@@ -148,7 +149,7 @@ doc::Value initContainers(const BackendContext& ctx) {
     list.push(downloader(ctx.booster.metadata.name + "-lora-downloader-" + std::to_string(i), l.artifactURL,
                          ctx.cache.mountPath + "/" + md5Hex(l.artifactURL)));
   }
-  return list;
+  return doc::Value::shared(std::move(list));
 }
 
 std::vector<std::pair<std::string, std::string>> loraPaths(const BackendContext& ctx) {
@@ -185,7 +186,7 @@ doc::Value engineEnv(const BackendContext& ctx, const api::Worker& worker) {
       }
     }
   }
-  return env;
+  return doc::Value::shared(std::move(env));  // the sidecar's and the engine's
 }
 
 doc::Value runtimeContainer(const BackendContext& ctx, const doc::Value& env) {

@@ -17,15 +17,15 @@ namespace mb::core {
 
 using Labels = std::vector<std::pair<std::string, std::string>>;
 
-inline constexpr const char* kLabelModelName = "workload.serving.volcano.sh/model-name";
-inline constexpr const char* kLabelBackendName = "workload.serving.volcano.sh/backend-name";
-inline constexpr const char* kLabelManagedBy = "workload.serving.volcano.sh/managed-by";
-inline constexpr const char* kLabelModelUid = "workload.serving.volcano.sh/model-uid";
-inline constexpr const char* kLabelRevision = "workload.serving.volcano.sh/revision";
-inline constexpr const char* kManagedByValue = "workload.serving.volcano.sh";
-inline constexpr const char* kRoleLabel = "modelserving.volcano.sh/role";
-inline constexpr const char* kEntryLabel = "modelserving.volcano.sh/entry";
-inline constexpr const char* kServingNameLabel = "modelserving.volcano.sh/name";
+inline constexpr char kLabelModelName[] = "workload.serving.volcano.sh/model-name";
+inline constexpr char kLabelBackendName[] = "workload.serving.volcano.sh/backend-name";
+inline constexpr char kLabelManagedBy[] = "workload.serving.volcano.sh/managed-by";
+inline constexpr char kLabelModelUid[] = "workload.serving.volcano.sh/model-uid";
+inline constexpr char kLabelRevision[] = "workload.serving.volcano.sh/revision";
+inline constexpr char kManagedByValue[] = "workload.serving.volcano.sh";
+inline constexpr char kRoleLabel[] = "modelserving.volcano.sh/role";
+inline constexpr char kEntryLabel[] = "modelserving.volcano.sh/entry";
+inline constexpr char kServingNameLabel[] = "modelserving.volcano.sh/name";
 
 enum class Engine { Vllm, VllmDisaggregated, Sglang };
 
@@ -58,6 +58,8 @@ api::ObjectMeta childMeta(const api::ModelBooster& booster, std::string name, La
 
 doc::Value weightsVolume(const BackendContext& ctx);
 doc::Value weightsMount(const BackendContext& ctx);
+// Both return shared values (doc::Value::shared): copying them into several
+// pod templates and containers costs a reference count each.
 doc::Value initContainers(const BackendContext& ctx);
 doc::Value engineEnv(const BackendContext& ctx, const api::Worker& worker);
 doc::Value runtimeContainer(const BackendContext& ctx, const doc::Value& env);

@@ -323,7 +323,7 @@ void checkWorker(Errors& errors, const Path& path, const api::Backend& b, const 
     const doc::Value* map = w.resources.find(section);
     if (map == nullptr || !map->isObject()) continue;
     for (const auto& m : map->members()) {
-      if (m.key != "nvidia.com/gpu" && m.key.rfind("huawei.com/ascend-", 0) != 0) continue;
+      if (m.key != "nvidia.com/gpu" && !m.key.view().starts_with("huawei.com/ascend-")) continue;
       const std::string& t = m.value.text();
       bool whole = (m.value.isString() || m.value.isNumber()) && !t.empty() &&
                    t.find_first_not_of("0123456789") == std::string::npos;

@@ -11,7 +11,7 @@ std::optional<std::string> findDuplicateKey(const Value::Object& members) {
   if (members.size() <= kLinearLimit) {
     for (size_t i = 0; i < members.size(); ++i) {
       for (size_t j = i + 1; j < members.size(); ++j) {
-        if (members[i].key == members[j].key) return members[i].key;
+        if (members[i].key == members[j].key) return members[i].key.str();
       }
     }
     return std::nullopt;

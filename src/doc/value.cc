@@ -6,6 +6,100 @@
 
 namespace mb::doc {
 
+Value::Value(const Value& other) : kind_(other.kind_), bool_(other.bool_), shared_(other.shared_), mark_(other.mark_) {
+  if (shared_) {
+    new (&ref_) std::shared_ptr<const SharedNode>(other.ref_);
+    return;
+  }
+  switch (kind_) {
+    case Kind::Number:
+    case Kind::String:
+      new (&text_) std::string(other.text_);
+      break;
+    case Kind::Array:
+      new (&array_) Array(other.array_);
+      break;
+    case Kind::Object:
+      new (&object_) Object(other.object_);
+      break;
+    default:
+      break;
+  }
+}
+
+Value& Value::operator=(const Value& other) {
+  if (this != &other) {
+    Value copy(other);  // may throw; *this is untouched until it succeeds
+    *this = std::move(copy);
+  }
+  return *this;
+}
+
+Value Value::shared(Value value) {
+  if (value.shared_) return value;
+  Value v;
+  v.kind_ = value.kind_;
+  v.bool_ = value.bool_;
+  v.mark_ = value.mark_;
+  new (&v.ref_) std::shared_ptr<const SharedNode>(std::make_shared<const SharedNode>(std::move(value)));
+  v.shared_ = true;
+  return v;
+}
+
+void Value::unshare() {
+  Value copy(ref_->value);  // the referred value is never itself a reference
+  Mark mark = mark_;
+  destroy();
+  kind_ = Kind::Null;
+  *this = std::move(copy);
+  mark_ = mark;
+}
+
+void Value::becomeString() noexcept {
+  destroy();
+  kind_ = Kind::String;
+  new (&text_) std::string();
+}
+
+void Value::becomeArray() noexcept {
+  destroy();
+  kind_ = Kind::Array;
+  new (&array_) Array();
+}
+
+void Value::becomeObject() noexcept {
+  destroy();
+  kind_ = Kind::Object;
+  new (&object_) Object();
+}
+
+const std::string& Value::emptyText() {
+  static const std::string empty;
+  return empty;
+}
+
+const Value::Array& Value::emptyArray() {
+  static const Array empty;
+  return empty;
+}
+
+Value::Array& Value::scratchArray() {
+  thread_local Array scratch;
+  scratch.clear();
+  return scratch;
+}
+
+Value::Object& Value::scratchObject() {
+  thread_local Object scratch;
+  scratch.clear();
+  return scratch;
+}
+
+const Value::Object& Value::emptyObject() {
+  static const Object empty;
+  return empty;
+}
+
 Value Value::boolean(bool b) {
   Value v;
   v.kind_ = Kind::Bool;
@@ -16,7 +110,7 @@ Value Value::boolean(bool b) {
 Value Value::number(std::string raw) {
   Value v;
   v.kind_ = Kind::Number;
-  v.text_ = std::move(raw);
+  new (&v.text_) std::string(std::move(raw));
   return v;
 }
 
@@ -29,7 +123,7 @@ Value Value::integer(int64_t n) {
 
 Value Value::array(std::initializer_list<Item> items) {
   Value v;
-  v.kind_ = Kind::Array;
+  v.becomeArray();
   v.array_.reserve(items.size());
   for (const Item& item : items) v.array_.push_back(std::move(item.value));
   return v;
@@ -37,26 +131,28 @@ Value Value::array(std::initializer_list<Item> items) {
 
 Value Value::object(std::initializer_list<Field> fields) {
   Value v;
-  v.kind_ = Kind::Object;
+  v.becomeObject();
   v.object_.reserve(fields.size());
-  for (const Field& f : fields) v.object_.push_back(Member{std::string(f.key), std::move(f.value)});
+  for (const Field& f : fields) v.object_.push_back(Member{std::move(f.key), std::move(f.value)});
   return v;
 }
 
 const Value* Value::find(std::string_view key) const {
   if (kind_ != Kind::Object) return nullptr;
-  for (const auto& m : object_) {
+  for (const auto& m : members()) {
     if (m.key == key) return &m.value;
   }
   return nullptr;
 }
 
 Value* Value::find(std::string_view key) {
+  if (shared_) unshare();
   return const_cast<Value*>(std::as_const(*this).find(key));  // NOLINT(cppcoreguidelines-pro-type-const-cast)
 }
 
-Value& Value::set(std::string key, Value value) {
-  kind_ = Kind::Object;
+Value& Value::set(Text key, Value value) {
+  if (shared_) unshare();
+  if (kind_ != Kind::Object) becomeObject();
   // Objects built member by member (containers, pod specs) have about a
   // dozen members: one allocation instead of five regrowths.
   if (object_.capacity() == 0) object_.reserve(12);
@@ -69,10 +165,12 @@ Value& Value::put(std::string_view key, Value value) {
     *existing = std::move(value);
     return *existing;
   }
-  return set(std::string(key), std::move(value));
+  return set(Text(key), std::move(value));
 }
 
 bool Value::erase(std::string_view key) {
+  if (shared_) unshare();
+  if (kind_ != Kind::Object) return false;
   auto it = std::find_if(object_.begin(), object_.end(), [&](const Member& m) { return m.key == key; });
   if (it == object_.end()) return false;
   object_.erase(it);
@@ -80,15 +178,17 @@ bool Value::erase(std::string_view key) {
 }
 
 Value& Value::push(Value value) {
-  kind_ = Kind::Array;
+  if (shared_) unshare();
+  if (kind_ != Kind::Array) becomeArray();
   if (array_.capacity() == 0) array_.reserve(4);
   array_.push_back(std::move(value));
   return array_.back();
 }
 
 void Value::shrinkToFit() {
-  array_.shrink_to_fit();
-  object_.shrink_to_fit();
+  if (shared_) return;
+  if (kind_ == Kind::Array) array_.shrink_to_fit();
+  if (kind_ == Kind::Object) object_.shrink_to_fit();
 }
 
 bool Value::empty() const {
@@ -96,11 +196,11 @@ bool Value::empty() const {
     case Kind::Null:
       return true;
     case Kind::Array:
-      return array_.empty();
+      return items().empty();
     case Kind::Object:
-      return object_.empty();
+      return members().empty();
     case Kind::String:
-      return text_.empty();
+      return text().empty();
     default:
       return false;
   }
@@ -145,12 +245,14 @@ const char* Value::kindArticle(Kind kind) {
 namespace {
 
 constexpr uint64_t kFnvPrime = 1099511628211ULL;
+constexpr uint64_t kFnvBasis = 14695981039346656037ULL;
+constexpr uint64_t kGolden = 0x9E3779B97F4A7C15ULL;
 
 // FNV-style, but eight bytes per step: byte-at-a-time FNV is a serial
 // multiply chain and dominated render time. Little-endian loads keep the
 // result the same on every machine we build for (x86-64, arm64), which the
 // revision labels rely on across upgrades.
-uint64_t mix(uint64_t h, std::string_view bytes) {
+uint64_t mixBytes(uint64_t h, std::string_view bytes) {
   size_t i = 0;
   for (; i + 8 <= bytes.size(); i += 8) {
     uint64_t w = 0;
@@ -165,43 +267,58 @@ uint64_t mix(uint64_t h, std::string_view bytes) {
   return h;
 }
 
-uint64_t mixByte(uint64_t h, uint8_t b) {
-  h ^= b;
-  return h * kFnvPrime;
+// Folds a child's hash (or a tag) into its parent's.
+uint64_t combine(uint64_t h, uint64_t x) {
+  h = (h ^ x) * kGolden;
+  return h ^ (h >> 32);
+}
+
+// Tag, length and bytes: "ab","c" and "a","bc" differ, as do "1" and 1.
+uint64_t textHash(Value::Kind kind, std::string_view text) {
+  uint64_t h = combine(kFnvBasis, (static_cast<uint64_t>(text.size()) << 8) | static_cast<uint8_t>(kind));
+  return combine(kFnvBasis, mixBytes(h, text));
 }
 
 }  // namespace
 
-uint64_t hashValue(const Value& v, uint64_t h) {
-  // Kind tags and lengths keep different documents from hashing alike
-  // ("ab","c" vs "a","bc").
-  h = mixByte(h, static_cast<uint8_t>(v.kind()));
+// Merkle-style: a node's hash depends on its content only, never on where
+// it sits, so a shared subtree's hash is computed once and reused.
+uint64_t nodeHash(const Value& v) {
+  if (const SharedNode* node = v.sharedNode()) {
+    uint64_t cached = node->hash.load(std::memory_order_relaxed);
+    if (cached == 0) {
+      cached = nodeHash(node->value);  // never 0, which means "not yet"
+      node->hash.store(cached, std::memory_order_relaxed);
+    }
+    return cached;
+  }
+  const auto kind = static_cast<uint64_t>(v.kind());
   switch (v.kind()) {
     case Value::Kind::Null:
-      break;
+      return combine(kFnvBasis, kind) | 1;
     case Value::Kind::Bool:
-      h = mixByte(h, v.asBool() ? 1 : 0);
-      break;
+      return combine(kFnvBasis, kind | (v.asBool() ? 0x100 : 0)) | 1;
     case Value::Kind::Number:
     case Value::Kind::String:
-      h = mix(h, v.text());
-      h = mixByte(h, 0);
-      break;
-    case Value::Kind::Array:
-      for (const auto& item : v.items()) h = hashValue(item, h);
-      h = mixByte(h, 0xFE);
-      break;
-    case Value::Kind::Object:
+      return textHash(v.kind(), v.text()) | 1;
+    case Value::Kind::Array: {
+      uint64_t h = combine(kFnvBasis, kind | (static_cast<uint64_t>(v.items().size()) << 8));
+      for (const auto& item : v.items()) h = combine(h, nodeHash(item));
+      return h | 1;
+    }
+    case Value::Kind::Object: {
+      uint64_t h = combine(kFnvBasis, kind | (static_cast<uint64_t>(v.members().size()) << 8));
       for (const auto& m : v.members()) {
-        h = mix(h, m.key);
-        h = mixByte(h, 0);
-        h = hashValue(m.value, h);
+        h = combine(h, textHash(Value::Kind::String, m.key));
+        h = combine(h, nodeHash(m.value));
       }
-      h = mixByte(h, 0xFF);
-      break;
+      return h | 1;
+    }
   }
-  return h;
+  return 0;
 }
+
+uint64_t hashValue(const Value& v, uint64_t seed) { return combine(seed, nodeHash(v)); }
 
 namespace {
 

@@ -103,7 +103,7 @@ class Emitter {
                                             v.members().empty() ? YAML_FLOW_MAPPING_STYLE : YAML_BLOCK_MAPPING_STYLE);
         emit(e);
         for (const auto& m : v.members()) {
-          string(m.key);
+          string(m.key.str());
           node(m.value);
         }
         yaml_mapping_end_event_initialize(&e);

@@ -100,7 +100,7 @@ TEST(CrdAgreement, EveryFieldWeAcceptIsDeclaredInTheCrd) {
 TEST(CrdAgreement, EveryCrdFieldIsAcceptedByTheDecoder) {
   auto accepts = [](const doc::Value& properties, auto makeDoc) {
     for (const auto& p : properties.members()) {
-      doc::Value d = makeDoc(p.key);
+      doc::Value d = makeDoc(p.key.str());
       api::Errors errors;
       api::decodeModelBooster(d, errors);
       for (const auto& e : errors.list()) {

@@ -67,14 +67,15 @@ std::vector<api::Role> sglangRoles(const BackendContext& ctx) {
   role.replicas = w.replicas.value_or(1);
   role.workerReplicas = pods - 1;
   doc::Value& spec = role.entryTemplate.spec;
-  spec.set("initContainers", initContainers(ctx));
+  doc::Value init = initContainers(ctx);  // shared by entry and worker pods
+  spec.set("initContainers", init);
   spec.set("containers", doc::Value::array({runtimeContainer(ctx, env), engineContainer(true)}));
   spec.set("volumes", doc::Value::array({weightsVolume(ctx)}));
   spec.set("terminationGracePeriodSeconds", doc::Value::integer(300));
   applyScheduling(ctx, w, spec);
   if (pods > 1) {
     api::PodTemplate tmpl;
-    tmpl.spec.set("initContainers", initContainers(ctx));
+    tmpl.spec.set("initContainers", init);
     tmpl.spec.set("containers", doc::Value::array({engineContainer(false)}));
     tmpl.spec.set("volumes", doc::Value::array({weightsVolume(ctx)}));
     applyScheduling(ctx, w, tmpl.spec);

@@ -96,7 +96,8 @@ std::vector<api::Role> vllmRoles(const BackendContext& ctx) {
   role.replicas = w.replicas.value_or(1);
   role.workerReplicas = pods - 1;
   doc::Value& spec = role.entryTemplate.spec;
-  spec.set("initContainers", initContainers(ctx));
+  doc::Value init = initContainers(ctx);  // shared by entry and worker pods
+  spec.set("initContainers", init);
   spec.set("containers", doc::Value::array({runtimeContainer(ctx, env), std::move(engine)}));
   spec.set("volumes", doc::Value::array({weightsVolume(ctx)}));
   spec.set("terminationGracePeriodSeconds", doc::Value::integer(300));
@@ -111,7 +112,7 @@ std::vector<api::Role> vllmRoles(const BackendContext& ctx) {
     if (!w.resources.isNull()) worker.set("resources", w.resources);
     worker.set("volumeMounts", doc::Value::array({weightsMount(ctx)}));
     api::PodTemplate tmpl;
-    tmpl.spec.set("initContainers", initContainers(ctx));
+    tmpl.spec.set("initContainers", init);
     tmpl.spec.set("containers", doc::Value::array({std::move(worker)}));
     tmpl.spec.set("volumes", doc::Value::array({weightsVolume(ctx)}));
     applyScheduling(ctx, w, tmpl.spec);

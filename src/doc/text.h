@@ -1,0 +1,117 @@
+// An immutable string in 16 bytes for object keys: a string literal is
+// referenced, not copied; up to 14 other bytes live inline; longer text is
+// one exact-size heap copy. Rendering builds thousands of members whose keys
+// are literals ("name", "workload.serving.volcano.sh/model-uid"), and
+// std::string copied each one (and allocated for the long ones).
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <ostream>
+#include <string>
+#include <string_view>
+
+namespace mb::doc {
+
+class Text {
+ public:
+  Text() noexcept { setInline(0); }
+  // Only a constant array can bind here (consteval): a literal or a
+  // constexpr char array, both of which live as long as the program.
+  template <size_t N>
+  consteval Text(const char (&literal)[N]) noexcept  // NOLINT(google-explicit-constructor)
+      : ext_{literal, static_cast<uint32_t>(N - 1), {}, kStatic} {}
+  Text(std::string_view s) { assign(s); }    // NOLINT(google-explicit-constructor)
+  Text(const std::string& s) { assign(s); }  // NOLINT(google-explicit-constructor)
+  Text(const Text& other) { copyFrom(other); }
+  Text(Text&& other) noexcept {
+    std::memcpy(static_cast<void*>(this), &other, sizeof(Text));
+    other.setInline(0);
+  }
+  Text& operator=(const Text& other) {
+    if (this != &other) {
+      Text copy(other);
+      *this = std::move(copy);
+    }
+    return *this;
+  }
+  Text& operator=(Text&& other) noexcept {
+    if (this != &other) {
+      release();
+      std::memcpy(static_cast<void*>(this), &other, sizeof(Text));
+      other.setInline(0);
+    }
+    return *this;
+  }
+  ~Text() { release(); }
+
+  const char* data() const { return tag() < kStatic ? inl_ : ext_.ptr; }
+  size_t size() const { return tag() < kStatic ? tag() : ext_.len; }
+  bool empty() const { return size() == 0; }
+  char operator[](size_t i) const { return data()[i]; }
+  std::string_view view() const { return {data(), size()}; }
+  operator std::string_view() const { return view(); }  // NOLINT(google-explicit-constructor)
+  std::string str() const { return std::string(view()); }
+
+  friend bool operator==(const Text& a, const Text& b) { return a.view() == b.view(); }
+  friend bool operator<(const Text& a, const Text& b) { return a.view() < b.view(); }
+  friend bool operator==(const Text& a, std::string_view b) { return a.view() == b; }
+  friend bool operator==(const Text& a, const char* b) { return a.view() == std::string_view(b); }
+  friend bool operator==(const Text& a, const std::string& b) { return a.view() == std::string_view(b); }
+  friend std::ostream& operator<<(std::ostream& os, const Text& t) { return os << t.view(); }
+  friend std::string operator+(const std::string& a, const Text& b) { return a + std::string(b.view()); }
+  friend std::string operator+(const char* a, const Text& b) { return a + std::string(b.view()); }
+  friend std::string operator+(const Text& a, const char* b) { return std::string(a.view()) + b; }
+  friend std::string operator+(const Text& a, const std::string& b) { return std::string(a.view()) + b; }
+
+ private:
+  static constexpr size_t kInlineMax = 14;
+  static constexpr uint8_t kStatic = 0x80;  // ext_.ptr is a literal
+  static constexpr uint8_t kOwned = 0x81;   // ext_.ptr is our heap copy
+
+  struct External {
+    const char* ptr;
+    uint32_t len;
+    uint8_t pad[3];
+    uint8_t tag;
+  };
+
+  // The tag shares the last byte with inl_[15]: below kStatic it is the
+  // inline length.
+  uint8_t tag() const { return ext_.tag; }
+  void setInline(size_t n) {
+    ext_.tag = static_cast<uint8_t>(n);
+    inl_[n] = '\0';
+  }
+  void assign(std::string_view s) {
+    if (s.size() <= kInlineMax) {
+      std::memcpy(inl_, s.data(), s.size());
+      setInline(s.size());
+      return;
+    }
+    char* p = new char[s.size()];
+    std::memcpy(p, s.data(), s.size());
+    ext_.ptr = p;
+    ext_.len = static_cast<uint32_t>(s.size());
+    ext_.tag = kOwned;
+  }
+  void copyFrom(const Text& other) {
+    if (other.tag() == kOwned) {
+      assign(other.view());
+    } else {
+      std::memcpy(static_cast<void*>(this), &other, sizeof(Text));
+    }
+  }
+  void release() noexcept {
+    if (tag() == kOwned) delete[] ext_.ptr;
+  }
+
+  union {
+    External ext_;
+    char inl_[16];
+  };
+};
+
+static_assert(sizeof(Text) == 16);
+
+}  // namespace mb::doc

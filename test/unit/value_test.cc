@@ -1,0 +1,121 @@
+// The document node itself: payload switching, shared (copy-on-write)
+// subtrees and their cached JSON and hash, and the key string type.
+#include <gtest/gtest.h>
+
+#include <thread>
+#include <vector>
+
+#include "doc/parse.h"
+
+namespace mb::doc {
+namespace {
+
+Value sample() {
+  return Value::object({{"name", "engine"},
+                        {"args", Value::array({"--port", Value::integer(8000)})},
+                        {"env", Value::array({Value::object({{"name", "A"}, {"value", "x\"y"}})})}});
+}
+
+TEST(Value, SwitchingKindsKeepsNoStalePayload) {
+  Value v = "text";
+  v.push(Value::integer(1));
+  EXPECT_TRUE(v.isArray());
+  EXPECT_EQ(v.text(), "");
+  v.set("k", Value::boolean(true));
+  EXPECT_TRUE(v.isObject());
+  EXPECT_TRUE(v.items().empty());
+  EXPECT_TRUE(v.find("k")->asBool());
+}
+
+TEST(Value, MoveAssigningAChildIntoItsParentIsSafe) {
+  Value v = Value::array({Value::array({"inner"})});
+  v = std::move(v.items()[0]);
+  ASSERT_TRUE(v.isArray());
+  EXPECT_EQ(v.items()[0].text(), "inner");
+}
+
+TEST(Value, SharedCopiesReadLikeTheOriginal) {
+  Value shared = Value::shared(sample());
+  Value copy = shared;
+  EXPECT_NE(copy.sharedNode(), nullptr);
+  EXPECT_EQ(copy.sharedNode(), shared.sharedNode());
+  EXPECT_TRUE(copy.isObject());
+  EXPECT_EQ(copy.find("name")->text(), "engine");
+  EXPECT_TRUE(equal(copy, sample()));
+  EXPECT_EQ(toJson(copy), toJson(sample()));
+  EXPECT_EQ(toJson(copy, 2), toJson(sample(), 2));
+  EXPECT_EQ(toYaml(copy), toYaml(sample()));
+}
+
+TEST(Value, WritingToASharedCopyDetachesOnlyThatCopy) {
+  Value shared = Value::shared(sample());
+  Value copy = shared;
+  copy.set("image", "vllm");
+  EXPECT_EQ(copy.sharedNode(), nullptr);
+  EXPECT_NE(copy.find("image"), nullptr);
+  EXPECT_EQ(shared.find("image"), nullptr);
+  Value other = shared;
+  other.find("args")->push("--x");
+  EXPECT_EQ(shared.find("args")->items().size(), 2u);
+  EXPECT_EQ(other.find("args")->items().size(), 3u);
+}
+
+TEST(Value, SharedSubtreesInsideDocumentsWriteAndHashLikeCopies) {
+  Value part = Value::shared(sample());
+  Value withShared = Value::object({{"a", part}, {"b", part}});
+  Value plain = Value::object({{"a", sample()}, {"b", sample()}});
+  EXPECT_EQ(toJson(withShared), toJson(plain));
+  EXPECT_EQ(toJson(withShared), toJson(withShared));  // second time from the cache
+  EXPECT_EQ(hashValue(withShared), hashValue(plain));
+  EXPECT_EQ(hashValue(withShared), hashValue(withShared));
+  EXPECT_EQ(nodeHash(part), nodeHash(sample()));
+}
+
+TEST(Value, HashSeesEveryDifference) {
+  EXPECT_NE(hashValue(Value::array({"ab", "c"})), hashValue(Value::array({"a", "bc"})));
+  EXPECT_NE(hashValue(Value("1")), hashValue(Value::integer(1)));
+  EXPECT_NE(hashValue(Value::array({"a", "b"})), hashValue(Value::array({"b", "a"})));
+  EXPECT_NE(hashValue(Value::object({{"a", "b"}})), hashValue(Value::object({{"b", "a"}})));
+  EXPECT_NE(hashValue(Value::object()), hashValue(Value::array()));
+  EXPECT_NE(hashValue(Value::boolean(true)), hashValue(Value::boolean(false)));
+  EXPECT_NE(hashValue(sample(), 1), hashValue(sample(), 2));
+}
+
+TEST(Value, SharedCachesFillSafelyFromManyThreads) {
+  Value shared = Value::shared(sample());
+  const std::string expected = toJson(sample());
+  std::vector<std::thread> threads;
+  std::vector<std::string> out(4);
+  for (size_t i = 0; i < out.size(); ++i) {
+    threads.emplace_back([&, i] {
+      Value copy = shared;
+      out[i] = toJson(Value::array({copy}));
+      (void)hashValue(copy);
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const auto& s : out) EXPECT_EQ(s, "[" + expected + "]");
+}
+
+TEST(Text, LiteralsInlineAndLongCopies) {
+  Text literal = "workload.serving.volcano.sh/model-uid";
+  EXPECT_EQ(literal.size(), 37u);
+  EXPECT_EQ(literal, "workload.serving.volcano.sh/model-uid");
+  std::string longText(100, 'x');
+  Text owned = std::string_view(longText);
+  longText[0] = 'y';  // owned text is a copy
+  EXPECT_EQ(owned.view(), std::string(100, 'x'));
+  Text shortText = std::string_view("fourteen-chars");
+  EXPECT_EQ(shortText.view(), "fourteen-chars");
+  Text copy = owned;
+  Text moved = std::move(copy);
+  EXPECT_EQ(moved, owned);
+  EXPECT_TRUE(copy.empty());  // NOLINT(bugprone-use-after-move): moved-from is empty
+  copy = literal;
+  EXPECT_EQ(copy, literal);
+  EXPECT_TRUE(Text("a") < Text("b"));
+  EXPECT_EQ("x" + Text("y"), "xy");
+}
+
+}  // namespace
+}  // namespace mb::doc
