@@ -5,6 +5,9 @@
 #include <cctype>
 #include <charconv>
 #include <cstdint>
+#include <map>
+#include <mutex>
+#include <tuple>
 
 #include "doc/parse.h"
 
@@ -12,6 +15,26 @@ namespace mb::core {
 namespace {
 
 constexpr char kHex[] = "0123456789abcdef";
+
+// Pieces of pod specs that depend only on a few small arguments (ports,
+// probe timings): built once per process per distinct key and shared, so a
+// render copies a reference instead of rebuilding, rehashing and rewriting
+// them. The key sets are tiny (a handful of ports and timings).
+template <class Key>
+class SharedPieces {
+ public:
+  template <class Build>
+  doc::Value get(const Key& key, Build build) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = pieces_.find(key);
+    if (it == pieces_.end()) it = pieces_.emplace(key, doc::Value::shared(build())).first;
+    return it->second;
+  }
+
+ private:
+  std::mutex mu_;
+  std::map<Key, doc::Value> pieces_;
+};
 
 doc::Value envValue(std::string name, std::string value) {
   return doc::Value::object({{"name", std::move(name)}, {"value", std::move(value)}});
@@ -30,6 +53,23 @@ doc::Value envKeyRef(const char* name, doc::Text refKind, const char* object) {
                                                                        {"name", object},
                                                                        {"optional", doc::Value::boolean(true)}})}})}});
 }
+
+// Environment entries that never vary, built once.
+const doc::Value& constantEnv(int which) {
+  static const doc::Value entries[] = {
+      doc::Value::shared(envFieldRef("POD_NAME", "metadata.name")),
+      doc::Value::shared(envFieldRef("NAMESPACE", "metadata.namespace")),
+      doc::Value::shared(envValue("VLLM_USE_V1", "1")),
+      doc::Value::shared(envKeyRef("REDIS_HOST", "configMapKeyRef", "redis-config")),
+      doc::Value::shared(envKeyRef("REDIS_PORT", "configMapKeyRef", "redis-config")),
+      doc::Value::shared(envKeyRef("REDIS_PASSWORD", "secretKeyRef", "redis-secret")),
+      doc::Value::shared(envValue("HF_HUB_OFFLINE", "1")),
+      doc::Value::shared(envFieldRef("HCCL_IF_IP", "status.podIP")),
+  };
+  return entries[which];
+}
+
+enum ConstantEnv { kPodName, kNamespace, kVllmUseV1, kRedisHost, kRedisPort, kRedisPassword, kHfHubOffline, kHcclIfIp };
 
 doc::Value encodeEnvVar(const api::EnvVar& e) {
   doc::Value v = doc::Value::object({{"name", e.name}});
@@ -59,6 +99,23 @@ BackendContext::BackendContext(const api::ModelBooster& b, const api::Backend& b
   if (const std::string* url = be.envValue("RUNTIME_URL")) runtimeUrl = *url;
   if (const std::string* path = be.envValue("RUNTIME_METRICS_PATH")) metricsPath = *path;
   labels = childLabels(b, be.name, "");
+  std::string volumeName = be.name + "-weights";
+  doc::Value volume = doc::Value::object({{"name", volumeName}});
+  switch (cache.kind) {
+    case CacheLocation::Kind::EmptyDir:
+      volume.set("emptyDir", doc::Value::object());
+      break;
+    case CacheLocation::Kind::Pvc:
+      volume.set("persistentVolumeClaim", doc::Value::object({{"claimName", cache.claimName}}));
+      break;
+    case CacheLocation::Kind::HostPath:
+      volume.set("hostPath", doc::Value::object({{"path", cache.hostPath}, {"type", "DirectoryOrCreate"}}));
+      break;
+  }
+  weightsVolume = doc::Value::shared(std::move(volume));
+  doc::Value mount = doc::Value::object({{"name", std::move(volumeName)}, {"mountPath", cache.mountPath}});
+  if (!cache.subPath.empty()) mount.set("subPath", cache.subPath);
+  weightsMount = doc::Value::shared(std::move(mount));
 }
 
 std::string md5Hex(std::string_view data) {
@@ -103,27 +160,7 @@ api::ObjectMeta childMeta(const api::ModelBooster& booster, std::string name, La
   return meta;
 }
 
-doc::Value weightsVolume(const BackendContext& ctx) {
-  doc::Value v = doc::Value::object({{"name", ctx.backend.name + "-weights"}});
-  switch (ctx.cache.kind) {
-    case CacheLocation::Kind::EmptyDir:
-      v.set("emptyDir", doc::Value::object());
-      break;
-    case CacheLocation::Kind::Pvc:
-      v.set("persistentVolumeClaim", doc::Value::object({{"claimName", ctx.cache.claimName}}));
-      break;
-    case CacheLocation::Kind::HostPath:
-      v.set("hostPath", doc::Value::object({{"path", ctx.cache.hostPath}, {"type", "DirectoryOrCreate"}}));
-      break;
-  }
-  return v;
-}
-
-doc::Value weightsMount(const BackendContext& ctx) {
-  doc::Value v = doc::Value::object({{"name", ctx.backend.name + "-weights"}, {"mountPath", ctx.cache.mountPath}});
-  if (!ctx.cache.subPath.empty()) v.set("subPath", ctx.cache.subPath);
-  return v;
-}
+doc::Value weightsMounts(const BackendContext& ctx) { return doc::Value::array({ctx.weightsMount}); }
 
 doc::Value initContainers(const BackendContext& ctx) {
   const api::Backend& b = ctx.backend;
@@ -139,7 +176,7 @@ doc::Value initContainers(const BackendContext& ctx) {
                                                                    doc::Value(std::move(outputDir))})}});
     if (!env.items().empty()) c.set("env", env);
     if (!b.envFrom.isNull()) c.set("envFrom", b.envFrom);
-    c.set("volumeMounts", doc::Value::array({weightsMount(ctx)}));
+    c.set("volumeMounts", weightsMounts(ctx));
     return c;
   };
   doc::Value list = doc::Value::array();
@@ -171,15 +208,15 @@ doc::Value engineEnv(const BackendContext& ctx, const api::Worker& worker) {
     }
     env.push(std::move(var));
   };
-  add(envFieldRef("POD_NAME", "metadata.name"));
-  add(envFieldRef("NAMESPACE", "metadata.namespace"));
-  if (ctx.engine != Engine::Sglang) add(envValue("VLLM_USE_V1", "1"));
-  add(envKeyRef("REDIS_HOST", "configMapKeyRef", "redis-config"));
-  add(envKeyRef("REDIS_PORT", "configMapKeyRef", "redis-config"));
-  add(envKeyRef("REDIS_PASSWORD", "secretKeyRef", "redis-secret"));
-  if (ctx.engine == Engine::VllmDisaggregated) add(envValue("HF_HUB_OFFLINE", "1"));
+  add(constantEnv(kPodName));
+  add(constantEnv(kNamespace));
+  if (ctx.engine != Engine::Sglang) add(constantEnv(kVllmUseV1));
+  add(constantEnv(kRedisHost));
+  add(constantEnv(kRedisPort));
+  add(constantEnv(kRedisPassword));
+  if (ctx.engine == Engine::VllmDisaggregated) add(constantEnv(kHfHubOffline));
   if (workerDevices(worker).ascend) {
-    if (worker.type == "prefill") add(envFieldRef("HCCL_IF_IP", "status.podIP"));
+    if (worker.type == "prefill") add(constantEnv(kHcclIfIp));
     if (worker.type == "decode") {
       for (const char* name : {"GLOO_SOCKET_IFNAME", "TP_SOCKET_IFNAME", "HCCL_SOCKET_IFNAME"}) {
         add(envValue(name, ctx.config.npuSocketInterface));
@@ -200,8 +237,7 @@ doc::Value runtimeContainer(const BackendContext& ctx, const doc::Value& env) {
         doc::Value::array({"--port", doc::Value(port), "--engine", doc::Value(std::move(engine)), "--engine-base-url",
                            doc::Value(ctx.runtimeUrl), "--engine-metrics-path", doc::Value(ctx.metricsPath), "--pod",
                            "$(POD_NAME).$(NAMESPACE)", "--model", doc::Value(ctx.modelName)})},
-       {"ports", doc::Value::array({doc::Value::object(
-                     {{"name", "runtime"}, {"containerPort", doc::Value::integer(ctx.runtimePort)}})})},
+       {"ports", containerPorts("runtime", ctx.runtimePort)},
        {"env", env}});
   if (!ctx.backend.envFrom.isNull()) c.set("envFrom", ctx.backend.envFrom);
   c.set("readinessProbe", httpGetProbe(ctx.runtimePort, 5, 10, 3));
@@ -209,32 +245,45 @@ doc::Value runtimeContainer(const BackendContext& ctx, const doc::Value& env) {
 }
 
 doc::Value httpGetProbe(int32_t port, int32_t initialDelaySeconds, int32_t periodSeconds, int32_t failureThreshold) {
-  return doc::Value::object(
-      {{"httpGet", doc::Value::object({{"path", "/health"}, {"port", doc::Value::integer(port)}})},
-       {"initialDelaySeconds", doc::Value::integer(initialDelaySeconds)},
-       {"periodSeconds", doc::Value::integer(periodSeconds)},
-       {"failureThreshold", doc::Value::integer(failureThreshold)}});
+  static SharedPieces<std::tuple<int32_t, int32_t, int32_t, int32_t>> probes;
+  return probes.get({port, initialDelaySeconds, periodSeconds, failureThreshold}, [&] {
+    return doc::Value::object(
+        {{"httpGet", doc::Value::object({{"path", "/health"}, {"port", doc::Value::integer(port)}})},
+         {"initialDelaySeconds", doc::Value::integer(initialDelaySeconds)},
+         {"periodSeconds", doc::Value::integer(periodSeconds)},
+         {"failureThreshold", doc::Value::integer(failureThreshold)}});
+  });
+}
+
+doc::Value containerPorts(const char* name, int32_t port) {
+  static SharedPieces<std::pair<std::string, int32_t>> ports;
+  return ports.get({name, port}, [&] {
+    return doc::Value::array({doc::Value::object({{"name", name}, {"containerPort", doc::Value::integer(port)}})});
+  });
 }
 
 doc::Value drainPreStop(int32_t port, std::string_view metricRegex) {
-  std::string script =
-      "# Let in-flight requests finish: wait until the engine reports no running\n"
-      "# or waiting requests. Stop waiting as soon as the metrics endpoint does\n"
-      "# not answer (the engine is already gone); the pod's grace period bounds it.\n"
-      "while true; do\n"
-      "  metrics=$(curl -sf --max-time 2 http://localhost:" +
-      std::to_string(port) +
-      "/metrics) || exit 0\n"
-      "  printf '%s\\n' \"$metrics\" | awk '/^(" +
-      std::string(metricRegex) +
-      ")[{ ]/ {s += $NF} END {exit (s > 0 ? 0 : 1)}' || exit 0\n"
-      "  sleep 2\n"
-      "done\n";
-  return doc::Value::object(
-      {{"preStop",
-        doc::Value::object(
-            {{"exec", doc::Value::object(
-                          {{"command", doc::Value::array({"/bin/sh", "-c", doc::Value(std::move(script))})}})}})}});
+  static SharedPieces<std::pair<int32_t, std::string>> hooks;
+  return hooks.get({port, std::string(metricRegex)}, [&] {
+    std::string script =
+        "# Let in-flight requests finish: wait until the engine reports no running\n"
+        "# or waiting requests. Stop waiting as soon as the metrics endpoint does\n"
+        "# not answer (the engine is already gone); the pod's grace period bounds it.\n"
+        "while true; do\n"
+        "  metrics=$(curl -sf --max-time 2 http://localhost:" +
+        std::to_string(port) +
+        "/metrics) || exit 0\n"
+        "  printf '%s\\n' \"$metrics\" | awk '/^(" +
+        std::string(metricRegex) +
+        ")[{ ]/ {s += $NF} END {exit (s > 0 ? 0 : 1)}' || exit 0\n"
+        "  sleep 2\n"
+        "done\n";
+    return doc::Value::object(
+        {{"preStop",
+          doc::Value::object(
+              {{"exec", doc::Value::object(
+                            {{"command", doc::Value::array({"/bin/sh", "-c", doc::Value(std::move(script))})}})}})}});
+  });
 }
 
 void applyScheduling(const BackendContext& ctx, const api::Worker& worker, doc::Value& podSpec) {

@@ -43,6 +43,10 @@ struct BackendContext {
   std::string runtimeUrl;
   std::string metricsPath;
   Labels labels;  // the five child labels, revision last (filled in late)
+  // The weights volume and its mount, shared (doc::Value::shared): every
+  // container and pod template of the backend refers to the same ones.
+  doc::Value weightsVolume;
+  doc::Value weightsMount;
 
   BackendContext(const api::ModelBooster& b, const api::Backend& be, const Config& c);
 };
@@ -56,17 +60,21 @@ std::string revisionHash(uint64_t hash);
 Labels childLabels(const api::ModelBooster& booster, std::string_view backendName, std::string_view revision);
 api::ObjectMeta childMeta(const api::ModelBooster& booster, std::string name, Labels labels);
 
-doc::Value weightsVolume(const BackendContext& ctx);
-doc::Value weightsMount(const BackendContext& ctx);
+// `volumeMounts: [<the weights mount>]`, shared.
+doc::Value weightsMounts(const BackendContext& ctx);
 // Both return shared values (doc::Value::shared): copying them into several
 // pod templates and containers costs a reference count each.
 doc::Value initContainers(const BackendContext& ctx);
 doc::Value engineEnv(const BackendContext& ctx, const api::Worker& worker);
 doc::Value runtimeContainer(const BackendContext& ctx, const doc::Value& env);
+// Probes and the preStop hook depend only on their arguments: each distinct
+// one is built once per process and shared.
 doc::Value httpGetProbe(int32_t port, int32_t initialDelaySeconds, int32_t periodSeconds, int32_t failureThreshold);
 // preStop hook that waits until the named request gauges reach zero and
 // gives up at once when the metrics endpoint does not answer.
 doc::Value drainPreStop(int32_t port, std::string_view metricRegex);
+// `ports: [{name, containerPort}]`, shared like the probes.
+doc::Value containerPorts(const char* name, int32_t port);
 // Lists of `--lora-modules` style `name=path` pairs for the adapters.
 std::vector<std::pair<std::string, std::string>> loraPaths(const BackendContext& ctx);
 // Sets runtimeClassName, nodeSelector, affinity (plus the Ascend chip

@@ -50,11 +50,10 @@ std::vector<api::Role> sglangRoles(const BackendContext& ctx) {
     doc::Value c = doc::Value::object({{"name", "engine"}, {"image", engineImage(ctx, w)}, {"command", command}});
     c.set("env", env);
     if (entry) {
-      c.set("ports",
-            doc::Value::array({doc::Value::object({{"name", "http"}, {"containerPort", doc::Value::integer(port)}})}));
+      c.set("ports", containerPorts("http", port));
     }
     if (!w.resources.isNull()) c.set("resources", w.resources);
-    c.set("volumeMounts", doc::Value::array({weightsMount(ctx)}));
+    c.set("volumeMounts", weightsMounts(ctx));
     if (entry) {
       c.set("readinessProbe", httpGetProbe(port, 30, 5, 3));
       c.set("lifecycle", drainPreStop(port, "sglang:num_running_reqs|sglang:num_queue_reqs"));
@@ -70,14 +69,14 @@ std::vector<api::Role> sglangRoles(const BackendContext& ctx) {
   doc::Value init = initContainers(ctx);  // shared by entry and worker pods
   spec.set("initContainers", init);
   spec.set("containers", doc::Value::array({runtimeContainer(ctx, env), engineContainer(true)}));
-  spec.set("volumes", doc::Value::array({weightsVolume(ctx)}));
+  spec.set("volumes", doc::Value::array({ctx.weightsVolume}));
   spec.set("terminationGracePeriodSeconds", doc::Value::integer(300));
   applyScheduling(ctx, w, spec);
   if (pods > 1) {
     api::PodTemplate tmpl;
     tmpl.spec.set("initContainers", init);
     tmpl.spec.set("containers", doc::Value::array({engineContainer(false)}));
-    tmpl.spec.set("volumes", doc::Value::array({weightsVolume(ctx)}));
+    tmpl.spec.set("volumes", doc::Value::array({ctx.weightsVolume}));
     applyScheduling(ctx, w, tmpl.spec);
     role.workerTemplate = std::move(tmpl);
   }

@@ -55,10 +55,10 @@ std::vector<std::string> vllmCommand(const BackendContext& ctx, const api::Worke
   return cmd;
 }
 
-doc::Value toArray(const std::vector<std::string>& words) {
+doc::Value toArray(std::vector<std::string> words) {
   doc::Value v = doc::Value::array();
   v.items().reserve(words.size());
-  for (const auto& w : words) v.push(doc::Value(w));
+  for (auto& w : words) v.push(doc::Value(std::move(w)));
   return v;
 }
 
@@ -78,16 +78,15 @@ std::vector<api::Role> vllmRoles(const BackendContext& ctx) {
                        " --num-gpus=" + std::to_string(workerDevices(w).count) + " && " + shellJoin(serve);
     command = doc::Value::array({"bash", "-c", doc::Value(std::move(line))});
   } else {
-    command = toArray(serve);
+    command = toArray(std::move(serve));
   }
 
   doc::Value env = engineEnv(ctx, w);
   doc::Value engine = doc::Value::object({{"name", "engine"}, {"image", engineImage(ctx, w)}, {"command", command}});
   engine.set("env", env);
-  engine.set("ports",
-             doc::Value::array({doc::Value::object({{"name", "http"}, {"containerPort", doc::Value::integer(port)}})}));
+  engine.set("ports", containerPorts("http", port));
   if (!w.resources.isNull()) engine.set("resources", w.resources);
-  engine.set("volumeMounts", doc::Value::array({weightsMount(ctx)}));
+  engine.set("volumeMounts", weightsMounts(ctx));
   engine.set("readinessProbe", httpGetProbe(port, 30, 5, 3));
   engine.set("lifecycle", drainPreStop(port, "vllm:num_requests_running|vllm:num_requests_waiting"));
 
@@ -99,7 +98,7 @@ std::vector<api::Role> vllmRoles(const BackendContext& ctx) {
   doc::Value init = initContainers(ctx);  // shared by entry and worker pods
   spec.set("initContainers", init);
   spec.set("containers", doc::Value::array({runtimeContainer(ctx, env), std::move(engine)}));
-  spec.set("volumes", doc::Value::array({weightsVolume(ctx)}));
+  spec.set("volumes", doc::Value::array({ctx.weightsVolume}));
   spec.set("terminationGracePeriodSeconds", doc::Value::integer(300));
   applyScheduling(ctx, w, spec);
 
@@ -110,11 +109,11 @@ std::vector<api::Role> vllmRoles(const BackendContext& ctx) {
                                             {"command", doc::Value::array({"bash", "-c", doc::Value(std::move(line))})},
                                             {"env", env}});
     if (!w.resources.isNull()) worker.set("resources", w.resources);
-    worker.set("volumeMounts", doc::Value::array({weightsMount(ctx)}));
+    worker.set("volumeMounts", weightsMounts(ctx));
     api::PodTemplate tmpl;
     tmpl.spec.set("initContainers", init);
     tmpl.spec.set("containers", doc::Value::array({std::move(worker)}));
-    tmpl.spec.set("volumes", doc::Value::array({weightsVolume(ctx)}));
+    tmpl.spec.set("volumes", doc::Value::array({ctx.weightsVolume}));
     applyScheduling(ctx, w, tmpl.spec);
     role.workerTemplate = std::move(tmpl);
   }

@@ -16,10 +16,9 @@ std::vector<api::Role> vllmDisaggregatedRoles(const BackendContext& ctx) {
                                               {"image", engineImage(ctx, w)},
                                               {"command", toArray(vllmCommand(ctx, w, "python3", false, false))},
                                               {"env", env}});
-      engine.set("ports", doc::Value::array(
-                              {doc::Value::object({{"name", "http"}, {"containerPort", doc::Value::integer(port)}})}));
+      engine.set("ports", containerPorts("http", port));
       if (!w.resources.isNull()) engine.set("resources", w.resources);
-      engine.set("volumeMounts", doc::Value::array({weightsMount(ctx)}));
+      engine.set("volumeMounts", weightsMounts(ctx));
       // Loading weights can take many minutes: the startup probe holds the
       // liveness probe back until the engine first answers.
       doc::Value startup = httpGetProbe(port, 10, 10, 180);
@@ -35,7 +34,7 @@ std::vector<api::Role> vllmDisaggregatedRoles(const BackendContext& ctx) {
       doc::Value& spec = role.entryTemplate.spec;
       spec.set("initContainers", initContainers(ctx));
       spec.set("containers", doc::Value::array({runtimeContainer(ctx, env), std::move(engine)}));
-      spec.set("volumes", doc::Value::array({weightsVolume(ctx)}));
+      spec.set("volumes", doc::Value::array({ctx.weightsVolume}));
       spec.set("terminationGracePeriodSeconds", doc::Value::integer(300));
       applyScheduling(ctx, w, spec);
       roles.push_back(std::move(role));
