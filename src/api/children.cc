@@ -5,7 +5,7 @@
 namespace mb::api {
 namespace {
 
-doc::Value pairs(const std::vector<std::pair<std::string, std::string>>& kv) {
+doc::Value pairs(const StringPairs& kv) {
   doc::Value v = doc::Value::object();
   for (const auto& [k, val] : kv) v.set(k, doc::Value(val));
   return v;
@@ -76,31 +76,52 @@ doc::Value encodeServingSpec(Spec&& spec) {
 
 doc::Value encodeSpec(const ModelServingSpec& spec) { return encodeServingSpec(spec); }
 
-uint64_t hashSpec(const ModelServingSpec& spec) {
-  // Everything encodeSpec writes, in the same order, hashed in place.
-  doc::Value scalars = doc::Value::object();
-  scalars.set("replicas", doc::Value::integer(spec.replicas));
-  scalars.set("schedulerName", spec.schedulerName);
-  const ServingGroup& g = spec.templateGroup;
-  if (g.restartGracePeriodSeconds) scalars.set("restart", doc::Value::integer(*g.restartGracePeriodSeconds));
-  if (g.gangPolicy) {
-    for (const auto& [role, n] : g.gangPolicy->minRoleReplicas) scalars.set("gang/" + role, doc::Value::integer(n));
+namespace {
+
+uint64_t hashPairs(uint64_t h, const StringPairs& kv) {
+  h = doc::hashCombine(h, kv.size());
+  for (const auto& [k, v] : kv) {
+    h = doc::hashCombine(h, doc::hashText(k));
+    h = doc::hashCombine(h, doc::hashText(v));
   }
-  uint64_t h = doc::hashValue(scalars);
-  for (const auto& r : g.roles) {
-    doc::Value head = doc::Value::object({{"name", r.name},
-                                          {"replicas", doc::Value::integer(r.replicas)},
-                                          {"workerReplicas", doc::Value::integer(r.workerReplicas)},
-                                          {"labels", pairs(r.entryTemplate.labels)},
-                                          {"annotations", pairs(r.entryTemplate.annotations)}});
-    h = doc::hashValue(head, h);
-    h = doc::hashValue(r.entryTemplate.spec, h);
-    if (r.workerTemplate) {
-      h = doc::hashValue(pairs(r.workerTemplate->labels), h);
-      h = doc::hashValue(r.workerTemplate->spec, h);
+  return h;
+}
+
+uint64_t hashInt(uint64_t h, int64_t n) { return doc::hashCombine(h, static_cast<uint64_t>(n)); }
+
+uint64_t hashTemplate(uint64_t h, const PodTemplate& t) {
+  h = hashPairs(h, t.labels);
+  h = hashPairs(h, t.annotations);
+  return doc::hashCombine(h, doc::nodeHash(t.spec));
+}
+
+}  // namespace
+
+uint64_t hashSpec(const ModelServingSpec& spec) {
+  // Everything encodeSpec writes, hashed field by field in place. Optional
+  // fields hash a presence marker first, so absent and zero differ.
+  uint64_t h = hashInt(0x6d6f64656c736572ULL, spec.replicas);
+  h = doc::hashCombine(h, doc::hashText(spec.schedulerName));
+  const ServingGroup& g = spec.templateGroup;
+  h = hashInt(h, g.restartGracePeriodSeconds ? 1 : 0);
+  if (g.restartGracePeriodSeconds) h = hashInt(h, *g.restartGracePeriodSeconds);
+  h = hashInt(h, g.gangPolicy ? 1 : 0);
+  if (g.gangPolicy) {
+    for (const auto& [role, n] : g.gangPolicy->minRoleReplicas) {
+      h = doc::hashCombine(h, doc::hashText(role));
+      h = hashInt(h, n);
     }
   }
-  return doc::hashValue(spec.topologySpreadConstraints, h);
+  h = hashInt(h, static_cast<int64_t>(g.roles.size()));
+  for (const auto& r : g.roles) {
+    h = doc::hashCombine(h, doc::hashText(r.name));
+    h = hashInt(h, r.replicas);
+    h = hashInt(h, r.workerReplicas);
+    h = hashTemplate(h, r.entryTemplate);
+    h = hashInt(h, r.workerTemplate ? 1 : 0);
+    if (r.workerTemplate) h = hashTemplate(h, *r.workerTemplate);
+  }
+  return doc::hashCombine(h, doc::nodeHash(spec.topologySpreadConstraints));
 }
 
 doc::Value encodeSpec(const ModelServerSpec& spec) {

@@ -15,8 +15,8 @@
 namespace mb::api {
 
 struct PodTemplate {
-  std::vector<std::pair<std::string, std::string>> labels;
-  std::vector<std::pair<std::string, std::string>> annotations;
+  StringPairs labels;
+  StringPairs annotations;
   doc::Value spec = doc::Value::object();  // core/v1 PodSpec
 };
 
@@ -51,7 +51,7 @@ struct ModelServing {
 };
 
 struct WorkloadSelector {
-  std::vector<std::pair<std::string, std::string>> matchLabels;
+  StringPairs matchLabels;
   bool pdGroup = false;  // prefill/decode pairing by serving group
 };
 
@@ -99,7 +99,7 @@ struct AutoscalingPolicy {
 
 struct BindingTarget {
   std::string modelServingName;
-  std::vector<std::pair<std::string, std::string>> additionalMatchLabels;
+  StringPairs additionalMatchLabels;
   std::string metricUri = "/metrics";
   int32_t metricPort = 8100;
 };

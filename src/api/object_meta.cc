@@ -5,13 +5,13 @@
 namespace mb::api {
 namespace {
 
-void readStringPairs(ObjectReader& r, std::string_view key, std::vector<std::pair<std::string, std::string>>& out) {
+void readStringPairs(ObjectReader& r, std::string_view key, StringPairs& out) {
   doc::Value map;
   r.stringMap(key, map);
   for (const auto& m : map.members()) out.emplace_back(m.key, m.value.text());
 }
 
-doc::Value encodePairs(const std::vector<std::pair<std::string, std::string>>& pairs) {
+doc::Value encodePairs(const StringPairs& pairs) {
   doc::Value v = doc::Value::object();
   for (const auto& [k, val] : pairs) v.set(k, doc::Value(val));
   return v;

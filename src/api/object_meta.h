@@ -20,14 +20,24 @@ struct OwnerReference {
   bool blockOwnerDeletion = false;
 };
 
+// One label, annotation or selector entry. The key is usually a literal,
+// which doc::Text references instead of copying. An aggregate, not a
+// std::pair: pair's forwarding constructor would hide that a literal is
+// constant, and every key would be copied.
+struct StringPair {
+  doc::Text key;
+  std::string value;
+};
+using StringPairs = std::vector<StringPair>;
+
 struct ObjectMeta {
   std::string name;
   std::string namespace_;
   std::string uid;
   std::string resourceVersion;
   int64_t generation = 0;
-  std::vector<std::pair<std::string, std::string>> labels;
-  std::vector<std::pair<std::string, std::string>> annotations;
+  StringPairs labels;
+  StringPairs annotations;
   std::vector<OwnerReference> ownerReferences;
   // Everything else the server sets (creationTimestamp, managedFields, ...),
   // kept so that a decoded object encodes back whole.

@@ -5,17 +5,16 @@
 namespace mb::core {
 namespace {
 
-api::BindingTarget bindingTarget(const api::ModelBooster& booster, const api::Backend& b, const Config& config) {
-  BackendContext ctx(booster, b, config);
+api::BindingTarget bindingTarget(const BackendContext& ctx) {
   api::BindingTarget t;
   t.modelServingName = ctx.servingName;
   // Metrics come from the runtime sidecar, which runs in entry pods only.
   // vLLM/SGLang have one role `leader`; a PD backend's load is carried by the
   // entry pods of both roles, so select entry pods rather than a role.
   if (ctx.engine == Engine::VllmDisaggregated) {
-    t.additionalMatchLabels = {{kEntryLabel, "true"}};
+    t.additionalMatchLabels.push_back({kEntryLabel, "true"});
   } else {
-    t.additionalMatchLabels = {{kRoleLabel, "leader"}};
+    t.additionalMatchLabels.push_back({kRoleLabel, "leader"});
   }
   t.metricUri = "/metrics";
   t.metricPort = ctx.runtimePort;
@@ -39,13 +38,15 @@ void add(const api::ModelBooster& booster, std::string name, std::string_view ba
 
 }  // namespace
 
-void buildAutoscaling(const api::ModelBooster& booster, const Config& config, api::Children& out) {
+void buildAutoscaling(const api::ModelBooster& booster, const std::vector<BackendContext>& backends,
+                      api::Children& out) {
   const auto& spec = booster.spec;
   if (spec.autoscalingPolicy) {
     api::OptimizerConfiguration opt;
-    for (const auto& b : spec.backends) {
-      opt.params.push_back(api::OptimizerParam{bindingTarget(booster, b, config), b.scalingCost.value_or(0),
-                                               b.minReplicas.value_or(0), b.maxReplicas.value_or(0)});
+    for (const auto& ctx : backends) {
+      const api::Backend& b = ctx.backend;
+      opt.params.push_back(api::OptimizerParam{bindingTarget(ctx), b.scalingCost.value_or(0), b.minReplicas.value_or(0),
+                                               b.maxReplicas.value_or(0)});
     }
     opt.costExpansionRatePercent = spec.costExpansionRatePercent.value_or(200);
     api::AutoscalingPolicyBindingSpec binding;
@@ -53,11 +54,12 @@ void buildAutoscaling(const api::ModelBooster& booster, const Config& config, ap
     add(booster, booster.metadata.name, "", *spec.autoscalingPolicy, std::move(binding), out);
     return;
   }
-  for (const auto& b : spec.backends) {
+  for (const auto& ctx : backends) {
+    const api::Backend& b = ctx.backend;
     if (!b.autoscalingPolicy) continue;
     api::AutoscalingPolicyBindingSpec binding;
-    binding.scalingConfiguration = api::ScalingConfiguration{bindingTarget(booster, b, config),
-                                                             b.minReplicas.value_or(0), b.maxReplicas.value_or(0)};
+    binding.scalingConfiguration =
+        api::ScalingConfiguration{bindingTarget(ctx), b.minReplicas.value_or(0), b.maxReplicas.value_or(0)};
     add(booster, booster.metadata.name + "-" + b.name, b.name, *b.autoscalingPolicy, std::move(binding), out);
   }
 }

@@ -14,13 +14,16 @@ bool convert(api::ModelBooster booster, const Config& config, api::Children& out
   api::Children children;
   children.servings.reserve(booster.spec.backends.size());
   children.servers.reserve(booster.spec.backends.size());
-  for (const auto& backend : booster.spec.backends) {
-    BackendContext ctx(booster, backend, config);
+  // Derived once per backend; every builder reads the same context.
+  std::vector<BackendContext> contexts;
+  contexts.reserve(booster.spec.backends.size());
+  for (const auto& backend : booster.spec.backends) contexts.emplace_back(booster, backend, config);
+  for (const auto& ctx : contexts) {
     children.servings.push_back(buildModelServing(ctx));
     children.servers.push_back(buildModelServer(ctx));
   }
   children.route = buildModelRoute(booster);
-  buildAutoscaling(booster, config, children);
+  buildAutoscaling(booster, contexts, children);
   out = std::move(children);
   return true;
 }

@@ -2,6 +2,8 @@
 // randomness; the same input gives byte-identical output.
 #pragma once
 
+#include <vector>
+
 #include "api/children.h"
 #include "api/field_error.h"
 #include "api/model_booster.h"
@@ -22,6 +24,8 @@ struct BackendContext;
 api::ModelServing buildModelServing(const BackendContext& ctx);
 api::ModelServer buildModelServer(const BackendContext& ctx);
 api::ModelRoute buildModelRoute(const api::ModelBooster& booster);
-void buildAutoscaling(const api::ModelBooster& booster, const Config& config, api::Children& out);
+// `backends` holds one context per backend, in the booster's order.
+void buildAutoscaling(const api::ModelBooster& booster, const std::vector<BackendContext>& backends,
+                      api::Children& out);
 
 }  // namespace mb::core

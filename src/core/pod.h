@@ -15,7 +15,7 @@
 
 namespace mb::core {
 
-using Labels = std::vector<std::pair<std::string, std::string>>;
+using Labels = api::StringPairs;
 
 inline constexpr char kLabelModelName[] = "workload.serving.volcano.sh/model-name";
 inline constexpr char kLabelBackendName[] = "workload.serving.volcano.sh/backend-name";

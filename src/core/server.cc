@@ -24,7 +24,7 @@ api::ModelServer buildModelServer(const BackendContext& ctx) {
   for (const auto& w : b.workers) multiNode = multiNode || w.pods.value_or(1) > 1;
   // Worker pods of a multi-node group carry the same labels but do not
   // serve the API: only entry pods may receive traffic.
-  if (multiNode) spec.workloadSelector.matchLabels.emplace_back(kEntryLabel, "true");
+  if (multiNode) spec.workloadSelector.matchLabels.push_back({kEntryLabel, "true"});
   spec.workloadSelector.pdGroup = ctx.engine == Engine::VllmDisaggregated;
   spec.workloadPort = ctx.config.enginePort;
   for (const auto& w : b.workers) {

@@ -320,6 +320,10 @@ uint64_t nodeHash(const Value& v) {
 
 uint64_t hashValue(const Value& v, uint64_t seed) { return combine(seed, nodeHash(v)); }
 
+uint64_t hashText(std::string_view text) { return textHash(Value::Kind::String, text) | 1; }
+
+uint64_t hashCombine(uint64_t h, uint64_t x) { return combine(h, x); }
+
 namespace {
 
 bool numbersEqual(const std::string& a, const std::string& b) {

@@ -193,6 +193,11 @@ uint64_t hashValue(const Value& value, uint64_t seed = 14695981039346656037ULL);
 // The same without a seed; never 0. Depends on content only (not on whether
 // parts are shared), so shared subtrees cache it.
 uint64_t nodeHash(const Value& value);
+// The pieces nodeHash is made of, for hashing typed structures the same way
+// without building documents: a string's hash, and folding one hash into
+// another (order matters).
+uint64_t hashText(std::string_view text);
+uint64_t hashCombine(uint64_t h, uint64_t x);
 
 // Defined here, where Member is complete (the members' destructors need it).
 inline Value::Value(std::string text) : kind_(Kind::String), text_(std::move(text)) {}

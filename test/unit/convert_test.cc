@@ -172,8 +172,8 @@ TEST(Convert, ServersSelectTheirOwnBackendOnly) {
   for (size_t i = 0; i < 2; ++i) {
     const auto& ml = c.servers[i].spec.workloadSelector.matchLabels;
     ASSERT_EQ(ml.size(), 2u);
-    EXPECT_EQ(ml[1].first, "workload.serving.volcano.sh/backend-name");
-    EXPECT_EQ(ml[1].second, i == 0 ? "l4" : "h100");
+    EXPECT_EQ(ml[1].key, "workload.serving.volcano.sh/backend-name");
+    EXPECT_EQ(ml[1].value, i == 0 ? "l4" : "h100");
   }
 }
 
