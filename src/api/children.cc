@@ -68,7 +68,13 @@ doc::Value encodeServingSpec(Spec&& spec) {
     }
     roles.push(std::move(role));
   }
-  if (!spec.topologySpreadConstraints.isNull()) v.set("topologySpreadConstraints", spec.topologySpreadConstraints);
+  if (!spec.topologySpreadConstraints.isNull()) {
+    if constexpr (kMove) {
+      v.set("topologySpreadConstraints", std::move(spec.topologySpreadConstraints));
+    } else {
+      v.set("topologySpreadConstraints", spec.topologySpreadConstraints);
+    }
+  }
   return v;
 }
 

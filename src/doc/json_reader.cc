@@ -12,6 +12,9 @@ namespace {
 
 namespace json = boost::json;
 
+// Children of every open container wait on one flat stack and move into
+// their container, sized exactly, when it closes: one allocation per
+// container and no spare capacity kept in documents that live in caches.
 class Builder {
  public:
   explicit Builder(const Limits& limits) : limits_(limits) {}
@@ -19,34 +22,55 @@ class Builder {
   Value& root() { return root_; }
   const std::string& failure() const { return failure_; }
 
-  bool openContainer(Value container, json::error_code& ec) {
+  bool openContainer(bool object, json::error_code& ec) {
     if (!count(ec)) return false;
-    open_.push_back(std::move(container));
-    keys_.emplace_back();
+    frames_.push_back(Frame{object, values_.size(), keys_.size()});
     return true;
   }
 
   bool closeContainer(json::error_code& ec) {
-    Value done = std::move(open_.back());
-    open_.pop_back();
-    keys_.pop_back();
-    done.shrinkToFit();
-    if (done.isObject()) {
-      if (auto dup = findDuplicateKey(done.members())) {
+    Frame f = frames_.back();
+    frames_.pop_back();
+    Value done = f.object ? Value::object() : Value::array();
+    const size_t n = values_.size() - f.values;
+    if (f.object) {
+      Value::Object& members = done.members();
+      members.reserve(n);
+      for (size_t i = 0; i < n; ++i) {
+        members.push_back(Member{std::move(keys_[f.keys + i]), std::move(values_[f.values + i])});
+      }
+      keys_.resize(f.keys);
+      if (auto dup = findDuplicateKey(members)) {
         failure_ = "duplicate key \"" + *dup + "\"";
         ec = json::error::syntax;
         return false;
       }
+    } else {
+      Value::Array& items = done.items();
+      items.reserve(n);
+      for (size_t i = 0; i < n; ++i) items.push_back(std::move(values_[f.values + i]));
     }
-    return attach(std::move(done), ec);
+    values_.resize(f.values);
+    attach(std::move(done));
+    return true;
   }
 
-  bool scalar(Value v, json::error_code& ec) { return count(ec) && attach(std::move(v), ec); }
+  bool scalar(Value v, json::error_code& ec) {
+    if (!count(ec)) return false;
+    attach(std::move(v));
+    return true;
+  }
 
   std::string& pending() { return pending_; }
-  void setKey(std::string key) { keys_.back() = std::move(key); }
+  void setKey(std::string_view key) { keys_.emplace_back(key); }
 
  private:
+  struct Frame {
+    bool object;
+    size_t values;  // where this container's children start in values_
+    size_t keys;    // and its keys in keys_
+  };
+
   bool count(json::error_code& ec) {
     if (++nodes_ > limits_.maxNodes) {
       failure_ = "document has more than " + std::to_string(limits_.maxNodes) + " values";
@@ -56,21 +80,19 @@ class Builder {
     return true;
   }
 
-  bool attach(Value v, json::error_code& /*ec*/) {
-    if (open_.empty()) {
+  void attach(Value v) {
+    if (frames_.empty()) {
       root_ = std::move(v);
-    } else if (open_.back().isObject()) {
-      open_.back().set(std::move(keys_.back()), std::move(v));
     } else {
-      open_.back().push(std::move(v));
+      values_.push_back(std::move(v));
     }
-    return true;
   }
 
   const Limits& limits_;
   Value root_;
-  std::vector<Value> open_;
-  std::vector<std::string> keys_;
+  std::vector<Frame> frames_;
+  std::vector<Value> values_;
+  std::vector<Text> keys_;
   std::string pending_;  // a string, key or number arriving in parts
   std::string failure_;
   size_t nodes_ = 0;
@@ -88,17 +110,20 @@ struct Handler {
 
   bool on_document_begin(json::error_code&) { return true; }
   bool on_document_end(json::error_code&) { return true; }
-  bool on_array_begin(json::error_code& ec) { return b.openContainer(Value::array(), ec); }
+  bool on_array_begin(json::error_code& ec) { return b.openContainer(false, ec); }
   bool on_array_end(std::size_t, json::error_code& ec) { return b.closeContainer(ec); }
-  bool on_object_begin(json::error_code& ec) { return b.openContainer(Value::object(), ec); }
+  bool on_object_begin(json::error_code& ec) { return b.openContainer(true, ec); }
   bool on_object_end(std::size_t, json::error_code& ec) { return b.closeContainer(ec); }
   bool on_string_part(json::string_view s, std::size_t, json::error_code&) {
     b.pending().append(s.data(), s.size());
     return true;
   }
+  // Whole strings (the usual case) go straight from the input; only
+  // those that arrive in parts go through `pending`.
   bool on_string(json::string_view s, std::size_t, json::error_code& ec) {
+    if (b.pending().empty()) return b.scalar(Value(std::string_view(s.data(), s.size())), ec);
     b.pending().append(s.data(), s.size());
-    Value v(std::move(b.pending()));
+    Value v(std::string_view(b.pending()));
     b.pending().clear();
     return b.scalar(std::move(v), ec);
   }
@@ -107,8 +132,12 @@ struct Handler {
     return true;
   }
   bool on_key(json::string_view s, std::size_t, json::error_code&) {
+    if (b.pending().empty()) {
+      b.setKey(std::string_view(s.data(), s.size()));
+      return true;
+    }
     b.pending().append(s.data(), s.size());
-    b.setKey(std::move(b.pending()));
+    b.setKey(b.pending());
     b.pending().clear();
     return true;
   }
@@ -117,8 +146,9 @@ struct Handler {
     return true;
   }
   bool number(json::string_view s, json::error_code& ec) {
+    if (b.pending().empty()) return b.scalar(Value::number(std::string(s.data(), s.size())), ec);
     b.pending().append(s.data(), s.size());
-    Value v = Value::number(std::move(b.pending()));
+    Value v = Value::number(b.pending());
     b.pending().clear();
     return b.scalar(std::move(v), ec);
   }

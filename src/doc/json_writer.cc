@@ -118,6 +118,24 @@ void writeString(std::string_view s, Sink& sink) {
   sink.advance(p);
 }
 
+// `"key":`; most keys are literals already known to need no escaping.
+void writeKey(const Text& key, Sink& sink, int indent) {
+  if (key.isPlainLiteral()) {
+    const size_t n = key.size();
+    char* p = sink.reserve(n + 4);
+    *p++ = '"';
+    std::memcpy(p, key.data(), n);
+    p += n;
+    *p++ = '"';
+    *p++ = ':';
+    if (indent != 0) *p++ = ' ';
+    sink.advance(p);
+    return;
+  }
+  writeString(key, sink);
+  sink.append(indent == 0 ? std::string_view(":") : std::string_view(": "));
+}
+
 void newline(Sink& sink, int indent, int level) {
   if (indent == 0) return;
   size_t n = static_cast<size_t>(indent) * static_cast<size_t>(level);
@@ -177,8 +195,7 @@ void write(const Value& v, Sink& sink, int indent, int level) {
         if (!first) sink.put(',');
         first = false;
         newline(sink, indent, level + 1);
-        writeString(m.key, sink);
-        sink.append(indent == 0 ? std::string_view(":") : std::string_view(": "));
+        writeKey(m.key, sink, indent);
         write(m.value, sink, indent, level + 1);
       }
       newline(sink, indent, level);

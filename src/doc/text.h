@@ -20,7 +20,7 @@ class Text {
   // constexpr char array, both of which live as long as the program.
   template <size_t N>
   consteval Text(const char (&literal)[N]) noexcept  // NOLINT(google-explicit-constructor)
-      : ext_{literal, static_cast<uint32_t>(N - 1), {}, kStatic} {}
+      : ext_{literal, static_cast<uint32_t>(N - 1), {plainJson(literal, N - 1), 0, 0}, kStatic} {}
   Text(std::string_view s) { assign(s); }    // NOLINT(google-explicit-constructor)
   Text(const std::string& s) { assign(s); }  // NOLINT(google-explicit-constructor)
   Text(const Text& other) { copyFrom(other); }
@@ -52,6 +52,9 @@ class Text {
   std::string_view view() const { return {data(), size()}; }
   operator std::string_view() const { return view(); }  // NOLINT(google-explicit-constructor)
   std::string str() const { return std::string(view()); }
+  // True when this is a literal known to need no escaping in JSON (no
+  // control characters, quotes or backslashes): writers copy it as is.
+  bool isPlainLiteral() const { return tag() == kStatic && ext_.pad[0] != 0; }
 
   friend bool operator==(const Text& a, const Text& b) { return a.view() == b.view(); }
   friend bool operator<(const Text& a, const Text& b) { return a.view() < b.view(); }
@@ -75,6 +78,14 @@ class Text {
     uint8_t pad[3];
     uint8_t tag;
   };
+
+  static consteval uint8_t plainJson(const char* s, size_t n) {
+    for (size_t i = 0; i < n; ++i) {
+      auto c = static_cast<unsigned char>(s[i]);
+      if (c < 0x20 || c == '"' || c == '\\') return 0;
+    }
+    return 1;
+  }
 
   // The tag shares the last byte with inl_[15]: below kStatic it is the
   // inline length.

@@ -119,3 +119,33 @@ TEST(Text, LiteralsInlineAndLongCopies) {
 
 }  // namespace
 }  // namespace mb::doc
+
+namespace mb::doc {
+namespace {
+
+TEST(Writers, LiteralKeysThatNeedEscapingAreEscaped) {
+  Value v =
+      Value::object({{"plain", Value::integer(1)}, {"quo\"te", Value::integer(2)}, {"back\\slash", Value::integer(3)}});
+  EXPECT_EQ(toJson(v), R"({"plain":1,"quo\"te":2,"back\\slash":3})");
+  EXPECT_EQ(toJson(v, 1), "{\n \"plain\": 1,\n \"quo\\\"te\": 2,\n \"back\\\\slash\": 3\n}");
+}
+
+TEST(Json, StringsAndKeysArrivingInPartsAreWhole) {
+  // Escapes and long strings make the parser hand text over in parts.
+  std::string longText(20000, 'x');
+  for (size_t i = 0; i < longText.size(); i += 97) longText[i] = '\n';
+  std::string json = "{\"k\\u0065y\":\"a\\\"b\",\"" + std::string(5000, 'k') + "\":" + toJson(Value(longText)) +
+                     ",\"n\":12345678901234567890}";
+  Value v;
+  ParseError err;
+  ASSERT_TRUE(parseJson(json, v, err)) << err.str();
+  EXPECT_EQ(v.find("key")->text(), "a\"b");
+  EXPECT_EQ(v.find(std::string(5000, 'k'))->text(), longText);
+  EXPECT_EQ(v.find("n")->text(), "12345678901234567890");
+  Value again;
+  ASSERT_TRUE(parseJson(toJson(v), again, err));
+  EXPECT_TRUE(equal(v, again));
+}
+
+}  // namespace
+}  // namespace mb::doc

@@ -44,7 +44,8 @@ std::vector<api::Role> sglangRoles(const BackendContext& ctx) {
   int32_t pods = std::max(w.pods.value_or(1), 1);
   const int32_t port = ctx.config.enginePort;
   doc::Value env = engineEnv(ctx, w);
-  doc::Value command = toArray(sglangCommand(ctx, w, pods));
+  // Shared: entry and worker pods run the same command.
+  doc::Value command = doc::Value::shared(toArray(sglangCommand(ctx, w, pods)));
 
   auto engineContainer = [&](bool entry) {
     doc::Value c = doc::Value::object({{"name", "engine"}, {"image", engineImage(ctx, w)}, {"command", command}});

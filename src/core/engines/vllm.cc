@@ -82,7 +82,8 @@ std::vector<api::Role> vllmRoles(const BackendContext& ctx) {
   }
 
   doc::Value env = engineEnv(ctx, w);
-  doc::Value engine = doc::Value::object({{"name", "engine"}, {"image", engineImage(ctx, w)}, {"command", command}});
+  doc::Value engine =
+      doc::Value::object({{"name", "engine"}, {"image", engineImage(ctx, w)}, {"command", std::move(command)}});
   engine.set("env", env);
   engine.set("ports", containerPorts("http", port));
   if (!w.resources.isNull()) engine.set("resources", w.resources);
