@@ -8,7 +8,7 @@ namespace {
 void readStringPairs(ObjectReader& r, std::string_view key, StringPairs& out) {
   doc::Value map;
   r.stringMap(key, map);
-  for (const auto& m : map.members()) out.emplace_back(m.key, m.value.text());
+  for (const auto& m : map.members()) out.push_back({m.key, m.value.text()});
 }
 
 doc::Value encodePairs(const StringPairs& pairs) {

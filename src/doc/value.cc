@@ -6,7 +6,8 @@
 
 namespace mb::doc {
 
-Value::Value(const Value& other) : kind_(other.kind_), bool_(other.bool_), shared_(other.shared_), mark_(other.mark_) {
+Value::Value(const Value& other)
+    : kind_(other.kind_), bool_(other.bool_), shared_(other.shared_), mark_(other.mark_), raw_{} {
   if (shared_) {
     new (&ref_) std::shared_ptr<const SharedNode>(other.ref_);
     return;

@@ -36,7 +36,7 @@ class Value {
   using Array = std::vector<Value>;
   using Object = std::vector<Member>;
 
-  Value() noexcept {}  // NOLINT(cppcoreguidelines-pro-type-member-init): null has no payload
+  Value() noexcept : raw_{} {}
   // A string value; the common case when building documents.
   Value(std::string text);       // NOLINT(google-explicit-constructor)
   Value(std::string_view text);  // NOLINT(google-explicit-constructor)
@@ -125,11 +125,15 @@ class Value {
   bool bool_ = false;
   bool shared_ = false;  // the payload is ref_
   Mark mark_;
+  // Kinds without a payload (null, bool) leave `raw_` active, zeroed: the
+  // compiler's flow analysis cannot follow kind_ and would otherwise warn
+  // that moving such a value reads uninitialised memory.
   union {
     std::string text_;
     Array array_;
     Object object_;
     std::shared_ptr<const SharedNode> ref_;
+    unsigned char raw_[sizeof(std::string)];
   };
 
  public:
@@ -227,7 +231,7 @@ inline void Value::destroy() noexcept {
 }
 
 inline Value::Value(Value&& other) noexcept
-    : kind_(other.kind_), bool_(other.bool_), shared_(other.shared_), mark_(other.mark_) {
+    : kind_(other.kind_), bool_(other.bool_), shared_(other.shared_), mark_(other.mark_), raw_{} {
   if (shared_) {
     new (&ref_) std::shared_ptr<const SharedNode>(std::move(other.ref_));
     return;
