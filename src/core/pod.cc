@@ -112,10 +112,10 @@ BackendContext::BackendContext(const api::ModelBooster& b, const api::Backend& b
       volume.set("hostPath", doc::Value::object({{"path", cache.hostPath}, {"type", "DirectoryOrCreate"}}));
       break;
   }
-  weightsVolume = doc::Value::shared(std::move(volume));
+  volumes = doc::Value::shared(doc::Value::array({std::move(volume)}));
   doc::Value mount = doc::Value::object({{"name", std::move(volumeName)}, {"mountPath", cache.mountPath}});
   if (!cache.subPath.empty()) mount.set("subPath", cache.subPath);
-  weightsMount = doc::Value::shared(std::move(mount));
+  volumeMounts = doc::Value::shared(doc::Value::array({std::move(mount)}));
 }
 
 std::string md5Hex(std::string_view data) {
@@ -160,8 +160,6 @@ api::ObjectMeta childMeta(const api::ModelBooster& booster, std::string name, La
   return meta;
 }
 
-doc::Value weightsMounts(const BackendContext& ctx) { return doc::Value::array({ctx.weightsMount}); }
-
 doc::Value initContainers(const BackendContext& ctx) {
   const api::Backend& b = ctx.backend;
   doc::Value env = doc::Value::array();
@@ -176,7 +174,7 @@ doc::Value initContainers(const BackendContext& ctx) {
                                                                    doc::Value(std::move(outputDir))})}});
     if (!env.items().empty()) c.set("env", env);
     if (!b.envFrom.isNull()) c.set("envFrom", b.envFrom);
-    c.set("volumeMounts", weightsMounts(ctx));
+    c.set("volumeMounts", ctx.volumeMounts);
     return c;
   };
   doc::Value list = doc::Value::array();

@@ -43,10 +43,11 @@ struct BackendContext {
   std::string runtimeUrl;
   std::string metricsPath;
   Labels labels;  // the five child labels, revision last (filled in late)
-  // The weights volume and its mount, shared (doc::Value::shared): every
-  // container and pod template of the backend refers to the same ones.
-  doc::Value weightsVolume;
-  doc::Value weightsMount;
+  // `volumes: [<weights volume>]` and `volumeMounts: [<its mount>]`,
+  // shared (doc::Value::shared): every pod template and container of the
+  // backend refers to the same ones.
+  doc::Value volumes;
+  doc::Value volumeMounts;
 
   BackendContext(const api::ModelBooster& b, const api::Backend& be, const Config& c);
 };
@@ -60,8 +61,6 @@ std::string revisionHash(uint64_t hash);
 Labels childLabels(const api::ModelBooster& booster, std::string_view backendName, std::string_view revision);
 api::ObjectMeta childMeta(const api::ModelBooster& booster, std::string name, Labels labels);
 
-// `volumeMounts: [<the weights mount>]`, shared.
-doc::Value weightsMounts(const BackendContext& ctx);
 // Both return shared values (doc::Value::shared): copying them into several
 // pod templates and containers costs a reference count each.
 doc::Value initContainers(const BackendContext& ctx);

@@ -60,6 +60,23 @@ TEST(Value, WritingToASharedCopyDetachesOnlyThatCopy) {
   EXPECT_EQ(other.find("args")->items().size(), 3u);
 }
 
+TEST(Value, PutEraseAndMutableAccessOnASharedCopyDetachIt) {
+  Value shared = Value::shared(sample());
+  Value a = shared;
+  a.put("name", "runtime");
+  Value b = shared;
+  EXPECT_TRUE(b.erase("args"));
+  Value c = shared;
+  c.members().clear();
+  Value d = shared;
+  d.find("env")->items()[0].put("value", "changed");
+  EXPECT_EQ(a.find("name")->text(), "runtime");
+  EXPECT_EQ(b.find("args"), nullptr);
+  EXPECT_TRUE(c.members().empty());
+  EXPECT_EQ(d.find("env")->items()[0].find("value")->text(), "changed");
+  EXPECT_TRUE(equal(shared, sample()));  // the original never changed
+}
+
 TEST(Value, SharedSubtreesInsideDocumentsWriteAndHashLikeCopies) {
   Value part = Value::shared(sample());
   Value withShared = Value::object({{"a", part}, {"b", part}});

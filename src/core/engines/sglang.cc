@@ -54,7 +54,7 @@ std::vector<api::Role> sglangRoles(const BackendContext& ctx) {
       c.set("ports", containerPorts("http", port));
     }
     if (!w.resources.isNull()) c.set("resources", w.resources);
-    c.set("volumeMounts", weightsMounts(ctx));
+    c.set("volumeMounts", ctx.volumeMounts);
     if (entry) {
       c.set("readinessProbe", httpGetProbe(port, 30, 5, 3));
       c.set("lifecycle", drainPreStop(port, "sglang:num_running_reqs|sglang:num_queue_reqs"));
@@ -70,14 +70,14 @@ std::vector<api::Role> sglangRoles(const BackendContext& ctx) {
   doc::Value init = initContainers(ctx);  // shared by entry and worker pods
   spec.set("initContainers", init);
   spec.set("containers", doc::Value::array({runtimeContainer(ctx, env), engineContainer(true)}));
-  spec.set("volumes", doc::Value::array({ctx.weightsVolume}));
+  spec.set("volumes", ctx.volumes);
   spec.set("terminationGracePeriodSeconds", doc::Value::integer(300));
   applyScheduling(ctx, w, spec);
   if (pods > 1) {
     api::PodTemplate tmpl;
     tmpl.spec.set("initContainers", init);
     tmpl.spec.set("containers", doc::Value::array({engineContainer(false)}));
-    tmpl.spec.set("volumes", doc::Value::array({ctx.weightsVolume}));
+    tmpl.spec.set("volumes", ctx.volumes);
     applyScheduling(ctx, w, tmpl.spec);
     role.workerTemplate = std::move(tmpl);
   }

@@ -87,7 +87,7 @@ std::vector<api::Role> vllmRoles(const BackendContext& ctx) {
   engine.set("env", env);
   engine.set("ports", containerPorts("http", port));
   if (!w.resources.isNull()) engine.set("resources", w.resources);
-  engine.set("volumeMounts", weightsMounts(ctx));
+  engine.set("volumeMounts", ctx.volumeMounts);
   engine.set("readinessProbe", httpGetProbe(port, 30, 5, 3));
   engine.set("lifecycle", drainPreStop(port, "vllm:num_requests_running|vllm:num_requests_waiting"));
 
@@ -99,7 +99,7 @@ std::vector<api::Role> vllmRoles(const BackendContext& ctx) {
   doc::Value init = initContainers(ctx);  // shared by entry and worker pods
   spec.set("initContainers", init);
   spec.set("containers", doc::Value::array({runtimeContainer(ctx, env), std::move(engine)}));
-  spec.set("volumes", doc::Value::array({ctx.weightsVolume}));
+  spec.set("volumes", ctx.volumes);
   spec.set("terminationGracePeriodSeconds", doc::Value::integer(300));
   applyScheduling(ctx, w, spec);
 
@@ -110,11 +110,11 @@ std::vector<api::Role> vllmRoles(const BackendContext& ctx) {
                                             {"command", doc::Value::array({"bash", "-c", doc::Value(std::move(line))})},
                                             {"env", env}});
     if (!w.resources.isNull()) worker.set("resources", w.resources);
-    worker.set("volumeMounts", weightsMounts(ctx));
+    worker.set("volumeMounts", ctx.volumeMounts);
     api::PodTemplate tmpl;
     tmpl.spec.set("initContainers", init);
     tmpl.spec.set("containers", doc::Value::array({std::move(worker)}));
-    tmpl.spec.set("volumes", doc::Value::array({ctx.weightsVolume}));
+    tmpl.spec.set("volumes", ctx.volumes);
     applyScheduling(ctx, w, tmpl.spec);
     role.workerTemplate = std::move(tmpl);
   }

@@ -18,7 +18,7 @@ std::vector<api::Role> vllmDisaggregatedRoles(const BackendContext& ctx) {
                                               {"env", env}});
       engine.set("ports", containerPorts("http", port));
       if (!w.resources.isNull()) engine.set("resources", w.resources);
-      engine.set("volumeMounts", weightsMounts(ctx));
+      engine.set("volumeMounts", ctx.volumeMounts);
       // Loading weights can take many minutes: the startup probe holds the
       // liveness probe back until the engine first answers.
       doc::Value startup = httpGetProbe(port, 10, 10, 180);
@@ -34,7 +34,7 @@ std::vector<api::Role> vllmDisaggregatedRoles(const BackendContext& ctx) {
       doc::Value& spec = role.entryTemplate.spec;
       spec.set("initContainers", initContainers(ctx));
       spec.set("containers", doc::Value::array({runtimeContainer(ctx, env), std::move(engine)}));
-      spec.set("volumes", doc::Value::array({ctx.weightsVolume}));
+      spec.set("volumes", ctx.volumes);
       spec.set("terminationGracePeriodSeconds", doc::Value::integer(300));
       applyScheduling(ctx, w, spec);
       roles.push_back(std::move(role));
