@@ -66,6 +66,15 @@ run_ctest "fuzz corpus replay (clang, ASan+UBSan)" build/fuzz-ci -L fuzz || stat
 # The same build runs the unit tests: a second compiler's code generation
 # under the sanitizers (clang once miscompiled what GCC compiled right).
 ASAN_OPTIONS=detect_leaks=1 run_ctest "unit (clang, ASan+UBSan)" build/fuzz-ci -L unit -j 2 || status=1
+# clang-tidy (.clang-tidy) over src/, with the clang build's compile
+# database; any finding fails the run.
+echo "== clang-tidy"
+if scripts/lint.sh --tidy build/fuzz-ci; then
+  summary+=("clang-tidy: clean")
+else
+  summary+=("clang-tidy: FINDINGS (see above)")
+  status=1
+fi
 
 if [ $unit_only = 0 ]; then
   scripts/testenv.sh up

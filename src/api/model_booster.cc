@@ -175,16 +175,16 @@ ModelBoosterStatus decodeStatus(const doc::Value& v, const Path& p, Errors& erro
 }
 
 void setIf(doc::Value& v, doc::Text key, const std::optional<int32_t>& n) {
-  if (n) v.set(key, doc::Value::integer(*n));
+  if (n) v.set(std::move(key), doc::Value::integer(*n));
 }
 void setIf(doc::Value& v, doc::Text key, const std::optional<std::string>& s) {
-  if (s) v.set(key, *s);
+  if (s) v.set(std::move(key), *s);
 }
 void setIf(doc::Value& v, doc::Text key, const std::string& s) {
-  if (!s.empty()) v.set(key, s);
+  if (!s.empty()) v.set(std::move(key), s);
 }
 void setIf(doc::Value& v, doc::Text key, const doc::Value& d) {
-  if (!d.isNull()) v.set(key, d);
+  if (!d.isNull()) v.set(std::move(key), d);
 }
 
 doc::Value encodeStable(const StablePolicy& s) {

@@ -7,7 +7,9 @@
 #include "cli/input.h"
 #include "cli/version.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   CLI::App app{
       "modelbooster turns ModelBooster resources into the ModelServing, ModelServer, ModelRoute and "
       "autoscaling objects that the Kthena serving stack runs on.",
@@ -44,4 +46,17 @@ int main(int argc, char** argv) {
     return 3;
   }
   return mb::cli::kExitUsage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (...) {
+    // Setting up the command line itself failed (out of memory): nothing
+    // sensible is left to do but say so.
+    std::cerr << "internal error while starting\n";
+    return 3;
+  }
 }

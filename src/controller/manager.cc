@@ -165,6 +165,7 @@ int runManager(const ManagerOptions& options, const std::atomic<bool>& stop) {
     for (const auto& b : caches.boosters.list()) queue.add(kube::objectKey(*b));
   }));
   std::vector<std::thread> watcherThreads;
+  watcherThreads.reserve(watchers.size());
   for (auto& w : watchers) watcherThreads.emplace_back([&w] { w->run(); });
 
   std::atomic<bool> leading{!options.leaderElect};

@@ -216,8 +216,9 @@ void checkWorkerTypes(Errors& errors, const Path& path, const api::Backend& b) {
         for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
         Path workers = path.child("workers");
         Path worker = workers.index(i);
-        errors.add(worker.child("type"), "\"" + t + "\" is not allowed for a " + b.type + " backend; allowed: " + list,
-                   b.workers[i].mark);
+        std::string message = "\"" + t + "\" is not allowed for a ";
+        message.append(b.type).append(" backend; allowed: ").append(list);
+        errors.add(worker.child("type"), message, b.workers[i].mark);
       }
     }
   };

@@ -108,8 +108,9 @@ void writeString(std::string_view s, Sink& sink) {
         *p++ = 'f';
         break;
       default:
-        std::memcpy(p, "u00", 3);
-        p += 3;
+        *p++ = 'u';
+        *p++ = '0';
+        *p++ = '0';
         *p++ = kHex[c >> 4];
         *p++ = kHex[c & 0xF];
     }

@@ -28,19 +28,16 @@ namespace mb::doc {
 
 class Text {
  public:
-  Text() noexcept { setInline(0); }
+  Text() noexcept : s_{} { setInline(0); }
   // Only a constant array can bind here (see MB_TEXT_LITERAL): a literal or
   // a constexpr char array, both of which live as long as the program.
   template <size_t N>
   MB_TEXT_LITERAL Text(const char (&literal)[N]) noexcept  // NOLINT(google-explicit-constructor)
-      : ext_{literal, static_cast<uint32_t>(N - 1), {plainJson(literal, N - 1), 0, 0}, kStatic} {}
-  Text(std::string_view s) { assign(s); }    // NOLINT(google-explicit-constructor)
-  Text(const std::string& s) { assign(s); }  // NOLINT(google-explicit-constructor)
-  Text(const Text& other) { copyFrom(other); }
-  Text(Text&& other) noexcept {
-    std::memcpy(static_cast<void*>(this), &other, sizeof(Text));
-    other.setInline(0);
-  }
+      : s_{.ext = {literal, static_cast<uint32_t>(N - 1), {plainJson(literal, N - 1), 0, 0}, kStatic}} {}
+  Text(std::string_view s) : s_{} { assign(s); }    // NOLINT(google-explicit-constructor)
+  Text(const std::string& s) : s_{} { assign(s); }  // NOLINT(google-explicit-constructor)
+  Text(const Text& other) : s_{} { copyFrom(other); }
+  Text(Text&& other) noexcept : s_(other.s_) { other.setInline(0); }
   Text& operator=(const Text& other) {
     if (this != &other) {
       Text copy(other);
@@ -51,15 +48,15 @@ class Text {
   Text& operator=(Text&& other) noexcept {
     if (this != &other) {
       release();
-      std::memcpy(static_cast<void*>(this), &other, sizeof(Text));
+      s_ = other.s_;
       other.setInline(0);
     }
     return *this;
   }
   ~Text() { release(); }
 
-  const char* data() const { return tag() < kStatic ? inl_ : ext_.ptr; }
-  size_t size() const { return tag() < kStatic ? tag() : ext_.len; }
+  const char* data() const { return tag() < kStatic ? s_.inl : s_.ext.ptr; }
+  size_t size() const { return tag() < kStatic ? tag() : s_.ext.len; }
   bool empty() const { return size() == 0; }
   char operator[](size_t i) const { return data()[i]; }
   std::string_view view() const { return {data(), size()}; }
@@ -67,7 +64,7 @@ class Text {
   std::string str() const { return std::string(view()); }
   // True when this is a literal known to need no escaping in JSON (no
   // control characters, quotes or backslashes): writers copy it as is.
-  bool isPlainLiteral() const { return tag() == kStatic && ext_.pad[0] != 0; }
+  bool isPlainLiteral() const { return tag() == kStatic && s_.ext.pad[0] != 0; }
 
   friend bool operator==(const Text& a, const Text& b) { return a.view() == b.view(); }
   friend bool operator<(const Text& a, const Text& b) { return a.view() < b.view(); }
@@ -82,8 +79,8 @@ class Text {
 
  private:
   static constexpr size_t kInlineMax = 14;
-  static constexpr uint8_t kStatic = 0x80;  // ext_.ptr is a literal
-  static constexpr uint8_t kOwned = 0x81;   // ext_.ptr is our heap copy
+  static constexpr uint8_t kStatic = 0x80;  // ext.ptr is a literal
+  static constexpr uint8_t kOwned = 0x81;   // ext.ptr is our heap copy
 
   struct External {
     const char* ptr;
@@ -100,40 +97,45 @@ class Text {
     return 1;
   }
 
-  // The tag shares the last byte with inl_[15]: below kStatic it is the
+  // The tag shares the last byte with inl[15]: below kStatic it is the
   // inline length.
-  uint8_t tag() const { return ext_.tag; }
+  uint8_t tag() const { return s_.ext.tag; }
   void setInline(size_t n) {
-    ext_.tag = static_cast<uint8_t>(n);
-    inl_[n] = '\0';
+    s_.ext.tag = static_cast<uint8_t>(n);
+    s_.inl[n] = '\0';
   }
   void assign(std::string_view s) {
     if (s.size() <= kInlineMax) {
-      std::memcpy(inl_, s.data(), s.size());
+      std::memcpy(s_.inl, s.data(), s.size());
       setInline(s.size());
       return;
     }
     char* p = new char[s.size()];
     std::memcpy(p, s.data(), s.size());
-    ext_.ptr = p;
-    ext_.len = static_cast<uint32_t>(s.size());
-    ext_.tag = kOwned;
+    s_.ext.ptr = p;
+    s_.ext.len = static_cast<uint32_t>(s.size());
+    s_.ext.tag = kOwned;
   }
   void copyFrom(const Text& other) {
     if (other.tag() == kOwned) {
       assign(other.view());
     } else {
-      std::memcpy(static_cast<void*>(this), &other, sizeof(Text));
+      s_ = other.s_;  // a literal's pointer or the inline bytes
     }
   }
   void release() noexcept {
-    if (tag() == kOwned) delete[] ext_.ptr;
+    if (tag() == kOwned) delete[] s_.ext.ptr;
   }
 
-  union {
-    External ext_;
-    char inl_[16];
+  // A named, trivially copyable union: copying it copies the bytes of
+  // whichever member is in use. Reading `inl` after writing `ext.tag` (they
+  // share the last byte) relies on union type punning, which GCC and Clang
+  // define.
+  union Storage {
+    External ext;
+    char inl[16];
   };
+  Storage s_;
 };
 
 static_assert(sizeof(Text) == 16);

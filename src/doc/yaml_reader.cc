@@ -178,7 +178,7 @@ class Reader {
     }
     Open& parent = open_.back();
     if (parent.value.isObject()) {
-      parent.value.set(std::move(parent.key), std::move(v));
+      parent.value.set(parent.key, std::move(v));  // the key is copied into a doc::Text
       parent.key.clear();
       parent.haveKey = false;
     } else {

@@ -332,6 +332,7 @@ class FileReader {
 template <class Map>
 std::string names(const Map& map) {
   std::vector<std::string> out;
+  out.reserve(map.size());
   for (const auto& [name, entry] : map) out.push_back(name);
   return out.empty() ? "none are defined" : join(out);
 }
@@ -657,7 +658,7 @@ ConfigResult<RestConfig> loadConfig(const LoadOptions& options) {
 
 // ----------------------------------------------------------- TokenSource --
 
-TokenSource::TokenSource(std::string initial, std::string tokenFile, std::chrono::steady_clock::duration recheck,
+TokenSource::TokenSource(const std::string& initial, std::string tokenFile, std::chrono::steady_clock::duration recheck,
                          Clock clock)
     : token_(trim(initial)),
       tokenFile_(std::move(tokenFile)),

@@ -99,8 +99,8 @@ class TokenSource {
   static constexpr std::chrono::seconds kDefaultRecheck{10};
 
   // `initial` is used until the file is first read (and when it never can be).
-  TokenSource(std::string initial, std::string tokenFile, std::chrono::steady_clock::duration recheck = kDefaultRecheck,
-              Clock clock = {});
+  TokenSource(const std::string& initial, std::string tokenFile,
+              std::chrono::steady_clock::duration recheck = kDefaultRecheck, Clock clock = {});
   explicit TokenSource(const RestConfig& config, std::chrono::steady_clock::duration recheck = kDefaultRecheck,
                        Clock clock = {});
   TokenSource(const TokenSource&) = delete;

@@ -215,7 +215,7 @@ Family& Registry::family(const std::string& name, const std::string& help, Metri
   if (!validMetricName(name)) throw std::invalid_argument("invalid metric name: " + name);
   for (const auto& label : labelNames) {
     if (!validLabelName(label) || (type == MetricType::Histogram && label == "le")) {
-      throw std::invalid_argument("invalid label name for " + name + ": " + label);
+      throw std::invalid_argument(std::string("invalid label name for ").append(name).append(": ").append(label));
     }
   }
   std::lock_guard guard(mu_);

@@ -32,7 +32,7 @@ std::vector<std::string> sglangCommand(const BackendContext& ctx, const api::Wor
   if (!loras.empty()) {
     cmd.emplace_back("--enable-lora");
     cmd.emplace_back("--lora-paths");
-    for (const auto& [name, path] : loras) cmd.push_back(name + "=" + path);
+    for (const auto& [name, path] : loras) cmd.push_back(std::string(name).append("=").append(path));
   }
   return cmd;
 }

@@ -50,7 +50,7 @@ std::vector<std::string> vllmCommand(const BackendContext& ctx, const api::Worke
   if (!loras.empty()) {
     cmd.emplace_back("--enable-lora");
     cmd.emplace_back("--lora-modules");
-    for (const auto& [name, path] : loras) cmd.push_back(name + "=" + path);
+    for (const auto& [name, path] : loras) cmd.push_back(std::string(name).append("=").append(path));
   }
   return cmd;
 }
