@@ -224,9 +224,10 @@ struct Reconciler::Pass {
     }
   }
 
-  void observeServings(const api::Children& children) {
-    for (size_t i = 0; i < children.servings.size(); ++i) {
-      const std::string& servingName = children.servings[i].metadata.name;
+  // `servingNames`: the booster's ModelServings, one per backend, in order.
+  void observeServings(const std::vector<std::string>& servingNames) {
+    for (size_t i = 0; i < servingNames.size(); ++i) {
+      const std::string& servingName = servingNames[i];
       kube::ObjectPtr live = r.caches_.of(ChildKind::ModelServing).get(kube::objectKey(ns, servingName));
       bool ok = live != nullptr && available(*live);
       if (!ok) observed.notAvailable.push_back(servingName);
@@ -295,7 +296,11 @@ runtime::Action Reconciler::reconcile(const std::string& key) {
   }
 
   // Steps 3-5.
-  std::vector<doc::Value> desired = children.objects();
+  std::vector<std::string> servingNames;
+  servingNames.reserve(children.servings.size());
+  for (const auto& s : children.servings) servingNames.push_back(s.metadata.name);
+  // Moved, not copied: the pod templates are most of the children.
+  std::vector<doc::Value> desired = std::move(children).objects();
   std::set<std::string> desiredKeys;
   bool allInPlace = true;
   for (const auto& d : desired) {
@@ -306,7 +311,7 @@ runtime::Action Reconciler::reconcile(const std::string& key) {
   pass.deleteOrphans(desiredKeys);
   // Step 7.
   pass.observed.childrenWritten = allInPlace;
-  pass.observeServings(children);
+  pass.observeServings(servingNames);
   Pass::StatusWrite status = pass.writeStatus();
   if (pass.retryAfter.count() > 0) return runtime::Action::requeueAfter(pass.retryAfter);
   if (pass.retry || status == Pass::StatusWrite::Failed) {
