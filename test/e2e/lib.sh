@@ -391,6 +391,37 @@ spec:
 YAML
 }
 
+# autoscaled_booster NAME [WORKER_CONFIG]: one vLLM backend `gpu` with
+# backend-level autoscaling (1-4 replicas on the waiting-requests metric),
+# as YAML; WORKER_CONFIG, when given, becomes the worker's `config` entry
+# (`key: value`).
+autoscaled_booster() {
+  local name=$1 config=${2:-}
+  cat <<YAML
+apiVersion: $MB_GROUP/v1alpha1
+kind: ModelBooster
+metadata:
+  name: $name
+  namespace: $MB_NS
+spec:
+  backends:
+    - name: gpu
+      type: vLLM
+      modelURI: hf://Qwen/Qwen2.5-0.5B-Instruct
+      minReplicas: 1
+      maxReplicas: 4
+      autoscalingPolicy:
+        metrics:
+          - metricName: kthena:num_requests_waiting
+            targetValue: 5
+      workers:
+        - image: vllm/vllm-openai:v0.10.1
+YAML
+  if [ -n "$config" ]; then
+    printf '          config:\n            %s\n' "$config"
+  fi
+}
+
 apply_yaml() { # YAML on stdin
   local out
   out=$(kubectl apply -f - 2>&1) || fail "kubectl apply failed: $out"

@@ -15,30 +15,7 @@ QPS=(--kube-api-qps 100 --kube-api-burst 200)
 ctl_start main "${QPS[@]}"
 
 booster() { # name autoscaled
-  if (($2)); then
-    cat <<YAML
-apiVersion: $MB_GROUP/v1alpha1
-kind: ModelBooster
-metadata:
-  name: $1
-  namespace: $MB_NS
-spec:
-  backends:
-    - name: gpu
-      type: vLLM
-      modelURI: hf://Qwen/Qwen2.5-0.5B-Instruct
-      minReplicas: 1
-      maxReplicas: 4
-      autoscalingPolicy:
-        metrics:
-          - metricName: kthena:num_requests_waiting
-            targetValue: 5
-      workers:
-        - image: vllm/vllm-openai:v0.10.1
-YAML
-  else
-    small_booster "$1"
-  fi
+  if (($2)); then autoscaled_booster "$1"; else small_booster "$1"; fi
 }
 autoscaled() { (($1 % 4 == 0)); }
 

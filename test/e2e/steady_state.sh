@@ -15,32 +15,7 @@ STEADY=${MB_E2E_STEADY_SECONDS:-120}
 N=20
 
 booster() { # name autoscaled
-  if (($2)); then
-    cat <<YAML
-apiVersion: $MB_GROUP/v1alpha1
-kind: ModelBooster
-metadata:
-  name: $1
-  namespace: $MB_NS
-spec:
-  backends:
-    - name: gpu
-      type: vLLM
-      modelURI: hf://Qwen/Qwen2.5-0.5B-Instruct
-      minReplicas: 1
-      maxReplicas: 4
-      autoscalingPolicy:
-        metrics:
-          - metricName: kthena:num_requests_waiting
-            targetValue: 5
-      workers:
-        - image: vllm/vllm-openai:v0.10.1
-          config:
-            max-model-len: 4096
-YAML
-  else
-    small_booster "$1"
-  fi
+  if (($2)); then autoscaled_booster "$1" "max-model-len: 4096"; else small_booster "$1"; fi
 }
 for i in $(seq 1 $N); do
   booster "steady-$i" $((i % 3 == 0))
