@@ -60,7 +60,9 @@ func convertOne(m *workload.ModelBooster, c *children) {
 	}
 }
 
-func writeAll(c *children, out []byte) ([]byte, int) {
+// writeAll appends every child's JSON to out, each followed by sep (nil in
+// the benchmarks; a newline for the inspection dump), and counts them.
+func writeAll(c *children, out []byte, sep []byte) ([]byte, int) {
 	n := 0
 	put := func(v any) {
 		b, err := json.Marshal(v)
@@ -68,6 +70,7 @@ func writeAll(c *children, out []byte) ([]byte, int) {
 			panic(err)
 		}
 		out = append(out, b...)
+		out = append(out, sep...)
 		n++
 	}
 	for _, o := range c.servings {
@@ -113,7 +116,7 @@ func BenchmarkRenderJSONToJSON(b *testing.B) {
 			convertOne(m, &c)
 		}
 		out := make([]byte, 0, 64*1024)
-		out, objs = writeAll(&c, out)
+		out, objs = writeAll(&c, out, nil)
 		outBytes = len(out)
 		sink = out
 	}
@@ -131,7 +134,7 @@ func BenchmarkConvertAndWriteJSON(b *testing.B) {
 			convertOne(m, &c)
 		}
 		out := make([]byte, 0, 64*1024)
-		out, _ = writeAll(&c, out)
+		out, _ = writeAll(&c, out, nil)
 		sink = out
 	}
 }
@@ -183,27 +186,14 @@ func TestDumpOutput(t *testing.T) {
 	for _, m := range parseAll() {
 		convertOne(m, &c)
 	}
-	out, n := writeAll(&c, nil)
+	out, n := writeAll(&c, nil, nil)
 	inTotal := 0
 	for _, in := range inputs {
 		inTotal += len(in)
 	}
 	t.Logf("input docs=%d input_bytes=%d objects=%d servings=%d servers=%d routes=%d asps=%d out_bytes=%d",
 		len(inputs), inTotal, n, len(c.servings), len(c.servers), len(c.routes), len(c.asps), len(out))
-	var per []byte
-	put := func(v any) { b, _ := json.Marshal(v); per = append(per, b...); per = append(per, '\n') }
-	for _, o := range c.servings {
-		put(o)
-	}
-	for _, o := range c.servers {
-		put(o)
-	}
-	for _, o := range c.routes {
-		put(o)
-	}
-	for _, o := range c.asps {
-		put(o)
-	}
+	per, _ := writeAll(&c, nil, []byte("\n"))
 	if err := os.WriteFile("out.jsonl", per, 0o644); err != nil {
 		t.Fatal(err)
 	}

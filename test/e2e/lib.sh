@@ -366,23 +366,30 @@ set_serving_available() {
     fail "cannot write the status of ModelServing $1"
 }
 
-# small_booster NAME [MIN MAX]: the smallest useful booster (one vLLM
-# backend `gpu`, one server worker, no autoscaling), as YAML.
-small_booster() {
-  local name=$1 min=${2:-1} max=${3:-${2:-1}}
+# booster_head NAME MIN MAX: a booster with one vLLM backend `gpu`, up to
+# its replica bounds; the caller appends the rest of the backend.
+booster_head() {
   cat <<YAML
 apiVersion: $MB_GROUP/v1alpha1
 kind: ModelBooster
 metadata:
-  name: $name
+  name: $1
   namespace: $MB_NS
 spec:
   backends:
     - name: gpu
       type: vLLM
       modelURI: hf://Qwen/Qwen2.5-0.5B-Instruct
-      minReplicas: $min
-      maxReplicas: $max
+      minReplicas: $2
+      maxReplicas: $3
+YAML
+}
+
+# small_booster NAME [MIN MAX]: the smallest useful booster (one vLLM
+# backend `gpu`, one server worker, no autoscaling), as YAML.
+small_booster() {
+  booster_head "$1" "${2:-1}" "${3:-${2:-1}}"
+  cat <<YAML
       workers:
         - type: server
           image: vllm/vllm-openai:v0.10.1
@@ -396,20 +403,8 @@ YAML
 # as YAML; WORKER_CONFIG, when given, becomes the worker's `config` entry
 # (`key: value`).
 autoscaled_booster() {
-  local name=$1 config=${2:-}
+  booster_head "$1" 1 4
   cat <<YAML
-apiVersion: $MB_GROUP/v1alpha1
-kind: ModelBooster
-metadata:
-  name: $name
-  namespace: $MB_NS
-spec:
-  backends:
-    - name: gpu
-      type: vLLM
-      modelURI: hf://Qwen/Qwen2.5-0.5B-Instruct
-      minReplicas: 1
-      maxReplicas: 4
       autoscalingPolicy:
         metrics:
           - metricName: kthena:num_requests_waiting
@@ -417,8 +412,8 @@ spec:
       workers:
         - image: vllm/vllm-openai:v0.10.1
 YAML
-  if [ -n "$config" ]; then
-    printf '          config:\n            %s\n' "$config"
+  if [ -n "${2:-}" ]; then
+    printf '          config:\n            %s\n' "$2"
   fi
 }
 
