@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <stdexcept>
 #include <tuple>
 
 #include "doc/parse.h"
@@ -93,6 +94,8 @@ BackendContext::BackendContext(const api::ModelBooster& b, const api::Backend& b
       runtimeUrl("http://localhost:" + std::to_string(c.enginePort)),
       metricsPath("/metrics") {
   modelPath = cache.mountPath + "/" + md5Hex(be.modelURI);
+  loraPaths.reserve(be.loraAdapters.size());
+  for (const auto& l : be.loraAdapters) loraPaths.push_back(cache.mountPath + "/" + md5Hex(l.artifactURL));
   if (const std::string* port = be.envValue("RUNTIME_PORT")) {
     std::from_chars(port->data(), port->data() + port->size(), runtimePort);
   }
@@ -119,9 +122,25 @@ BackendContext::BackendContext(const api::ModelBooster& b, const api::Backend& b
 }
 
 std::string md5Hex(std::string_view data) {
+  // EVP_md5() makes OpenSSL look the algorithm up again on every digest,
+  // under a process-wide lock that the controller's workers would contend
+  // for: fetch it once, and keep one digest context per thread.
+  static EVP_MD* const md5 = EVP_MD_fetch(nullptr, "MD5", nullptr);
+  struct Context {
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    Context() = default;
+    Context(const Context&) = delete;
+    Context& operator=(const Context&) = delete;
+    ~Context() { EVP_MD_CTX_free(ctx); }
+  };
+  thread_local Context context;
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), digest, &len, EVP_md5(), nullptr);
+  if (md5 == nullptr || context.ctx == nullptr || EVP_DigestInit_ex2(context.ctx, md5, nullptr) != 1 ||
+      EVP_DigestUpdate(context.ctx, data.data(), data.size()) != 1 ||
+      EVP_DigestFinal_ex(context.ctx, digest, &len) != 1) {
+    throw std::runtime_error("OpenSSL cannot compute MD5 (is the default provider available?)");
+  }
   std::string out(static_cast<size_t>(len) * 2, '0');
   for (size_t i = 0; i < len; ++i) {
     out[2 * i] = kHex[digest[i] >> 4];
@@ -182,17 +201,14 @@ doc::Value initContainers(const BackendContext& ctx) {
   for (size_t i = 0; i < b.loraAdapters.size(); ++i) {
     const auto& l = b.loraAdapters[i];
     list.push(downloader(ctx.booster.metadata.name + "-lora-downloader-" + std::to_string(i), l.artifactURL,
-                         ctx.cache.mountPath + "/" + md5Hex(l.artifactURL)));
+                         ctx.loraPaths[i]));
   }
   return doc::Value::shared(std::move(list));
 }
 
-std::vector<std::pair<std::string, std::string>> loraPaths(const BackendContext& ctx) {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& l : ctx.backend.loraAdapters) {
-    out.emplace_back(l.name, ctx.cache.mountPath + "/" + md5Hex(l.artifactURL));
-  }
-  return out;
+void appendLoraModules(const BackendContext& ctx, std::vector<std::string>& args) {
+  const auto& adapters = ctx.backend.loraAdapters;
+  for (size_t i = 0; i < adapters.size(); ++i) args.push_back(adapters[i].name + "=" + ctx.loraPaths[i]);
 }
 
 doc::Value engineEnv(const BackendContext& ctx, const api::Worker& worker) {

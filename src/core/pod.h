@@ -39,6 +39,9 @@ struct BackendContext {
   std::string servingName;  // <booster>-<backend>: ModelServing and ModelServer
   CacheLocation cache;
   std::string modelPath;  // <cache mount>/<md5 of modelURI>
+  // <cache mount>/<md5 of artifactURL> per LoRA adapter, in the backend's
+  // order: the downloaders write there and the engine loads from there.
+  std::vector<std::string> loraPaths;
   int32_t runtimePort = 8100;
   std::string runtimeUrl;
   std::string metricsPath;
@@ -74,8 +77,8 @@ doc::Value httpGetProbe(int32_t port, int32_t initialDelaySeconds, int32_t perio
 doc::Value drainPreStop(int32_t port, std::string_view metricRegex);
 // `ports: [{name, containerPort}]`, shared like the probes.
 doc::Value containerPorts(const char* name, int32_t port);
-// Lists of `--lora-modules` style `name=path` pairs for the adapters.
-std::vector<std::pair<std::string, std::string>> loraPaths(const BackendContext& ctx);
+// `name=path` per LoRA adapter (vLLM's `--lora-modules`, SGLang's `--lora-paths`).
+void appendLoraModules(const BackendContext& ctx, std::vector<std::string>& args);
 // Sets runtimeClassName, nodeSelector, affinity (plus the Ascend chip
 // requirement for NPU workers) and tolerations on a pod spec.
 void applyScheduling(const BackendContext& ctx, const api::Worker& worker, doc::Value& podSpec);

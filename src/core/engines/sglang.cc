@@ -28,11 +28,10 @@ std::vector<std::string> sglangCommand(const BackendContext& ctx, const api::Wor
       cmd.push_back(s);
     }
   }
-  auto loras = loraPaths(ctx);
-  if (!loras.empty()) {
+  if (!ctx.loraPaths.empty()) {
     cmd.emplace_back("--enable-lora");
     cmd.emplace_back("--lora-paths");
-    for (const auto& [name, path] : loras) cmd.push_back(std::string(name).append("=").append(path));
+    appendLoraModules(ctx, cmd);
   }
   return cmd;
 }

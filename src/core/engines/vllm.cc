@@ -46,11 +46,10 @@ std::vector<std::string> vllmCommand(const BackendContext& ctx, const api::Worke
     cmd.emplace_back("--kv-events-config");
     cmd.push_back(kvEventsJson(ctx.config.kvEvents));
   }
-  auto loras = loraPaths(ctx);
-  if (!loras.empty()) {
+  if (!ctx.loraPaths.empty()) {
     cmd.emplace_back("--enable-lora");
     cmd.emplace_back("--lora-modules");
-    for (const auto& [name, path] : loras) cmd.push_back(std::string(name).append("=").append(path));
+    appendLoraModules(ctx, cmd);
   }
   return cmd;
 }
