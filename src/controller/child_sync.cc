@@ -26,6 +26,39 @@ bool sameOrAbsent(const doc::Value* a, const doc::Value* b) {
   return doc::equal(*a, *b);
 }
 
+// True when every reference in `wanted` is in `refs` exactly. References
+// other tools added (without `controller: true`) are theirs, not drift.
+bool containsAll(const doc::Value* refs, const doc::Value& wanted) {
+  for (const auto& w : wanted.items()) {
+    bool found = false;
+    if (refs != nullptr) {
+      for (const auto& r : refs->items()) found = found || doc::equal(r, w);
+    }
+    if (!found) return false;
+  }
+  return true;
+}
+
+std::string uidOf(const doc::Value& ref) {
+  const doc::Value* uid = ref.find("uid");
+  return uid != nullptr && uid->isString() ? uid->text() : std::string();
+}
+
+// `refs` with ours in place of any older version of them (same uid), and
+// everyone else's kept in their order.
+doc::Value withOwners(const doc::Value* refs, const doc::Value& ours) {
+  doc::Value out = doc::Value::array();
+  if (refs != nullptr) {
+    for (const auto& r : refs->items()) {
+      bool replaced = false;
+      for (const auto& o : ours.items()) replaced = replaced || uidOf(r) == uidOf(o);
+      if (!replaced) out.push(r);
+    }
+  }
+  for (const auto& o : ours.items()) out.push(o);
+  return out;
+}
+
 }  // namespace
 
 SyncPlan planChild(ChildKind kind, const doc::Value& desired, const doc::Value& live, const ReplicaBounds& replicas) {
@@ -60,7 +93,7 @@ SyncPlan planChild(ChildKind kind, const doc::Value& desired, const doc::Value& 
       desiredLabels != nullptr && (liveLabels == nullptr || !doc::isSubset(*desiredLabels, *liveLabels));
   const doc::Value* desiredOwners = path(desired, {"metadata", "ownerReferences"});
   const doc::Value* liveOwners = path(live, {"metadata", "ownerReferences"});
-  bool ownersDiffer = !sameOrAbsent(desiredOwners, liveOwners);
+  bool ownersDiffer = desiredOwners != nullptr && !containsAll(liveOwners, *desiredOwners);
   if (!specDiffers && !labelsDiffer && !ownersDiffer) return plan;
 
   // Update the live object (keeping resourceVersion, status and fields set
@@ -74,7 +107,7 @@ SyncPlan planChild(ChildKind kind, const doc::Value& desired, const doc::Value& 
     if (labels == nullptr || !labels->isObject()) labels = &meta->put("labels", doc::Value::object());
     for (const auto& m : desiredLabels->members()) labels->put(m.key, m.value);
   }
-  if (desiredOwners != nullptr) meta->put("ownerReferences", *desiredOwners);
+  if (ownersDiffer) meta->put("ownerReferences", withOwners(liveOwners, *desiredOwners));
   plan.object.put("spec", std::move(desiredSpec));
   return plan;
 }

@@ -150,6 +150,12 @@ int runManager(const ManagerOptions& options, const std::atomic<bool>& stop) {
     watchers.push_back(std::make_unique<kube::Watcher>(*client, wc, caches.of(kind), [&](const kube::Change& c) {
       std::string owner = ownerKey(*c.object);
       if (!owner.empty()) queue.add(owner);
+      // An edit that removed or changed the controller reference must still
+      // reach the booster that owned the child, or the drift goes unseen.
+      if (c.previous != nullptr) {
+        std::string before = ownerKey(*c.previous);
+        if (!before.empty() && before != owner) queue.add(before);
+      }
     }));
   }
   kube::Store configStore;

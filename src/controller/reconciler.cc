@@ -120,6 +120,15 @@ struct Reconciler::Pass {
     return b;
   }
 
+  // Ours: our controller reference, or no controller at all but this
+  // booster's model-uid label (someone removed the reference by hand; it is
+  // put back). A same-named object with neither was made by someone else.
+  bool ours(const doc::Value& child) const {
+    std::string controller = kube::controllerUid(child);
+    if (!controller.empty()) return controller == booster.metadata.uid;
+    return text(at(child, {"metadata", "labels", "workload.serving.volcano.sh/model-uid"})) == booster.metadata.uid;
+  }
+
   void remember(ChildKind kind, doc::Value written) {
     kube::trimForCache(written);
     kube::Store::Writer(r.caches_.of(kind)).applyIfNewer(std::make_shared<const doc::Value>(std::move(written)));
@@ -151,7 +160,7 @@ struct Reconciler::Pass {
       }
       live = std::make_shared<const doc::Value>(std::move(*got));
     }
-    if (kube::controllerUid(*live) != booster.metadata.uid) {
+    if (!ours(*live)) {
       std::string message = label + " exists and belongs to " + controllerOf(*live) +
                             "; modelbooster does not touch it. Delete or rename it, or rename the booster.";
       fail("ChildOwnedByOther", message);
@@ -204,7 +213,9 @@ struct Reconciler::Pass {
   }
 
   // Step 6: children carrying this booster's uid that are no longer desired.
-  void deleteOrphans(const std::set<std::string>& desiredKeys) {
+  // Returns false when one could not be deleted.
+  bool deleteOrphans(const std::set<std::string>& desiredKeys) {
+    bool deleted = true;
     for (ChildKind kind : kChildKinds) {
       for (const auto& child : r.caches_.of(kind).ownedBy(booster.metadata.uid)) {
         const std::string& modelUid = text(at(*child, {"metadata", "labels", "workload.serving.volcano.sh/model-uid"}));
@@ -217,11 +228,13 @@ struct Reconciler::Pass {
         std::string label = std::string(kindName(kind)) + " " + ns + "/" + nameOf(*child);
         if (!removed && !removed.error().is(kube::ErrorKind::NotFound)) {
           apiFailure("deleting " + label, removed.error());
+          deleted = false;
           continue;
         }
         event("Normal", "Deleted", "deleted " + label + ": no longer desired");
       }
     }
+    return deleted;
   }
 
   // `servingNames`: the booster's ModelServings, one per backend, in order.
@@ -291,8 +304,16 @@ runtime::Action Reconciler::reconcile(const std::string& key) {
     for (size_t i = 1; i < errors.list().size(); ++i) message += "; " + errors.list()[i].str();
     pass.fail("InvalidSpec", message);
     pass.event("Warning", "InvalidSpec", message);
-    if (pass.writeStatus() == Pass::StatusWrite::Conflict) return runtime::Action::requeue();
-    return runtime::Action::done();
+    // Not retried for the spec's sake (only a new spec can fix it), but a
+    // status write the API server failed is retried like any API error.
+    switch (pass.writeStatus()) {
+      case Pass::StatusWrite::Conflict:
+        return runtime::Action::requeue();
+      case Pass::StatusWrite::Failed:
+        return runtime::Action::error("writing the status of an invalid booster failed");
+      default:
+        return runtime::Action::done();
+    }
   }
 
   // Steps 3-5.
@@ -308,7 +329,11 @@ runtime::Action Reconciler::reconcile(const std::string& key) {
     allInPlace = pass.syncChild(d) && allInPlace;
   }
   // Step 6.
-  pass.deleteOrphans(desiredKeys);
+  allInPlace = pass.deleteOrphans(desiredKeys) && allInPlace;
+  // A conflict means our cache was behind: this pass proved nothing about
+  // the children, so it writes no status (it would claim they are in place,
+  // or flap Active). Re-read and try again; the next pass writes it.
+  if (pass.conflict && !pass.retry) return runtime::Action::requeue();
   // Step 7.
   pass.observed.childrenWritten = allInPlace;
   pass.observeServings(servingNames);

@@ -76,6 +76,13 @@ k label "$K_SRV" "$B-fixed" "$L_MANAGED-" >/dev/null
 put_back "ModelServer label $L_MANAGED removed (the object left the watch's label selector)" \
   "$K_SRV" "$B-fixed" "{.metadata.labels.workload\.serving\.volcano\.sh/managed-by}" "$MB_GROUP"
 
+# 5b. Our ownerReference removed by hand: the child still carries this
+#     booster's model-uid label, so it is ours (not "owned by someone
+#     else"); the reference is put back, or garbage collection would leak it.
+#     The watch event names no owner any more: the previous one is enqueued.
+k patch "$K_SRV" "$B-fixed" --type=json -p '[{"op":"remove","path":"/metadata/ownerReferences"}]' >/dev/null
+put_back "ModelServer ownerReference removed" "$K_SRV" "$B-fixed" '{.metadata.ownerReferences[0].uid}' "$UID_B"
+
 # 6. Fields others own are kept: an annotation and a foreign label.
 k annotate "$K_MS" "$B-fixed" example.com/note=kept >/dev/null
 k label "$K_MS" "$B-fixed" example.com/team=kept >/dev/null

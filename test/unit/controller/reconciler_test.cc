@@ -1,0 +1,177 @@
+// The reconciler's decisions when the API server answers with errors, which
+// a real control plane will not produce on demand (a 409 between our read
+// and our write, a 500 on one call). Happy paths and drift run against the
+// real API server in test/e2e.
+#include "controller/reconciler.h"
+
+#include <gtest/gtest.h>
+
+#include "fake_client.h"
+#include "doc/parse.h"
+
+namespace mb::controller {
+namespace {
+
+using testing::FakeClient;
+
+constexpr const char* kBooster = R"({"apiVersion":"workload.serving.volcano.sh/v1alpha1","kind":"ModelBooster",
+  "metadata":{"name":"m","namespace":"n","uid":"u","generation":1,"resourceVersion":"7"},
+  "spec":{"backends":[{"name":"a","type":"vLLM","modelURI":"hf://org/model","cacheURI":"hostpath:///mnt/models",
+    "minReplicas":1,"maxReplicas":1,"workers":[{"type":"server","image":"vllm/vllm-openai:v0.10.1"}]}]}})";
+
+doc::Value json(std::string_view text) {
+  doc::Value v;
+  doc::ParseError e;
+  EXPECT_TRUE(doc::parseJson(text, v, e)) << e.str();
+  return v;
+}
+
+kube::ApiError apiError(int status) { return kube::errorFromResponse(status, ""); }
+
+std::string conditionOf(const doc::Value& status, const std::string& type, const char* field = "status") {
+  const doc::Value* conditions = status.find("conditions");
+  if (conditions == nullptr) return "";
+  for (const auto& c : conditions->items()) {
+    if (c.find("type")->text() == type) return c.find(field)->text();
+  }
+  return "";
+}
+
+class ReconcilerTest : public ::testing::Test {
+ protected:
+  ReconcilerTest() : reconciler_(client_, caches_, nullptr, [] { return core::Config{}; }, [] { return "T"; }) {
+    setBooster(json(kBooster));
+  }
+
+  void setBooster(doc::Value booster) {
+    kube::Store::Writer(caches_.boosters).apply(std::make_shared<const doc::Value>(std::move(booster)));
+  }
+  // The booster as the cache now holds it (with the status we last wrote).
+  doc::Value booster() const { return *caches_.boosters.get("n/m"); }
+  runtime::Action reconcile() { return reconciler_.reconcile("n/m"); }
+
+  // A hand edit of the cached ModelServing, so that the next pass updates it.
+  void editServing() {
+    doc::Value serving = *caches_.of(ChildKind::ModelServing).get("n/m-a");
+    serving.find("spec")->find("template")->put("restartGracePeriodSeconds", doc::Value::integer(5));
+    kube::Store::Writer(caches_.of(ChildKind::ModelServing))
+        .apply(std::make_shared<const doc::Value>(std::move(serving)));
+  }
+
+  FakeClient client_;
+  Caches caches_;
+  Reconciler reconciler_;
+};
+
+TEST_F(ReconcilerTest, NewBoosterCreatesEveryChildAndWritesStatusOnce) {
+  EXPECT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
+  EXPECT_EQ(client_.callsStartingWith("create ").size(), 3U);  // serving, server, route
+  ASSERT_EQ(client_.callsStartingWith("update modelboosters/status").size(), 1U);
+  const doc::Value& status = client_.statuses.at("n/m");
+  EXPECT_EQ(conditionOf(status, "Initialized"), "True");
+  EXPECT_EQ(conditionOf(status, "Failed"), "False");
+
+  client_.calls.clear();
+  EXPECT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
+  EXPECT_TRUE(client_.calls.empty()) << "steady state wrote: " << client_.calls.front();
+}
+
+// A 409 on a child means our cache was behind: the pass proved nothing about
+// the children, so it must not write a status claiming they are in place
+// (it wrote Initialized=True next to Active=False/NotInitialized and
+// Failed=False/"the last reconcile succeeded"). Re-read and try again.
+TEST_F(ReconcilerTest, ConflictOnAChildRequeuesWithoutWritingStatus) {
+  ASSERT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
+  editServing();
+  client_.calls.clear();
+  client_.statuses.clear();
+  client_.failures["update modelservings n/m-a"] = apiError(409);
+
+  EXPECT_EQ(reconcile().kind(), runtime::Action::Kind::Requeue);
+  EXPECT_EQ(client_.callsStartingWith("update modelservings n/m-a").size(), 1U);
+  EXPECT_TRUE(client_.callsStartingWith("update modelboosters/status").empty());
+}
+
+// Step 6 failing means the children are not what this generation wants.
+TEST_F(ReconcilerTest, FailedDeleteOfAnOrphanIsNotInitialized) {
+  ASSERT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
+  // A second backend's serving, left over from an earlier generation.
+  doc::Value orphan = *caches_.of(ChildKind::ModelServing).get("n/m-a");
+  orphan.find("metadata")->put("name", "m-b");
+  kube::Store::Writer(caches_.of(ChildKind::ModelServing)).apply(std::make_shared<const doc::Value>(orphan));
+  client_.failures["delete modelservings n/m-b"] = apiError(500);
+  setBooster(booster());
+
+  EXPECT_EQ(reconcile().kind(), runtime::Action::Kind::Error);
+  ASSERT_EQ(client_.callsStartingWith("delete modelservings n/m-b").size(), 1U);
+  const doc::Value& status = client_.statuses.at("n/m");
+  EXPECT_EQ(conditionOf(status, "Failed"), "True");
+  EXPECT_EQ(conditionOf(status, "Initialized"), "False");
+  EXPECT_EQ(conditionOf(status, "Initialized", "reason"), "APIError");
+}
+
+// "Do not retry until the spec changes" is about the invalid spec; a status
+// write that failed (a 500) must be retried, or the booster shows nothing.
+TEST_F(ReconcilerTest, InvalidSpecStatusWriteFailureIsRetried) {
+  doc::Value invalid = json(kBooster);
+  invalid.find("spec")->find("backends")->items()[0].put("type", "MindIEDisaggregated");
+  setBooster(std::move(invalid));
+  client_.failures["update modelboosters/status n/m"] = apiError(500);
+  EXPECT_EQ(reconcile().kind(), runtime::Action::Kind::Error);
+
+  client_.failures.clear();
+  EXPECT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
+  const doc::Value& status = client_.statuses.at("n/m");
+  EXPECT_EQ(conditionOf(status, "Failed"), "True");
+  EXPECT_EQ(conditionOf(status, "Failed", "reason"), "InvalidSpec");
+  EXPECT_TRUE(client_.callsStartingWith("create ").empty());
+}
+
+// Someone removed our ownerReference (kubectl edit): the child still carries
+// this booster's model-uid label, so it is ours and the reference is put
+// back; it is not "owned by someone else", and garbage collection keeps
+// working.
+TEST_F(ReconcilerTest, LostOwnerReferenceIsRestored) {
+  ASSERT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
+  doc::Value serving = *caches_.of(ChildKind::ModelServing).get("n/m-a");
+  serving.find("metadata")->erase("ownerReferences");
+  kube::Store::Writer(caches_.of(ChildKind::ModelServing)).apply(std::make_shared<const doc::Value>(serving));
+  client_.calls.clear();
+
+  EXPECT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
+  EXPECT_EQ(client_.callsStartingWith("update modelservings n/m-a").size(), 1U);
+  const doc::Value* owners = caches_.of(ChildKind::ModelServing).get("n/m-a")->find("metadata")->find(
+      "ownerReferences");
+  ASSERT_NE(owners, nullptr);
+  EXPECT_EQ(owners->items().at(0).find("uid")->text(), "u");
+}
+
+// A same-named object without our label and without a controller was made
+// by someone else: left alone, and Failed says so.
+TEST_F(ReconcilerTest, HandMadeChildWithoutOurLabelIsLeftAlone) {
+  doc::Value foreign = json(R"({"apiVersion":"workload.serving.volcano.sh/v1alpha1","kind":"ModelServer",
+    "metadata":{"name":"m-a","namespace":"n","uid":"x","resourceVersion":"3"},"spec":{"model":"other"}})");
+  kube::Store::Writer(caches_.of(ChildKind::ModelServer)).apply(std::make_shared<const doc::Value>(foreign));
+
+  EXPECT_EQ(reconcile().kind(), runtime::Action::Kind::Error);
+  EXPECT_TRUE(client_.callsStartingWith("update modelservers").empty());
+  const doc::Value& status = client_.statuses.at("n/m");
+  EXPECT_EQ(conditionOf(status, "Failed", "reason"), "ChildOwnedByOther");
+}
+
+// Other tools may add non-controller owner references (a backup operator,
+// an app grouping); ours is restored without removing theirs.
+TEST_F(ReconcilerTest, OthersOwnerReferencesAreKept) {
+  ASSERT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
+  doc::Value serving = *caches_.of(ChildKind::ModelServing).get("n/m-a");
+  serving.find("metadata")->find("ownerReferences")->push(
+      json(R"({"apiVersion":"v1","kind":"ConfigMap","name":"grouping","uid":"g"})"));
+  kube::Store::Writer(caches_.of(ChildKind::ModelServing)).apply(std::make_shared<const doc::Value>(serving));
+  client_.calls.clear();
+
+  EXPECT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
+  EXPECT_TRUE(client_.calls.empty()) << "fought another writer: " << client_.calls.front();
+}
+
+}  // namespace
+}  // namespace mb::controller
