@@ -16,8 +16,9 @@ bool inList(std::string_view s, std::initializer_list<std::string_view> words) {
   return false;
 }
 
-// Integers in the YAML 1.1 forms kubectl accepts: decimal (with `_`
-// separators), 0x hex, 0-prefixed octal. Produces a decimal JSON literal.
+// Integers as kubectl reads them (sigs.k8s.io/yaml drops every `_`, then
+// parses with Go's base prefixes): decimal, 0x hex, 0o or 0-prefixed octal,
+// 0b binary. Produces a decimal JSON literal.
 bool resolveInteger(std::string_view s, std::string& out) {
   std::string_view body = s;
   bool negative = false;
@@ -27,8 +28,9 @@ bool resolveInteger(std::string_view s, std::string& out) {
   }
   if (body.empty()) return false;
   int base = 10;
-  if (body.size() > 2 && body[0] == '0' && (body[1] == 'x' || body[1] == 'X')) {
-    base = 16;
+  char prefix = body.size() > 2 && body[0] == '0' ? static_cast<char>(body[1] | 0x20) : '\0';  // lower case
+  if (prefix == 'x' || prefix == 'o' || prefix == 'b') {
+    base = prefix == 'x' ? 16 : prefix == 'o' ? 8 : 2;
     body.remove_prefix(2);
   } else if (body.size() > 1 && body[0] == '0') {
     base = 8;
@@ -68,9 +70,7 @@ bool resolveFloat(std::string_view s, std::string& out) {
   while (i < s.size() && isDigit(s[i])) ++i;
   std::string_view intPart = s.substr(intStart, i - intStart);
   std::string_view fracPart;
-  bool dot = false;
   if (i < s.size() && s[i] == '.') {
-    dot = true;
     size_t fracStart = ++i;
     while (i < s.size() && isDigit(s[i])) ++i;
     fracPart = s.substr(fracStart, i - fracStart);
@@ -87,7 +87,8 @@ bool resolveFloat(std::string_view s, std::string& out) {
     exponent.append(s.substr(expStart, i - expStart));
   }
   if (i != s.size()) return false;
-  if (!dot && exponent.empty()) return false;  // an integer, handled elsewhere
+  // Digits alone reach here only when they are not an integer (`08`, `09`:
+  // no octal): kubectl's float pattern takes them, and so do we.
   // JSON forbids leading zeros: strip them from the integer part.
   while (intPart.size() > 1 && intPart[0] == '0') intPart.remove_prefix(1);
   out = sign + (intPart.empty() ? std::string("0") : std::string(intPart));

@@ -106,6 +106,23 @@ TEST(Yaml, ResolvesScalarsLikeKubectl) {
   EXPECT_EQ(v.find("m")->text(), "42");
 }
 
+// kubectl's YAML reader (sigs.k8s.io/yaml) drops `_` and parses integers
+// with Go's base prefixes (0x, 0o, 0b, leading 0); digits that are not valid
+// octal fall through to its float pattern.
+TEST(Yaml, ResolvesGoIntegerPrefixesLikeKubectl) {
+  Value v = yaml1("a: 0o17\nb: 0O17\nc: 0b101\nd: -0B11\ne: 017\nf: 08\ng: 0x_1F\nh: 0b\ni: 0o8\n");
+  EXPECT_EQ(v.find("a")->text(), "15");
+  EXPECT_EQ(v.find("b")->text(), "15");
+  EXPECT_EQ(v.find("c")->text(), "5");
+  EXPECT_EQ(v.find("d")->text(), "-3");
+  EXPECT_EQ(v.find("e")->text(), "15");
+  EXPECT_TRUE(v.find("f")->isNumber());
+  EXPECT_EQ(v.find("f")->text(), "8");
+  EXPECT_EQ(v.find("g")->text(), "31");
+  EXPECT_TRUE(v.find("h")->isString());
+  EXPECT_TRUE(v.find("i")->isString());
+}
+
 TEST(Yaml, ReadsSeveralDocumentsAndSkipsEmptyOnes) {
   std::vector<Value> docs;
   ParseError err;
@@ -181,6 +198,9 @@ TEST(Writers, YamlRoundTripsTrickyStrings) {
                         "on",
                         "8100",
                         "0x10",
+                        "0o17",
+                        "0b101",
+                        "08",
                         "1e6",
                         "",
                         "null",
