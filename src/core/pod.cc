@@ -89,6 +89,7 @@ BackendContext::BackendContext(const api::ModelBooster& b, const api::Backend& b
              : be.type == "SGLang"          ? Engine::Sglang
                                             : Engine::Vllm),
       modelName(b.modelName()),
+      servedName(servedModelName(be, modelName)),
       servingName(b.metadata.name + "-" + be.name),
       cache(cacheLocation(be, c.defaultCacheMount)),
       runtimeUrl("http://localhost:" + std::to_string(c.enginePort)),

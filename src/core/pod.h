@@ -36,6 +36,7 @@ struct BackendContext {
   const Config& config;
   Engine engine;
   std::string modelName;    // what clients ask for
+  std::string servedName;   // what the engines serve and the ModelServer names (rules.h)
   std::string servingName;  // <booster>-<backend>: ModelServing and ModelServer
   CacheLocation cache;
   std::string modelPath;  // <cache mount>/<md5 of modelURI>

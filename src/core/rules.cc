@@ -187,4 +187,14 @@ bool kvConnectorOf(const api::Worker& worker, std::string& connector) {
   return true;
 }
 
+std::string servedModelName(const api::Backend& backend, const std::string& modelName) {
+  const doc::Value* chosen = nullptr;
+  for (const auto& w : backend.workers) {
+    const doc::Value* v = configValue(w, "served-model-name");
+    if (v == nullptr || !(v->isString() || v->isNumber()) || v->text().empty()) continue;
+    if (chosen == nullptr || w.type == "server" || w.type == "decode") chosen = v;
+  }
+  return chosen != nullptr ? chosen->text() : modelName;
+}
+
 }  // namespace mb::core

@@ -57,5 +57,9 @@ std::string_view kvConnectorType(std::string_view connector);
 bool kvConnectorOf(const api::Worker& worker, std::string& connector);
 // The config entry for `flag` (matching either spelling, `_` or `-`).
 const doc::Value* configValue(const api::Worker& worker, std::string_view flag);
+// The backend's served model name: the one a worker's config sets (the
+// server or decode worker's first), else `modelName`. Validation makes every
+// worker that sets one agree, so prefill and decode serve the same name.
+std::string servedModelName(const api::Backend& backend, const std::string& modelName);
 
 }  // namespace mb::core

@@ -9,13 +9,8 @@ api::ModelServer buildModelServer(const BackendContext& ctx) {
   const api::Backend& b = ctx.backend;
   api::ModelServer server;
   api::ModelServerSpec& spec = server.spec;
-  // The name the engine serves: the server's, or for PD the decode worker's.
-  const api::Worker* front = &b.workers.front();
-  for (const auto& w : b.workers) {
-    if (w.type == "server" || w.type == "decode") front = &w;
-  }
-  bool unused = false;
-  spec.model = servedModelName(ctx, *front, unused);
+  // The name every worker of the backend serves (prefill and decode alike).
+  spec.model = ctx.servedName;
   spec.inferenceEngine = ctx.engine == Engine::Sglang ? "SGLang" : "vLLM";
   // Select this backend's pods only: by uid alone, two backends would each
   // see the other's pods and route weights would mean nothing.

@@ -66,6 +66,17 @@ void checkPvcUri(Errors& errors, const Path& path, std::string_view uri, doc::Ma
   }
   if (slash == std::string_view::npos) return;
   std::string_view sub = rest.substr(slash + 1);
+  if (!sub.empty() && sub.front() == '/') {
+    // It would become an absolute volume subPath, which the API rejects.
+    errors.add(path,
+               "the path inside the claim must be relative: write pvc://" + std::string(claim) + "/" +
+                   std::string(sub.substr(sub.find_first_not_of('/') == std::string_view::npos
+                                              ? sub.size()
+                                              : sub.find_first_not_of('/'))) +
+                   " (one '/' after the claim name)",
+               mark);
+    return;
+  }
   size_t start = 0;
   while (start <= sub.size()) {
     size_t end = sub.find('/', start);
@@ -266,6 +277,28 @@ void checkConfig(Errors& errors, const Path& path, const api::Backend& b, const 
     if (m.value.isNull()) {
       errors.add(p, "has no value: write \"\" for a flag without an argument", m.value.mark());
     }
+    if (flag == "--served-model-name" && !m.value.isNull() &&
+        !((m.value.isString() || m.value.isNumber()) && !m.value.text().empty())) {
+      errors.add(p, "must be one model name (a non-empty string): the router sends every request under the "
+                 "ModelServer's single model name", m.value.mark());
+    }
+  }
+}
+
+// Every worker of a backend serves the name the ModelServer routes to: for
+// prefill/decode, a request's prefill step goes out under the same name as
+// its decode step.
+void checkServedModelNames(Errors& errors, const Path& path, const api::Backend& b, const std::string& modelName) {
+  const std::string served = servedModelName(b, modelName);
+  for (size_t i = 0; i < b.workers.size(); ++i) {
+    const doc::Value* v = configValue(b.workers[i], "served-model-name");
+    if (v == nullptr || !(v->isString() || v->isNumber()) || v->text().empty() || v->text() == served) continue;
+    Path workers = path.child("workers");
+    Path worker = workers.index(i);
+    Path config = worker.child("config");
+    Path p = config.child("served-model-name");
+    errors.add(p, "is \"" + v->text() + "\" but the backend serves \"" + served +
+               "\" (set by another worker): every worker of a backend must serve the same name", v->mark());
   }
 }
 
@@ -459,6 +492,7 @@ void checkBackend(Errors& errors, const Path& path, const api::ModelBooster& boo
     checkWorker(errors, workersPath.index(i), b, b.workers[i]);
   }
   checkWorkerTypes(errors, path, b);
+  checkServedModelNames(errors, path, b, booster.modelName());
   if (b.type == "vLLMDisaggregated") checkDisaggregated(errors, path, b);
 
   std::set<std::string_view> loraNames;

@@ -848,6 +848,40 @@ TEST(Validate, PvcEmptyClaimName) {
   EXPECT_ONE_ERROR(errs, "spec.backends[0].cacheURI", "needs a claim name");
 }
 
+// pvc://claim//abs made the volume subPath "/abs", which the API server
+// rejects: the ModelServing would never get pods.
+TEST(Validate, PvcPathMustBeRelative) {
+  Errs errs = validateBase([](ModelBooster& mb) { mb.spec.backends[0].cacheURI = "pvc://cache//models/qwen"; });
+  EXPECT_ONE_ERROR(errs, "spec.backends[0].cacheURI", "must be relative: write pvc://cache/models/qwen");
+  errs = validateBase([](ModelBooster& mb) { mb.spec.backends[0].modelURI = "pvc://weights//qwen"; });
+  EXPECT_ONE_ERROR(errs, "spec.backends[0].modelURI", "must be relative: write pvc://weights/qwen");
+}
+
+// Prefill and decode serve one name: the router sends both steps of a
+// request under the ModelServer's model.
+TEST(Validate, WorkersOfABackendServeOneName) {
+  Errs errs = validateBase([](ModelBooster& mb) {
+    makePd(mb.spec.backends[0], R"({"served-model-name": "bar"})", R"({"served-model-name": "foo"})");
+  });
+  EXPECT_ONE_ERROR(errs, "spec.backends[0].workers[0].config.served-model-name",
+                   "is \"bar\" but the backend serves \"foo\"");
+  // One of them setting it is fine: the other is given the same name.
+  errs = validateBase([](ModelBooster& mb) { makePd(mb.spec.backends[0], "{}", R"({"served-model-name": "foo"})"); });
+  EXPECT_TRUE(errs.empty()) << dump(errs);
+}
+
+TEST(Validate, ServedModelNameIsOneName) {
+  for (const char* value : {R"(["a", "b"])", R"("")", R"({"a": 1})", "true"}) {
+    Errs errs = validateBase([value](ModelBooster& mb) {
+      mb.spec.backends[0].workers[0].config = json(std::string(R"({"served-model-name": )") + value + "}");
+    });
+    EXPECT_ONE_ERROR(errs, "spec.backends[0].workers[0].config.served-model-name", "must be one model name");
+  }
+  Errs errs = validateBase(
+      [](ModelBooster& mb) { mb.spec.backends[0].workers[0].config = json(R"({"served-model-name": 2024})"); });
+  EXPECT_TRUE(errs.empty()) << dump(errs);
+}
+
 TEST(Validate, HostPathMustBeAbsolute) {
   Errs errs = validateBase([](ModelBooster& mb) { mb.spec.backends[0].cacheURI = "hostpath://tmp/x"; });
   EXPECT_ONE_ERROR(errs, "spec.backends[0].cacheURI", "hostpath:///tmp/x");

@@ -13,9 +13,9 @@ std::vector<api::Role> vllmRoles(const BackendContext& ctx);
 std::vector<api::Role> vllmDisaggregatedRoles(const BackendContext& ctx);
 std::vector<api::Role> sglangRoles(const BackendContext& ctx);
 
-// The served model name (config's `served-model-name` when it is a string,
-// else the model name); `addFlag` is set when the conversion must pass it.
-std::string servedModelName(const BackendContext& ctx, const api::Worker& worker, bool& addFlag);
+// `--served-model-name <backend's served name>` unless the worker's config
+// passes the flag itself (with the same name: validation checks it).
+void appendServedModelName(const BackendContext& ctx, const api::Worker& worker, std::vector<std::string>& args);
 // The vLLM OpenAI server command line, shared by both vLLM engines.
 std::vector<std::string> vllmCommand(const BackendContext& ctx, const api::Worker& worker, const char* python,
                                      bool multiNode, bool kvEvents);

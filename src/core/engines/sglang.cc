@@ -15,12 +15,7 @@ std::vector<std::string> sglangCommand(const BackendContext& ctx, const api::Wor
                                   "0.0.0.0",         "--port",      std::to_string(ctx.config.enginePort),
                                   "--enable-metrics"};
   appendConfigArgs(w.config, cmd);
-  bool addServedName = false;
-  std::string served = servedModelName(ctx, w, addServedName);
-  if (addServedName) {
-    cmd.emplace_back("--served-model-name");
-    cmd.push_back(served);
-  }
+  appendServedModelName(ctx, w, cmd);
   if (pods > 1) {
     for (const std::string& s :
          {std::string("--nnodes"), std::to_string(pods), std::string("--node-rank"), std::string("$(WORKER_INDEX)"),

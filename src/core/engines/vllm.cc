@@ -8,11 +8,10 @@
 
 namespace mb::core {
 
-std::string servedModelName(const BackendContext& ctx, const api::Worker& worker, bool& addFlag) {
-  const doc::Value* v = configValue(worker, "served-model-name");
-  addFlag = v == nullptr;
-  if (v != nullptr && v->isString() && !v->text().empty()) return v->text();
-  return ctx.modelName;
+void appendServedModelName(const BackendContext& ctx, const api::Worker& worker, std::vector<std::string>& args) {
+  if (configValue(worker, "served-model-name") != nullptr) return;
+  args.emplace_back("--served-model-name");
+  args.push_back(ctx.servedName);
 }
 
 namespace {
@@ -32,12 +31,7 @@ std::vector<std::string> vllmCommand(const BackendContext& ctx, const api::Worke
                                      bool multiNode, bool kvEvents) {
   std::vector<std::string> cmd = {python, "-m", "vllm.entrypoints.openai.api_server", "--model", ctx.modelPath};
   appendConfigArgs(worker.config, cmd);
-  bool addServedName = false;
-  std::string served = servedModelName(ctx, worker, addServedName);
-  if (addServedName) {
-    cmd.emplace_back("--served-model-name");
-    cmd.push_back(served);
-  }
+  appendServedModelName(ctx, worker, cmd);
   if (multiNode) {
     cmd.emplace_back("--distributed_executor_backend");
     cmd.emplace_back("ray");
