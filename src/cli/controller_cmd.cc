@@ -2,6 +2,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/config_flags.h"
 #include "controller/manager.h"
 #include "observe/log.h"
 
@@ -39,12 +40,7 @@ Action addController(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--kube-api-qps", o->qps, "Client-side limit on API requests per second")->capture_default_str();
   cmd->add_option("--kube-api-burst", o->burst, "Burst above --kube-api-qps")->capture_default_str();
-  cmd->add_option("--downloader-image", o->config.downloaderImage,
-                  "Model/LoRA downloader image (the ConfigMap key model_serving_downloader_image overrides it)")
-      ->capture_default_str();
-  cmd->add_option("--runtime-image", o->config.runtimeImage,
-                  "Runtime sidecar image (the ConfigMap key model_serving_runtime_image overrides it)")
-      ->capture_default_str();
+  addConfigFlags(*cmd, o->config, ConfigFlagsFor::Controller);
   cmd->add_option("--config-namespace", o->configNamespace,
                   "Namespace of the ConfigMap model-booster-controller-config (default: $POD_NAMESPACE or default)");
   cmd->add_option("--log-format", *logFormat, "Log lines as text or json")

@@ -2,6 +2,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/config_flags.h"
 #include "cli/input.h"
 #include "core/render.h"
 
@@ -53,20 +54,7 @@ Action addRender(CLI::App& app) {
   cmd->add_option("-o,--output", flags->output, "Output format: yaml (documents separated by ---) or json (a v1 List)")
       ->check(CLI::IsMember({"yaml", "json"}))
       ->capture_default_str();
-  cmd->add_option("--downloader-image", flags->config.downloaderImage,
-                  "Image of the model/LoRA downloader init containers")
-      ->capture_default_str();
-  cmd->add_option("--runtime-image", flags->config.runtimeImage, "Image of the runtime sidecar")->capture_default_str();
-  cmd->add_option("--vllm-image", flags->config.vllmImage, "Engine image for vLLM workers that set no image")
-      ->capture_default_str();
-  cmd->add_option("--sglang-image", flags->config.sglangImage, "Engine image for SGLang workers that set no image")
-      ->capture_default_str();
-  cmd->add_option("--npu-chip-name", flags->config.npuChipName,
-                  "Value of node label node.kubernetes.io/npu.chip.name required by Ascend NPU pods")
-      ->capture_default_str();
-  cmd->add_option("--npu-socket-ifname", flags->config.npuSocketInterface,
-                  "Network interface for HCCL/GLOO on Ascend decode pods")
-      ->capture_default_str();
+  addConfigFlags(*cmd, flags->config, ConfigFlagsFor::Render);
   return [cmd, flags]() -> int {
     if (!cmd->parsed()) return -1;
     return runRender(flags->file, flags->output, flags->config, true);

@@ -67,6 +67,20 @@ for sub in "" render validate crds version; do
   "$bin" $sub --help >"$tmp/out" 2>&1; check "help $sub" 0 $?
   contains "help $sub" "$tmp/out" "Usage"
 done
+# render and controller take the same conversion flags, so a file rendered
+# with the controller's flags shows what the controller writes.
+conversion_flags() { "$bin" "$1" --help | sed -n '/^Conversion:/,/^$/p' | grep -oE -- '--[a-z-]+' | sort; }
+if [ -n "$(conversion_flags render)" ] && [ "$(conversion_flags render)" = "$(conversion_flags controller)" ]; then
+  passes=$((passes + 1))
+else
+  echo "FAIL: render and controller differ in conversion flags:"
+  diff <(conversion_flags render) <(conversion_flags controller) | sed 's/^/    /'
+  failures=$((failures + 1))
+fi
+"$bin" render -f "$src/examples/vllm-pd-ascend-mooncake.yaml" --npu-chip-name Ascend910B >"$tmp/out" 2>"$tmp/err"
+check "render --npu-chip-name" 0 $?
+contains "render --npu-chip-name" "$tmp/out" "- Ascend910B"
+
 "$bin" version >"$tmp/out"; check version 0 $?
 contains version "$tmp/out" "modelbooster "
 "$bin" --version >"$tmp/out"; check --version 0 $?

@@ -1,0 +1,46 @@
+#include "cli/config_flags.h"
+
+#include <string>
+
+namespace mb::cli {
+
+void addConfigFlags(CLI::App& cmd, core::Config& config, ConfigFlagsFor who) {
+  // In the cluster the ConfigMap may override the two images: say so where
+  // it applies.
+  const bool controller = who == ConfigFlagsFor::Controller;
+  const std::string downloaderHelp =
+      std::string("Image of the model/LoRA downloader init containers") +
+      (controller ? " (the ConfigMap key model_serving_downloader_image overrides it)" : "");
+  const std::string runtimeHelp = std::string("Image of the runtime sidecar") +
+                                  (controller ? " (the ConfigMap key model_serving_runtime_image overrides it)" : "");
+  const char* group = "Conversion";
+  cmd.add_option("--downloader-image", config.downloaderImage, downloaderHelp)->capture_default_str()->group(group);
+  cmd.add_option("--runtime-image", config.runtimeImage, runtimeHelp)->capture_default_str()->group(group);
+  cmd.add_option("--vllm-image", config.vllmImage, "Engine image for vLLM workers that set no image")
+      ->capture_default_str()
+      ->group(group);
+  cmd.add_option("--sglang-image", config.sglangImage, "Engine image for SGLang workers that set no image")
+      ->capture_default_str()
+      ->group(group);
+  cmd.add_option("--npu-chip-name", config.npuChipName,
+                 "Value of node label node.kubernetes.io/npu.chip.name required by Ascend NPU pods")
+      ->capture_default_str()
+      ->group(group);
+  cmd.add_option("--npu-socket-ifname", config.npuSocketInterface,
+                 "Network interface for HCCL/GLOO on Ascend decode pods")
+      ->capture_default_str()
+      ->group(group);
+  cmd.add_option("--multi-node-script", config.multiNodeScript,
+                 "Script in the vLLM image that starts a Ray head or worker for multi-node backends")
+      ->capture_default_str()
+      ->group(group);
+  cmd.add_option("--kv-events", config.kvEvents.enabled,
+                 "Pass --kv-events-config to vLLM so the router can see prefix-cache events (true|false)")
+      ->default_str(config.kvEvents.enabled ? "true" : "false")
+      ->group(group);
+  cmd.add_option("--kv-events-endpoint", config.kvEvents.endpoint, "ZMQ endpoint vLLM publishes KV-cache events on")
+      ->capture_default_str()
+      ->group(group);
+}
+
+}  // namespace mb::cli
