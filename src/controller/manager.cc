@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -215,10 +217,12 @@ int runManager(const ManagerOptions& options, const std::atomic<bool>& stop) {
     lc.ns = options.leaderElectionNamespace.empty() ? configNamespace : options.leaderElectionNamespace;
     lc.name = options.leaderElectionId;
     lc.identity = self;
+    // Campaign only once the caches are synced: the elector thread renews
+    // the lease, so it must never wait for them while leading.
+    waitSynced();
     elector = std::make_unique<kube::LeaderElector>(
         *client, lc,
         kube::LeaderCallbacks{[&] {
-                                waitSynced();
                                 logInfo("became leader; reconciling", {{"identity", self}});
                                 leading = true;
                                 controller.run(options.workers);
@@ -233,30 +237,54 @@ int runManager(const ManagerOptions& options, const std::atomic<bool>& stop) {
                               [&](const std::string& leader) {
                                 if (leader != self) observe::logDebug("leader", {{"identity", leader}});
                               }});
-    electorThread = std::thread([&] { elector->run(); });
+    if (!stop) electorThread = std::thread([&] { elector->run(); });
   } else {
     waitSynced();
     if (!stop) controller.run(options.workers);
   }
 
-  while (!stop && !lostLease) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  while (!stop && !lostLease) {
+    // A renewal hanging on a dead connection does not end the elector's
+    // loop; the deadline does.
+    if (elector && leading && !elector->holdsLease()) {
+      logError("the lease was not renewed within the renew deadline; stopping at once", {{"identity", self}});
+      lostLease = true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  if (lostLease) {
+    // Another replica may take over as soon as the lease expires: stop
+    // reconciling now, as the process, without waiting for in-flight
+    // writes; the pod restarts and campaigns again.
+    logError("exiting: leadership lost", {{"identity", self}});
+    std::fflush(nullptr);
+    std::_Exit(1);
+  }
 
   // Shutdown: stop taking work, finish in-flight reconciles (bounded),
   // release the lease, stop watching.
   logInfo("shutting down", {{"reason", lostLease ? "lost lease" : "signal"}});
   bool drained = controller.stop(options.shutdownGrace);
+  if (!drained) {
+    // Reconciles are still writing: keep the lease (it expires on its own)
+    // so that no other replica starts while they do, and do not wait for
+    // them any longer; the bound is the promise.
+    logError("reconciles still running at the shutdown bound; exiting without releasing the lease",
+             {{"bound_seconds", std::to_string(options.shutdownGrace.count())}});
+    std::fflush(nullptr);
+    std::_Exit(0);
+  }
   if (elector) {
     elector->stop();
-    electorThread.join();
+    if (electorThread.joinable()) electorThread.join();
   }
   for (auto& w : watchers) w->stop();
   for (auto& t : watcherThreads) t.join();
-  events.flush();
+  if (!events.flush(std::chrono::seconds(5))) logError("some events were not sent before exiting");
   metrics.stop();
   health.stop();
-  if (!drained) logError("reconciles still running at the shutdown bound");
   logInfo("stopped");
-  return lostLease ? 1 : 0;
+  return 0;
 }
 
 }  // namespace mb::controller

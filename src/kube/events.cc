@@ -59,9 +59,14 @@ void EventRecorder::record(const ObjectRef& object, const std::string& type, con
   wake_.notify_one();
 }
 
-void EventRecorder::flush() {
+bool EventRecorder::flush(std::chrono::milliseconds bound) {
   std::unique_lock<std::mutex> lock(mutex_);
-  idle_.wait(lock, [&] { return queue_.empty() && !busy_; });
+  auto idle = [&] { return queue_.empty() && !busy_; };
+  if (bound == std::chrono::milliseconds::max()) {
+    idle_.wait(lock, idle);
+    return true;
+  }
+  return idle_.wait_for(lock, bound, idle);
 }
 
 void EventRecorder::loop() {
@@ -80,12 +85,22 @@ void EventRecorder::loop() {
   }
 }
 
+void EventRecorder::forgetOld(std::chrono::steady_clock::time_point now) {
+  constexpr auto kEventLifetime = std::chrono::hours(1);
+  if (now - lastForget_ < std::chrono::minutes(1)) return;
+  lastForget_ = now;
+  std::erase_if(sent_, [&](const auto& entry) { return now - entry.second.last > kEventLifetime; });
+}
+
 void EventRecorder::send(const Pending& p) {
   const Resource events{"", "v1", "events", true};
   std::string key = p.object.uid + "\n" + p.type + "\n" + p.reason + "\n" + p.message;
   std::string now = formatTime(std::chrono::system_clock::now());
+  auto steadyNow = std::chrono::steady_clock::now();
+  forgetOld(steadyNow);
   auto it = sent_.find(key);
   if (it != sent_.end()) {
+    it->second.last = steadyNow;
     // A repeat: bump the count on the Event we made.
     doc::Value patch =
         doc::Value::object({{"count", doc::Value::integer(it->second.count + 1)}, {"lastTimestamp", now}});
@@ -116,7 +131,7 @@ void EventRecorder::send(const Pending& p) {
                                          {"reportingInstance", instance_}});
   auto created = client_.create(events, p.object.ns, event);
   if (created) {
-    sent_[key] = Sent{name, 1};
+    sent_[key] = Sent{name, 1, steadyNow};
   } else if (created.error().is(ErrorKind::AlreadyExists)) {
     // Made by an earlier run of this process or another replica: adopt it.
     auto existing = client_.get(events, p.object.ns, name);
@@ -125,7 +140,7 @@ void EventRecorder::send(const Pending& p) {
       const doc::Value* c = existing->find("count");
       if (c != nullptr && c->isNumber()) count = std::stoll(c->text());
     }
-    sent_[key] = Sent{name, count};
+    sent_[key] = Sent{name, count, steadyNow};
     doc::Value patch = doc::Value::object({{"count", doc::Value::integer(count + 1)}, {"lastTimestamp", now}});
     if (client_.patch(events, p.object.ns, name, PatchType::Merge, patch)) sent_[key].count = count + 1;
   }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -43,8 +44,9 @@ class EventRecorder {
   }
   void record(const ObjectRef& object, const std::string& type, const std::string& reason, const std::string& message);
 
-  // Waits until everything queued so far has been sent (tests, shutdown).
-  void flush();
+  // Waits until everything queued so far has been sent (tests, shutdown),
+  // at most `bound`; false when events were still waiting then.
+  bool flush(std::chrono::milliseconds bound = std::chrono::milliseconds::max());
   uint64_t dropped() const { return dropped_.load(); }
 
  private:
@@ -55,9 +57,15 @@ class EventRecorder {
   struct Sent {
     std::string name;  // the Event object's name
     int64_t count = 0;
+    std::chrono::steady_clock::time_point last;
   };
   void loop();
   void send(const Pending& p);
+  // Forgets Events not repeated for longer than the API server keeps them
+  // (an hour by default): the map would otherwise grow with every distinct
+  // message for the life of the process. A repeat after that makes (or
+  // adopts) the Event again.
+  void forgetOld(std::chrono::steady_clock::time_point now);
 
   Client& client_;
   const std::string component_;
@@ -72,6 +80,7 @@ class EventRecorder {
   bool busy_ = false;                 // guarded by mutex_
   bool stopping_ = false;             // guarded by mutex_
   std::map<std::string, Sent> sent_;  // aggregation key -> Event; only the sender thread touches it
+  std::chrono::steady_clock::time_point lastForget_{};  // sender thread only
   std::thread thread_;
 };
 

@@ -131,10 +131,24 @@ void LeaderElector::release() {
   (void)client_.update(resources::leases(), config_.ns, lease);
 }
 
+bool LeaderElector::holdsLease() const {
+  if (!leader_) return false;
+  auto renewed = std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(renewedAt_.load()));
+  return std::chrono::steady_clock::now() - renewed < config_.renewDeadline;
+}
+
 void LeaderElector::run() {
+  // An attempt counts from when it started, not when its answer came back:
+  // others time the lease from the moment they see our write.
+  auto attempt = [&] {
+    auto started = std::chrono::steady_clock::now();
+    Attempt a = tryAcquireOrRenew();
+    if (a == Attempt::Acquired) renewedAt_ = started.time_since_epoch().count();
+    return a;
+  };
   // Campaign.
   while (!stop_) {
-    if (tryAcquireOrRenew() == Attempt::Acquired) break;
+    if (attempt() == Attempt::Acquired) break;
     if (!sleepFor(config_.retryPeriod)) return;
   }
   if (stop_) return;
@@ -143,17 +157,12 @@ void LeaderElector::run() {
   if (callbacks_.onStartedLeading) callbacks_.onStartedLeading();
 
   // Lead: renew every retry period; give up as soon as the renew deadline
-  // passes without a successful renewal.
-  auto lastRenew = std::chrono::steady_clock::now();
+  // passes without a successful renewal (holdsLease() already says so while
+  // an attempt is still hanging).
   while (!stop_) {
     if (!sleepFor(config_.retryPeriod)) break;
-    Attempt a = tryAcquireOrRenew();
-    auto now = std::chrono::steady_clock::now();
-    if (a == Attempt::Acquired) {
-      lastRenew = now;
-      continue;
-    }
-    if (a == Attempt::HeldByOther || now - lastRenew > config_.renewDeadline) break;
+    Attempt a = attempt();
+    if (a == Attempt::HeldByOther || !holdsLease()) break;
   }
   leader_ = false;
   if (callbacks_.onStoppedLeading) callbacks_.onStoppedLeading();

@@ -43,6 +43,11 @@ class LeaderElector {
   // others must wait for the lease to expire.
   void abandonForTest();
   bool isLeader() const { return leader_.load(); }
+  // Leading, and the lease was renewed within the renew deadline. Unlike
+  // isLeader() this turns false while a renewal is still hanging on a dead
+  // connection: the caller must stop reconciling then, before another
+  // replica may take the lease over (lease duration > renew deadline).
+  bool holdsLease() const;
   std::string observedLeader() const;
 
  private:
@@ -57,6 +62,9 @@ class LeaderElector {
   std::atomic<bool> leader_{false};
   std::atomic<bool> stop_{false};
   std::atomic<bool> releaseOnStop_{true};
+  // When the last successful acquire or renew was sent (steady clock):
+  // the lease is ours until at least then + lease duration.
+  std::atomic<std::chrono::steady_clock::rep> renewedAt_{0};
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;
