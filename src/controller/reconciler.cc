@@ -200,7 +200,9 @@ struct Reconciler::Pass {
         auto created = r.client_.create(resource, ns, desired);
         if (!created) {
           // The old one may still be terminating: try again shortly.
-          fail("Replacing", "replacing " + label + ": " + created.error().str());
+          std::string message = "replacing " + label + ": " + created.error().str();
+          fail("Replacing", message);
+          event("Warning", "Replacing", message);
           retry = true;
           return false;
         }

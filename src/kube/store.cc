@@ -127,17 +127,29 @@ bool Store::Writer::applyIfNewer(ObjectPtr object) {
     store_.unindexLocked(key, it->second);
     it->second = object;
   } else {
+    // Deleted since (the watch saw the DELETED event before our write's
+    // answer was recorded): the write is older than the deletion.
+    auto gone = store_.deleted_.find(key);
+    uint64_t offered = 0;
+    if (gone != store_.deleted_.end() && (!parseRevision(*object, offered) || offered <= gone->second)) return false;
     store_.objects_.emplace(key, object);
   }
   store_.indexLocked(key, object);
   return true;
 }
 
-ObjectPtr Store::Writer::remove(const std::string& key) {
+ObjectPtr Store::Writer::remove(const std::string& key, const doc::Value* deleted) {
+  constexpr size_t kMaxRemembered = 4096;
   std::unique_lock lock(store_.mutex_);
   auto it = store_.objects_.find(key);
-  if (it == store_.objects_.end()) return nullptr;
-  ObjectPtr previous = it->second;
+  ObjectPtr previous = it != store_.objects_.end() ? it->second : nullptr;
+  uint64_t revision = 0;
+  uint64_t seen = 0;
+  if (deleted != nullptr && parseRevision(*deleted, seen)) revision = seen;
+  if (previous != nullptr && parseRevision(*previous, seen)) revision = std::max(revision, seen);
+  if (store_.deleted_.size() >= kMaxRemembered) store_.deleted_.erase(store_.deleted_.begin());
+  store_.deleted_[key] = revision;
+  if (previous == nullptr) return nullptr;
   store_.unindexLocked(key, previous);
   store_.objects_.erase(it);
   return previous;

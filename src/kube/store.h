@@ -49,7 +49,10 @@ class Store {
     // a newer version (resourceVersions compared as etcd revisions when both
     // are numbers; otherwise an existing entry is kept). Never goes back.
     bool applyIfNewer(ObjectPtr object);
-    ObjectPtr remove(const std::string& key);
+    // Removes the object a DELETED event names, and remembers the deletion,
+    // so that a write answered before it (applyIfNewer) cannot bring the
+    // object back.
+    ObjectPtr remove(const std::string& key, const doc::Value* deleted = nullptr);
     // Swap in a full list at once (after a relist); returns the objects that
     // were cached but are no longer present (deleted while disconnected).
     std::vector<ObjectPtr> replace(std::vector<ObjectPtr> objects);
@@ -66,6 +69,9 @@ class Store {
   std::map<std::string, ObjectPtr> objects_;         // guarded by mutex_
   std::multimap<std::string, std::string> byOwner_;  // owner uid -> key, guarded by mutex_
   bool synced_ = false;                              // guarded by mutex_
+  // Deleted keys and the resourceVersion of their deletion, guarded by
+  // mutex_. Only the moments around a delete matter, so the map is capped.
+  std::map<std::string, uint64_t> deleted_;
 };
 
 }  // namespace mb::kube

@@ -111,7 +111,7 @@ bool Watcher::watchOnce() {
         trimForCache(event.object);
         auto object = std::make_shared<const doc::Value>(std::move(event.object));
         if (event.type == WatchEvent::Type::Deleted) {
-          ObjectPtr previous = writer_.remove(objectKey(*object));
+          ObjectPtr previous = writer_.remove(objectKey(*object), object.get());
           if (onChange_) onChange_(Change{Change::Type::Deleted, previous ? previous : object, nullptr});
         } else {
           ObjectPtr previous = writer_.apply(object);
