@@ -15,6 +15,9 @@ api::BindingTarget bindingTarget(const BackendContext& ctx) {
     t.additionalMatchLabels.push_back({kEntryLabel, "true"});
   } else {
     t.additionalMatchLabels.push_back({kRoleLabel, "leader"});
+    // Worker pods of a multi-node group are in role `leader` too but run no
+    // sidecar: scraping them fails and skews the average.
+    if (ctx.multiNode) t.additionalMatchLabels.push_back({kEntryLabel, "true"});
   }
   t.metricUri = "/metrics";
   t.metricPort = ctx.runtimePort;

@@ -95,6 +95,7 @@ BackendContext::BackendContext(const api::ModelBooster& b, const api::Backend& b
       runtimeUrl("http://localhost:" + std::to_string(c.enginePort)),
       metricsPath("/metrics") {
   modelPath = cache.mountPath + "/" + md5Hex(be.modelURI);
+  for (const auto& w : be.workers) multiNode = multiNode || w.pods.value_or(1) > 1;
   loraPaths.reserve(be.loraAdapters.size());
   for (const auto& l : be.loraAdapters) loraPaths.push_back(cache.mountPath + "/" + md5Hex(l.artifactURL));
   if (const std::string* port = be.envValue("RUNTIME_PORT")) {

@@ -15,11 +15,9 @@ api::ModelServer buildModelServer(const BackendContext& ctx) {
   // Select this backend's pods only: by uid alone, two backends would each
   // see the other's pods and route weights would mean nothing.
   spec.workloadSelector.matchLabels = {{kLabelModelUid, ctx.booster.metadata.uid}, {kLabelBackendName, b.name}};
-  bool multiNode = false;
-  for (const auto& w : b.workers) multiNode = multiNode || w.pods.value_or(1) > 1;
   // Worker pods of a multi-node group carry the same labels but do not
   // serve the API: only entry pods may receive traffic.
-  if (multiNode) spec.workloadSelector.matchLabels.push_back({kEntryLabel, "true"});
+  if (ctx.multiNode) spec.workloadSelector.matchLabels.push_back({kEntryLabel, "true"});
   spec.workloadSelector.pdGroup = ctx.engine == Engine::VllmDisaggregated;
   spec.workloadPort = ctx.config.enginePort;
   for (const auto& w : b.workers) {
