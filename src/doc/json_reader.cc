@@ -177,26 +177,67 @@ Mark markAt(std::string_view text, size_t offset) {
 
 }  // namespace
 
-bool parseJson(std::string_view text, Value& out, ParseError& error, const Limits& limits) {
-  if (text.size() > limits.maxBytes) {
-    error = {"input is " + std::to_string(text.size()) + " bytes; the limit is " + std::to_string(limits.maxBytes), {}};
-    return false;
+namespace {
+
+size_t skipBlanks(std::string_view text, size_t from) {
+  while (from < text.size() && (text[from] == ' ' || text[from] == '\t' || text[from] == '\r' || text[from] == '\n')) {
+    ++from;
   }
+  return from;
+}
+
+// One JSON value starting at `offset` of `text`; `offset` moves past it.
+// Positions in errors count from the start of `text`.
+bool parseValueAt(std::string_view text, size_t& offset, Value& out, ParseError& error, const Limits& limits) {
   json::parse_options options;
   options.max_depth = limits.maxDepth;
   json::basic_parser<Handler> parser(options, limits);
   json::error_code ec;
-  size_t used = parser.write_some(false, text.data(), text.size(), ec);
+  // Stops after one complete value; what follows is the caller's.
+  size_t used = parser.write_some(false, text.data() + offset, text.size() - offset, ec);
   if (ec) {
     std::string what = parser.handler().b.failure();
     if (what.empty()) {
       what = ec == json::error::too_deep ? "nesting deeper than " + std::to_string(limits.maxDepth) + " levels"
                                          : "invalid JSON: " + ec.message();
     }
-    error = {what, markAt(text, used)};
+    error = {what, markAt(text, offset + used)};
     return false;
   }
   out = std::move(parser.handler().b.root());
+  offset += used;
+  return true;
+}
+
+bool withinSize(std::string_view text, ParseError& error, const Limits& limits) {
+  if (text.size() <= limits.maxBytes) return true;
+  error = {"input is " + std::to_string(text.size()) + " bytes; the limit is " + std::to_string(limits.maxBytes), {}};
+  return false;
+}
+
+}  // namespace
+
+bool parseJson(std::string_view text, Value& out, ParseError& error, const Limits& limits) {
+  if (!withinSize(text, error, limits)) return false;
+  size_t offset = 0;
+  if (!parseValueAt(text, offset, out, error, limits)) return false;
+  offset = skipBlanks(text, offset);
+  if (offset != text.size()) {
+    error = {"unexpected content after the JSON value (one JSON text expected)", markAt(text, offset)};
+    return false;
+  }
+  return true;
+}
+
+bool parseJsonStream(std::string_view text, std::vector<Value>& out, ParseError& error, const Limits& limits) {
+  if (!withinSize(text, error, limits)) return false;
+  size_t offset = skipBlanks(text, 0);
+  while (offset < text.size()) {
+    Value v;
+    if (!parseValueAt(text, offset, v, error, limits)) return false;
+    out.push_back(std::move(v));
+    offset = skipBlanks(text, offset);
+  }
   return true;
 }
 

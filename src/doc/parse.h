@@ -23,15 +23,20 @@ struct Limits {
   size_t maxNodes = 2'000'000;  // values, counting alias expansions (YAML bombs)
 };
 
-// One JSON text. Duplicate object keys are errors (kubectl strict mode).
+// One JSON text; anything but blanks after it is an error. Duplicate object
+// keys are errors (kubectl strict mode).
 bool parseJson(std::string_view text, Value& out, ParseError& error, const Limits& limits = {});
+// JSON values one after another (blanks between them), as kubectl reads a
+// file of concatenated objects.
+bool parseJsonStream(std::string_view text, std::vector<Value>& out, ParseError& error, const Limits& limits = {});
 
 // Every document of a YAML stream; empty documents are skipped. Plain
 // scalars resolve the way kubectl's YAML decoder does (YAML 1.1 booleans
 // such as `yes`/`on`, integers, floats, null), quoted scalars are strings.
 bool parseYaml(std::string_view text, std::vector<Value>& out, ParseError& error, const Limits& limits = {});
 
-// JSON when the text starts (after blanks) with `{` or `[`, else YAML.
+// A JSON stream when the text starts (after blanks) with `{` or `[` and is
+// one, else YAML (which includes flow collections that are not JSON).
 bool parseDocuments(std::string_view text, std::vector<Value>& out, ParseError& error, const Limits& limits = {});
 
 // Writers. `indent` 0 writes compact JSON.

@@ -259,9 +259,18 @@ bool parseYaml(std::string_view text, std::vector<Value>& out, ParseError& error
 bool parseDocuments(std::string_view text, std::vector<Value>& out, ParseError& error, const Limits& limits) {
   size_t i = text.find_first_not_of(" \t\r\n");
   if (i != std::string_view::npos && (text[i] == '{' || text[i] == '[')) {
-    Value v;
-    if (!parseJson(text, v, error, limits)) return false;
-    out.push_back(std::move(v));
+    std::vector<Value> values;
+    if (parseJsonStream(text, values, error, limits)) {
+      for (auto& v : values) out.push_back(std::move(v));
+      return true;
+    }
+    // Not JSON, but maybe YAML that starts with a flow collection
+    // (`{kind: List}`), which kubectl reads. If it is neither, the JSON
+    // error is the one that fits what the text looks like.
+    ParseError yamlError;
+    std::vector<Value> documents;
+    if (!parseYaml(text, documents, yamlError, limits)) return false;
+    for (auto& d : documents) out.push_back(std::move(d));
     return true;
   }
   return parseYaml(text, out, error, limits);

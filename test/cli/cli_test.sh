@@ -47,6 +47,16 @@ contains "invalid: names the field" "$tmp/err" "spec.backends[0].maxReplicas"
 contains "invalid: names the file" "$tmp/err" "$tmp/bad.yaml: document 1 (ModelBooster default/qwen-7b): line"
 "$bin" validate -f "$tmp/bad.yaml" >"$tmp/out" 2>"$tmp/err"; check "validate invalid" 1 $?
 
+# Several JSON objects in one file are all read (kubectl does); garbage
+# after one is an error, not silently dropped.
+json_in="$src/test/golden/json-input/input.yaml"
+{ cat "$json_in"; sed 's/"json-model"/"json-model-2"/' "$json_in"; } >"$tmp/two.json"
+"$bin" render -f "$tmp/two.json" >"$tmp/out" 2>"$tmp/err"; check "two JSON objects in one file" 0 $?
+contains "two JSON objects: the second is rendered" "$tmp/out" "name: json-model-2-gpu"
+{ cat "$src/test/golden/json-input/input.yaml"; echo ' garbage'; } >"$tmp/trailing.json"
+"$bin" validate -f "$tmp/trailing.json" >"$tmp/out" 2>"$tmp/err"; check "garbage after a JSON object" 1 $?
+contains "garbage after a JSON object: says where" "$tmp/err" "line $(($(wc -l <"$json_in") + 1)), column 2: invalid JSON"
+
 printf 'spec: [unclosed\n' >"$tmp/broken.yaml"
 "$bin" render -f "$tmp/broken.yaml" >"$tmp/out" 2>"$tmp/err"; check "malformed yaml" 1 $?
 contains "malformed: line" "$tmp/err" "line 1"

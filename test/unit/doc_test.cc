@@ -84,6 +84,43 @@ TEST(Json, BoundsSize) {
   EXPECT_NE(err.message.find("limit"), std::string::npos);
 }
 
+// Anything after the first JSON value was silently dropped (a second
+// booster in the same file, or garbage), and `validate` said all was well.
+TEST(Json, TrailingContentIsAnErrorWithItsPosition) {
+  Value v;
+  ParseError err;
+  EXPECT_FALSE(parseJson("{\"a\": 1}\n  garbage", v, err));
+  EXPECT_EQ(err.mark.line, 2U);
+  EXPECT_EQ(err.mark.column, 3U);
+  EXPECT_NE(err.message.find("after the JSON value"), std::string::npos) << err.message;
+  EXPECT_TRUE(parseJson("{\"a\": 1}\n \t\r\n", v, err)) << err.str();
+}
+
+// Like kubectl: a file may hold several JSON values one after another.
+TEST(Json, DocumentsMayBeAStreamOfValues) {
+  std::vector<Value> docs;
+  ParseError err;
+  ASSERT_TRUE(parseDocuments("{\"a\": 1}\n{\"b\": 2} [3]", docs, err)) << err.str();
+  ASSERT_EQ(docs.size(), 3U);
+  EXPECT_EQ(docs[1].find("b")->text(), "2");
+  docs.clear();
+  EXPECT_FALSE(parseDocuments("{\"a\": 1}\n{\"b\": }", docs, err));
+  EXPECT_EQ(err.mark.line, 2U) << err.str();
+}
+
+// `{a: b}` is a YAML flow mapping, not broken JSON: kubectl reads it.
+TEST(Json, FlowMappingThatIsNotJsonIsReadAsYaml) {
+  std::vector<Value> docs;
+  ParseError err;
+  ASSERT_TRUE(parseDocuments("{apiVersion: v1, kind: List}\n", docs, err)) << err.str();
+  ASSERT_EQ(docs.size(), 1U);
+  EXPECT_EQ(docs[0].find("kind")->text(), "List");
+  // Broken JSON that is no YAML either reports the JSON error.
+  docs.clear();
+  EXPECT_FALSE(parseDocuments("{\"a\": [1, }", docs, err));
+  EXPECT_NE(err.message.find("JSON"), std::string::npos) << err.message;
+}
+
 TEST(Yaml, ResolvesScalarsLikeKubectl) {
   Value v = yaml1(
       "a: 32768\nb: 0.9\nc: yes\nd: off\ne: ~\nf: '123'\ng: \"true\"\nh: 0x1F\ni: 1_000\nj: text\nk: .5\nl: 1e6\n"
