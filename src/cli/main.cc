@@ -1,5 +1,8 @@
 // modelbooster: one binary for the offline tools (render, validate, crds)
 // and the controller.
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <vector>
 
@@ -8,6 +11,17 @@
 #include "cli/version.h"
 
 namespace {
+
+// `rc`, unless standard output could not be written (a full disk, a closed
+// pipe): a truncated file must not look like a successful render.
+int outputWritten(int rc) {
+  std::cout.flush();
+  if (std::cout.fail() || std::fflush(stdout) != 0 || std::ferror(stdout) != 0) {
+    std::cerr << "error: cannot write to standard output: " << std::strerror(errno) << "\n";
+    return mb::cli::kExitInternal;
+  }
+  return rc;
+}
 
 int run(int argc, char** argv) {
   CLI::App app{
@@ -33,17 +47,17 @@ int run(int argc, char** argv) {
   }
   if (version->parsed()) {
     std::cout << "modelbooster " << MB_VERSION << " (" << MB_GIT_REVISION << ")\n";
-    return 0;
+    return outputWritten(0);
   }
   try {
     for (const auto& action : actions) {
       int rc = action();
-      if (rc >= 0) return rc;
+      if (rc >= 0) return outputWritten(rc);
     }
   } catch (const std::exception& e) {
     // Programmer errors only: untrusted input is handled as values above.
     std::cerr << "internal error: " << e.what() << "\n";
-    return 3;
+    return mb::cli::kExitInternal;
   }
   return mb::cli::kExitUsage;
 }

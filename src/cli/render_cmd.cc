@@ -5,6 +5,7 @@
 #include "cli/config_flags.h"
 #include "cli/input.h"
 #include "core/render.h"
+#include "doc/parse.h"
 
 namespace mb::cli {
 namespace {
@@ -25,9 +26,10 @@ void printErrors(const std::string& file, const core::RenderResult& r) {
 int runRender(const std::string& file, const std::string& output, const core::Config& config, bool emit) {
   std::string input;
   std::string error;
-  if (!readInput(file, input, error)) {
+  ReadStatus read = readInput(file, doc::Limits{}.maxBytes, input, error);
+  if (read != ReadStatus::Ok) {
     std::cerr << "error: " << error << "\n";
-    return kExitUsage;
+    return read == ReadStatus::TooLarge ? kExitInvalid : kExitUsage;
   }
   core::RenderResult result;
   std::string name = file == "-" ? "<stdin>" : file;
@@ -47,8 +49,8 @@ Action addRender(CLI::App& app) {
   auto flags = std::make_shared<RenderFlags>();
   CLI::App* cmd = app.add_subcommand(
       "render",
-      "Print every object the controller would create for the ModelBoosters in a file, without a cluster.\n"
-      "Exit status: 0 rendered, 1 invalid input (errors on stderr, nothing on stdout), 2 usage error.");
+      "Print every object the controller would create for the ModelBoosters in a file, without a cluster.\n" +
+          std::string("Exit status: 0 rendered, ") + kExitStatusHelp + ".");
   cmd->add_option("-f,--filename", flags->file, "YAML or JSON file with one or more ModelBoosters; - for stdin")
       ->required();
   cmd->add_option("-o,--output", flags->output, "Output format: yaml (documents separated by ---) or json (a v1 List)")

@@ -1,6 +1,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/input.h"
 #include "core/config.h"
 
 namespace mb::cli {
@@ -11,8 +12,8 @@ Action addValidate(CLI::App& app) {
   auto file = std::make_shared<std::string>();
   CLI::App* cmd = app.add_subcommand(
       "validate",
-      "Check the ModelBoosters in a file against every rule the controller applies; prints nothing when valid.\n"
-      "Exit status: 0 valid, 1 invalid (every error on stderr), 2 usage error.");
+      "Check the ModelBoosters in a file against every rule the controller applies; prints nothing when valid.\n" +
+          std::string("Exit status: 0 valid, ") + kExitStatusHelp + ".");
   cmd->add_option("-f,--filename", *file, "YAML or JSON file with one or more ModelBoosters; - for stdin")->required();
   return [cmd, file]() -> int {
     if (!cmd->parsed()) return -1;

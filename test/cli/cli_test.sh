@@ -64,6 +64,15 @@ printf '{"apiVersion": 1,' >"$tmp/broken.json"
 "$bin" render -f "$tmp/broken.json" >"$tmp/out" 2>"$tmp/err"; check "malformed json" 1 $?
 contains "malformed json: message" "$tmp/err" "invalid JSON"
 
+# An endless input is refused at the size limit, not read into memory.
+timeout 20 "$bin" validate -f /dev/zero >"$tmp/out" 2>"$tmp/err"; check "endless input" 1 $?
+contains "endless input: names the limit" "$tmp/err" "larger than 16 MiB"
+# Output that cannot be written is a failure, not a truncated success.
+if [ -w /dev/full ]; then
+  "$bin" render -f "$src/examples/sglang.yaml" >/dev/full 2>"$tmp/err"; check "stdout full" 3 $?
+  contains "stdout full: says so" "$tmp/err" "cannot write to standard output"
+fi
+
 "$bin" render -f "$tmp/does-not-exist.yaml" >"$tmp/out" 2>"$tmp/err"; check "missing file" 2 $?
 contains "missing file: says so" "$tmp/err" "cannot read"
 "$bin" render -f "$tmp" >"$tmp/out" 2>"$tmp/err"; check "directory" 2 $?
