@@ -1,5 +1,7 @@
 #include "core/render.h"
 
+#include <map>
+
 #include "api/model_booster.h"
 #include "core/convert.h"
 #include "doc/parse.h"
@@ -23,6 +25,28 @@ std::string describe(const doc::Value& d, size_t index) {
     out += ")";
   }
   return out;
+}
+
+// "ModelServing ns/name" for each object a booster becomes.
+std::vector<std::string> childKeys(const api::Children& c) {
+  std::vector<std::string> keys;
+  auto add = [&](const char* kind, const api::ObjectMeta& m) {
+    keys.push_back(std::string(kind) + " " + m.namespace_ + "/" + m.name);
+  };
+  for (const auto& o : c.servings) add("ModelServing", o.metadata);
+  for (const auto& o : c.servers) add("ModelServer", o.metadata);
+  add("ModelRoute", c.route.metadata);
+  for (const auto& o : c.policies) add("AutoscalingPolicy", o.metadata);
+  for (const auto& o : c.bindings) add("AutoscalingPolicyBinding", o.metadata);
+  return keys;
+}
+
+bool isChildKind(const std::string& kind) {
+  for (const char* k :
+       {"ModelServing", "ModelServer", "ModelRoute", "AutoscalingPolicy", "AutoscalingPolicyBinding"}) {
+    if (kind == k) return true;
+  }
+  return false;
 }
 
 bool isOurGroup(const doc::Value& d) {
@@ -53,6 +77,10 @@ bool render(std::string_view input, const Config& config, OutputFormat format, b
   }
 
   std::vector<doc::Value> objects;
+  // Which document makes each object: two boosters must not make the same
+  // one (booster `a` with backend `b-c` and booster `a-b` with backend `c`
+  // both make `a-b-c`), or one would overwrite the other in the cluster.
+  std::map<std::string, std::string> madeBy;
   for (size_t i = 0; i < flat.size(); ++i) {
     const doc::Value& d = *flat[i];
     std::string where = describe(d, i + 1);
@@ -63,7 +91,7 @@ bool render(std::string_view input, const Config& config, OutputFormat format, b
                               doc::Value::kindArticle(d.kind()));
       continue;
     }
-    if (!booster && !isOurGroup(d)) {
+    if (!booster && (!isOurGroup(d) || (kind != nullptr && kind->isString() && isChildKind(kind->text())))) {
       result.notes.push_back("skipping " + where + ": not a ModelBooster");
       continue;
     }
@@ -73,6 +101,18 @@ bool render(std::string_view input, const Config& config, OutputFormat format, b
       for (const auto& e : errors.list()) result.errors.push_back(where + ": " + e.str());
       continue;
     }
+    bool clash = false;
+    for (const auto& key : childKeys(children)) {
+      auto [it, fresh] = madeBy.emplace(key, where);
+      if (!fresh) {
+        result.errors.push_back(where + ": makes " + key + ", which " + it->second +
+                                " makes too; rename a booster or a backend (children are named "
+                                "<booster>-<backend>)");
+        clash = true;
+        break;
+      }
+    }
+    if (clash) continue;
     ++result.boosters;
     if (emit) {
       for (auto& o : std::move(children).objects()) objects.push_back(std::move(o));

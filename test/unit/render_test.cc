@@ -60,6 +60,44 @@ TEST(Render, OneBadBoosterMeansNoOutputAtAll) {
   EXPECT_THAT(r.errors[0], HasSubstr("spec.backends[0].maxReplicas"));
 }
 
+// Two boosters making the same object: in a cluster one would overwrite
+// (or be refused by) the other; in a file it is an error naming both.
+TEST(Render, TwoBoostersMakingTheSameChildIsAnError) {
+  const char* booster = R"(apiVersion: workload.serving.volcano.sh/v1alpha1
+kind: ModelBooster
+metadata: {name: NAME, namespace: demo}
+spec:
+  backends:
+    - {name: BACKEND, type: vLLM, modelURI: hf://a/b, minReplicas: 1, maxReplicas: 1, workers: [{type: server}]}
+)";
+  auto make = [&](const std::string& name, const std::string& backend) {
+    std::string y = booster;
+    y.replace(y.find("NAME"), 4, name);
+    y.replace(y.find("BACKEND"), 7, backend);
+    return y;
+  };
+  RenderResult r;
+  EXPECT_FALSE(render(make("a", "b-c") + "---\n" + make("a-b", "c"), Config{}, OutputFormat::Yaml, true, r));
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_THAT(r.errors[0], HasSubstr("document 2 (ModelBooster demo/a-b): makes ModelServing demo/a-b-c, which "
+                                     "document 1 (ModelBooster demo/a) makes too"));
+  EXPECT_TRUE(r.output.empty());
+  RenderResult twice;
+  EXPECT_FALSE(render(make("a", "b") + "---\n" + make("a", "b"), Config{}, OutputFormat::Yaml, true, twice));
+}
+
+// Rendered output fed back in: the children are skipped like any other
+// kind, not decoded as broken boosters (ModelServing shares the group).
+TEST(Render, ChildrenInTheInputAreSkipped) {
+  RenderResult first;
+  ASSERT_TRUE(render(example(), Config{}, OutputFormat::Yaml, true, first));
+  RenderResult again;
+  EXPECT_FALSE(render(first.output, Config{}, OutputFormat::Yaml, true, again));
+  ASSERT_EQ(again.errors.size(), 1u);
+  EXPECT_THAT(again.errors[0], HasSubstr("no ModelBooster found"));
+  EXPECT_EQ(again.notes.size(), 3u);
+}
+
 TEST(Render, NothingToRenderIsAnError) {
   RenderResult r;
   EXPECT_FALSE(render("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n", Config{}, OutputFormat::Yaml, true, r));
