@@ -42,7 +42,7 @@ size_t countNodes(const Value& v) {
 
 class Reader {
  public:
-  Reader(std::string_view text, const Limits& limits) : limits_(limits) {
+  Reader(std::string_view text, const Limits& limits) : text_(text), limits_(limits) {
     yaml_parser_initialize(&parser_);
     yaml_parser_set_input_string(&parser_, reinterpret_cast<const unsigned char*>(text.data()),  // NOLINT
                                  text.size());
@@ -233,9 +233,28 @@ class Reader {
       msg += std::string(" ") + parser_.context + " that starts at line " + std::to_string(start.line) + ", column " +
              std::to_string(start.column);
     }
+    if (parser_.error == YAML_READER_ERROR) {
+      // Bad bytes (invalid UTF-8, control characters): libyaml gives only
+      // their offset, so count lines up to it.
+      return {"invalid YAML: " + msg, markAtOffset(parser_.problem_offset)};
+    }
     return {"invalid YAML: " + msg, toMark(parser_.problem_mark)};
   }
 
+  Mark markAtOffset(size_t offset) const {
+    Mark m{1, 1};
+    for (size_t i = 0; i < offset && i < text_.size(); ++i) {
+      if (text_[i] == '\n') {
+        ++m.line;
+        m.column = 1;
+      } else {
+        ++m.column;
+      }
+    }
+    return m;
+  }
+
+  std::string_view text_;
   yaml_parser_t parser_{};
   const Limits& limits_;
   std::vector<Open> open_;

@@ -121,6 +121,15 @@ TEST(Json, FlowMappingThatIsNotJsonIsReadAsYaml) {
   EXPECT_NE(err.message.find("JSON"), std::string::npos) << err.message;
 }
 
+// libyaml reports bad bytes by offset only; they were put at line 1.
+TEST(Yaml, BadBytesAreReportedWhereTheyAre) {
+  std::vector<Value> docs;
+  ParseError err;
+  EXPECT_FALSE(parseYaml("a: 1\nb: 2\nc: caf\xe9\n", docs, err));
+  EXPECT_EQ(err.mark.line, 3U) << err.str();
+  EXPECT_EQ(err.mark.column, 7U) << err.str();
+}
+
 TEST(Yaml, ResolvesScalarsLikeKubectl) {
   Value v = yaml1(
       "a: 32768\nb: 0.9\nc: yes\nd: off\ne: ~\nf: '123'\ng: \"true\"\nh: 0x1F\ni: 1_000\nj: text\nk: .5\nl: 1e6\n"
