@@ -41,6 +41,12 @@ struct FieldError {
   std::string str() const;
 };
 
+// The value a FieldError's `field` names in `root` ("spec.backends[0].name"),
+// or nullptr. Keys may contain dots ("nvidia.com/gpu"): at each object the
+// longest key that fits is taken. Used when reporting, to give an error the
+// line of its own field rather than of the block it was checked in.
+const doc::Value* findField(const doc::Value& root, std::string_view field);
+
 class Errors {
  public:
   void add(const Path& path, std::string message, doc::Mark mark = {}) {

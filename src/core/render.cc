@@ -98,7 +98,13 @@ bool render(std::string_view input, const Config& config, OutputFormat format, b
     api::Errors errors;
     api::Children children;
     if (!convertDocument(d, config, children, errors)) {
-      for (const auto& e : errors.list()) result.errors.push_back(where + ": " + e.str());
+      for (api::FieldError e : errors.list()) {
+        // Rules are checked on typed fields that keep only their block's
+        // line; the field's own line is in the document.
+        const doc::Value* at = e.field.empty() ? nullptr : api::findField(d, e.field);
+        if (at != nullptr && at->mark().line != 0) e.mark = at->mark();
+        result.errors.push_back(where + ": " + e.str());
+      }
       continue;
     }
     bool clash = false;

@@ -119,5 +119,23 @@ status:
   EXPECT_TRUE(doc::equal(v, encode(b))) << doc::toYaml(encode(b));
 }
 
+// Error paths name fields; reporting looks them up again for their line.
+TEST(FindField, FollowsKeysIndicesAndDottedKeys) {
+  doc::Value v = test::parseOne(
+      "spec:\n  backends:\n    - name: a\n    - name: b\n      resources:\n        limits:\n"
+      "          nvidia.com/gpu: 2\n          nvidia.com: 1\n");
+  const doc::Value* name = findField(v, "spec.backends[1].name");
+  ASSERT_NE(name, nullptr);
+  EXPECT_EQ(name->text(), "b");
+  EXPECT_EQ(name->mark().line, 4U);
+  const doc::Value* gpu = findField(v, "spec.backends[1].resources.limits.nvidia.com/gpu");
+  ASSERT_NE(gpu, nullptr);
+  EXPECT_EQ(gpu->text(), "2");
+  EXPECT_EQ(findField(v, "spec.backends[1].resources.limits.nvidia.com")->text(), "1");
+  EXPECT_EQ(findField(v, "spec.backends[2].name"), nullptr);
+  EXPECT_EQ(findField(v, "spec.missing"), nullptr);
+  EXPECT_EQ(findField(v, "spec.backends[x]"), nullptr);
+}
+
 }  // namespace
 }  // namespace mb::api
