@@ -4,6 +4,20 @@
 
 namespace mb::cli {
 
+namespace {
+
+// An image reference has no blanks and is not empty: the API server
+// accepts either in a pod, which then never starts.
+const CLI::Validator kImage(
+    [](const std::string& value) -> std::string {
+      if (value.empty()) return "an image must not be empty";
+      if (value.find_first_of(" \t\r\n") != std::string::npos) return "an image must not contain whitespace";
+      return {};
+    },
+    "IMAGE");
+
+}  // namespace
+
 void addConfigFlags(CLI::App& cmd, core::Config& config, ConfigFlagsFor who) {
   // In the cluster the ConfigMap may override the two images: say so where
   // it applies.
@@ -14,13 +28,21 @@ void addConfigFlags(CLI::App& cmd, core::Config& config, ConfigFlagsFor who) {
   const std::string runtimeHelp = std::string("Image of the runtime sidecar") +
                                   (controller ? " (the ConfigMap key model_serving_runtime_image overrides it)" : "");
   const char* group = "Conversion";
-  cmd.add_option("--downloader-image", config.downloaderImage, downloaderHelp)->capture_default_str()->group(group);
-  cmd.add_option("--runtime-image", config.runtimeImage, runtimeHelp)->capture_default_str()->group(group);
+  cmd.add_option("--downloader-image", config.downloaderImage, downloaderHelp)
+      ->capture_default_str()
+      ->check(kImage)
+      ->group(group);
+  cmd.add_option("--runtime-image", config.runtimeImage, runtimeHelp)
+      ->capture_default_str()
+      ->check(kImage)
+      ->group(group);
   cmd.add_option("--vllm-image", config.vllmImage, "Engine image for vLLM workers that set no image")
       ->capture_default_str()
+      ->check(kImage)
       ->group(group);
   cmd.add_option("--sglang-image", config.sglangImage, "Engine image for SGLang workers that set no image")
       ->capture_default_str()
+      ->check(kImage)
       ->group(group);
   cmd.add_option("--npu-chip-name", config.npuChipName,
                  "Value of node label node.kubernetes.io/npu.chip.name required by Ascend NPU pods")

@@ -33,6 +33,15 @@ int run(int argc, char** argv) {
   std::vector<mb::cli::Action> actions = {mb::cli::addRender(app), mb::cli::addValidate(app), mb::cli::addCrds(app),
                                           mb::cli::addController(app)};
   CLI::App* version = app.add_subcommand("version", "Print the version");
+  // CLI11 calls a mistyped command "A subcommand is required": name it.
+  bool known = false;
+  for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))
+    known = known || sub->check_name(argc > 1 ? argv[1] : "");
+  if (argc > 1 && argv[1][0] != '-' && !known) {
+    std::cerr << "unknown command \"" << argv[1]
+              << "\"; the commands are render, validate, crds, controller and version (see --help)\n";
+    return mb::cli::kExitUsage;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

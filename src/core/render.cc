@@ -42,8 +42,7 @@ std::vector<std::string> childKeys(const api::Children& c) {
 }
 
 bool isChildKind(const std::string& kind) {
-  for (const char* k :
-       {"ModelServing", "ModelServer", "ModelRoute", "AutoscalingPolicy", "AutoscalingPolicyBinding"}) {
+  for (const char* k : {"ModelServing", "ModelServer", "ModelRoute", "AutoscalingPolicy", "AutoscalingPolicyBinding"}) {
     if (kind == k) return true;
   }
   return false;

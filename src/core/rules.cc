@@ -16,6 +16,17 @@ bool isDnsLabel(std::string_view s, size_t maxLength) {
   return true;
 }
 
+bool isLabelValue(std::string_view s) {
+  if (s.empty()) return true;
+  if (s.size() > 63) return false;
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); };
+  if (!alnum(s.front()) || !alnum(s.back())) return false;
+  for (char c : s) {
+    if (!alnum(c) && c != '-' && c != '_' && c != '.') return false;
+  }
+  return true;
+}
+
 std::optional<double> parseDuration(std::string_view s) {
   // Matches the CRD's pattern ^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$: no
   // sign and no bare "0", so render refuses what the API server refuses.

@@ -20,6 +20,9 @@ inline constexpr int32_t kEnginePort = 8000;
 
 // RFC 1123 label: lower-case alphanumerics and '-', alphanumeric at both ends.
 bool isDnsLabel(std::string_view s, size_t maxLength = 63);
+// A Kubernetes label value: empty, or up to 63 of [A-Za-z0-9._-] starting
+// and ending with a letter or digit.
+bool isLabelValue(std::string_view s);
 // A duration as the CRDs accept it ("30s", "1m30s", "0s"); seconds, or nullopt.
 std::optional<double> parseDuration(std::string_view s);
 // Engine flag names from worker.config keys.

@@ -68,13 +68,13 @@ void checkPvcUri(Errors& errors, const Path& path, std::string_view uri, doc::Ma
   std::string_view sub = rest.substr(slash + 1);
   if (!sub.empty() && sub.front() == '/') {
     // It would become an absolute volume subPath, which the API rejects.
-    errors.add(path,
-               "the path inside the claim must be relative: write pvc://" + std::string(claim) + "/" +
-                   std::string(sub.substr(sub.find_first_not_of('/') == std::string_view::npos
-                                              ? sub.size()
-                                              : sub.find_first_not_of('/'))) +
-                   " (one '/' after the claim name)",
-               mark);
+    errors.add(
+        path,
+        "the path inside the claim must be relative: write pvc://" + std::string(claim) + "/" +
+            std::string(sub.substr(sub.find_first_not_of('/') == std::string_view::npos ? sub.size()
+                                                                                        : sub.find_first_not_of('/'))) +
+            " (one '/' after the claim name)",
+        mark);
     return;
   }
   size_t start = 0;
@@ -279,8 +279,10 @@ void checkConfig(Errors& errors, const Path& path, const api::Backend& b, const 
     }
     if (flag == "--served-model-name" && !m.value.isNull() &&
         !((m.value.isString() || m.value.isNumber()) && !m.value.text().empty())) {
-      errors.add(p, "must be one model name (a non-empty string): the router sends every request under the "
-                 "ModelServer's single model name", m.value.mark());
+      errors.add(p,
+                 "must be one model name (a non-empty string): the router sends every request under the "
+                 "ModelServer's single model name",
+                 m.value.mark());
     }
   }
 }
@@ -297,8 +299,10 @@ void checkServedModelNames(Errors& errors, const Path& path, const api::Backend&
     Path worker = workers.index(i);
     Path config = worker.child("config");
     Path p = config.child("served-model-name");
-    errors.add(p, "is \"" + v->text() + "\" but the backend serves \"" + served +
-               "\" (set by another worker): every worker of a backend must serve the same name", v->mark());
+    errors.add(p,
+               "is \"" + v->text() + "\" but the backend serves \"" + served +
+                   "\" (set by another worker): every worker of a backend must serve the same name",
+               v->mark());
   }
 }
 
@@ -571,6 +575,18 @@ void validate(const api::ModelBooster& booster, api::Errors& errors) {
     errors.add(metadata.child("name"), "\"" + booster.metadata.name +
                                            "\" must be a DNS label (lower-case letters, digits, '-'; at most 63 "
                                            "characters): it prefixes every child's name");
+  }
+  // The namespace and uid reach the children as they are (the uid as the
+  // model-uid label value): offline input may carry anything there.
+  if (!booster.metadata.namespace_.empty() && !isDnsLabel(booster.metadata.namespace_)) {
+    errors.add(metadata.child("namespace"), "\"" + booster.metadata.namespace_ +
+                                                "\" must be a DNS label (lower-case letters, digits, '-'; at most "
+                                                "63 characters)");
+  }
+  if (!isLabelValue(booster.metadata.uid)) {
+    errors.add(metadata.child("uid"), "\"" + booster.metadata.uid +
+                                          "\" must be a valid label value (letters, digits, '-', '_', '.'; at most 63 "
+                                          "characters): it becomes the children's model-uid label");
   }
   if (!spec.name.empty() && !isDnsLabel(spec.name, 64)) {
     errors.add(sp.child("name"),

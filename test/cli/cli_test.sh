@@ -79,6 +79,10 @@ contains "missing file: says so" "$tmp/err" "cannot read"
 "$bin" render >"$tmp/out" 2>"$tmp/err"; check "render without -f" 2 $?
 "$bin" render -f x -o xml >"$tmp/out" 2>"$tmp/err"; check "bad -o" 2 $?
 "$bin" frobnicate >"$tmp/out" 2>"$tmp/err"; check "unknown command" 2 $?
+contains "unknown command: named" "$tmp/err" 'unknown command "frobnicate"'
+"$bin" render -f "$src/examples/sglang.yaml" --sglang-image 'a b' >"$tmp/out" 2>"$tmp/err"; check "image with a blank" 2 $?
+empty "image with a blank: no output" "$tmp/out"
+"$bin" render -f "$src/examples/sglang.yaml" --runtime-image '' >"$tmp/out" 2>"$tmp/err"; check "empty image" 2 $?
 "$bin" >"$tmp/out" 2>"$tmp/err"; check "no command" 2 $?
 
 for sub in "" render validate crds version; do

@@ -882,6 +882,17 @@ TEST(Validate, ServedModelNameIsOneName) {
   EXPECT_TRUE(errs.empty()) << dump(errs);
 }
 
+// Offline input may carry anything in metadata; the namespace and uid go
+// into every child (the uid as a label value).
+TEST(Validate, NamespaceAndUidMustFitTheChildren) {
+  Errs errs = validateBase([](ModelBooster& mb) { mb.metadata.namespace_ = "Not_Valid"; });
+  EXPECT_ONE_ERROR(errs, "metadata.namespace", "must be a DNS label");
+  errs = validateBase([](ModelBooster& mb) { mb.metadata.uid = "has spaces"; });
+  EXPECT_ONE_ERROR(errs, "metadata.uid", "model-uid label");
+  errs = validateBase([](ModelBooster& mb) { mb.metadata.uid.clear(); });
+  EXPECT_TRUE(errs.empty()) << dump(errs);
+}
+
 TEST(Validate, HostPathMustBeAbsolute) {
   Errs errs = validateBase([](ModelBooster& mb) { mb.spec.backends[0].cacheURI = "hostpath://tmp/x"; });
   EXPECT_ONE_ERROR(errs, "spec.backends[0].cacheURI", "hostpath:///tmp/x");

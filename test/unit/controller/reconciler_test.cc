@@ -6,8 +6,8 @@
 
 #include <gtest/gtest.h>
 
-#include "fake_client.h"
 #include "doc/parse.h"
+#include "fake_client.h"
 
 namespace mb::controller {
 namespace {
@@ -39,7 +39,9 @@ std::string conditionOf(const doc::Value& status, const std::string& type, const
 
 class ReconcilerTest : public ::testing::Test {
  protected:
-  ReconcilerTest() : reconciler_(client_, caches_, nullptr, [] { return core::Config{}; }, [] { return "T"; }) {
+  ReconcilerTest()
+      : reconciler_(
+            client_, caches_, nullptr, [] { return core::Config{}; }, [] { return "T"; }) {
     setBooster(json(kBooster));
   }
 
@@ -140,8 +142,8 @@ TEST_F(ReconcilerTest, LostOwnerReferenceIsRestored) {
 
   EXPECT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
   EXPECT_EQ(client_.callsStartingWith("update modelservings n/m-a").size(), 1U);
-  const doc::Value* owners = caches_.of(ChildKind::ModelServing).get("n/m-a")->find("metadata")->find(
-      "ownerReferences");
+  const doc::Value* owners =
+      caches_.of(ChildKind::ModelServing).get("n/m-a")->find("metadata")->find("ownerReferences");
   ASSERT_NE(owners, nullptr);
   EXPECT_EQ(owners->items().at(0).find("uid")->text(), "u");
 }
@@ -164,8 +166,9 @@ TEST_F(ReconcilerTest, HandMadeChildWithoutOurLabelIsLeftAlone) {
 TEST_F(ReconcilerTest, OthersOwnerReferencesAreKept) {
   ASSERT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
   doc::Value serving = *caches_.of(ChildKind::ModelServing).get("n/m-a");
-  serving.find("metadata")->find("ownerReferences")->push(
-      json(R"({"apiVersion":"v1","kind":"ConfigMap","name":"grouping","uid":"g"})"));
+  serving.find("metadata")
+      ->find("ownerReferences")
+      ->push(json(R"({"apiVersion":"v1","kind":"ConfigMap","name":"grouping","uid":"g"})"));
   kube::Store::Writer(caches_.of(ChildKind::ModelServing)).apply(std::make_shared<const doc::Value>(serving));
   client_.calls.clear();
 
