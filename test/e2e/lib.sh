@@ -121,7 +121,8 @@ free_port() {
 
 # ctl_start ID [extra controller flags...]: start a controller instance in
 # the background and wait until its /readyz answers 200. Retries with other
-# ports when a port was taken in between.
+# ports when a port was taken in between. CTL_METRICS_ADDR overrides the
+# metrics address (0 turns the server off).
 ctl_start() {
   local id=$1 attempt
   shift
@@ -134,7 +135,7 @@ ctl_start() {
     log="$MB_TMP/controller-$id-$CTL_RUNS.log"
     CTL_LOGS+=("$log")
     "$MB_BIN" controller --kubeconfig "$KUBECONFIG" --namespace "$MB_NS" --config-namespace "$MB_NS" \
-      --metrics-bind-address "127.0.0.1:$mport" --health-probe-bind-address "127.0.0.1:$hport" \
+      --metrics-bind-address "${CTL_METRICS_ADDR:-127.0.0.1:$mport}" --health-probe-bind-address "127.0.0.1:$hport" \
       -v 1 "$@" >"$log" 2>&1 &
     CTL_PID[$id]=$!
     CTL_LOG[$id]=$log
