@@ -4,6 +4,7 @@
 
 #include "api/model_booster.h"
 #include "core/convert.h"
+#include "core/schema.h"
 #include "doc/parse.h"
 
 namespace mb::core {
@@ -96,7 +97,13 @@ bool render(std::string_view input, const Config& config, OutputFormat format, b
     }
     api::Errors errors;
     api::Children children;
-    if (!convertDocument(d, config, children, errors)) {
+    api::Errors schemaErrors;
+    // What the API server would refuse, our rules aside (a booster in the
+    // cluster has passed it already, so the controller does not repeat it).
+    if (booster) checkBoosterSchema(d, schemaErrors);
+    bool converted = convertDocument(d, config, children, errors);
+    if (!schemaErrors.empty()) errors = mergeSchemaErrors(errors, schemaErrors);
+    if (!converted || !errors.empty()) {
       for (api::FieldError e : errors.list()) {
         // Rules are checked on typed fields that keep only their block's
         // line; the field's own line is in the document.

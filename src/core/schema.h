@@ -1,0 +1,20 @@
+// The ModelBooster CRD's schema applied offline: what the API server would
+// refuse (unknown fields, wrong types, enums, patterns, lengths, list sizes)
+// is refused by `validate` and `render` too, before any of our own rules.
+#pragma once
+
+#include "api/field_error.h"
+#include "doc/value.h"
+
+namespace mb::core {
+
+// Checks a ModelBooster document against deploy/crds' openAPIV3Schema
+// (compiled in). Errors name the field path.
+void checkBoosterSchema(const doc::Value& document, api::Errors& errors);
+
+// `ours` (decoding and validation) followed by the schema's errors that say
+// something new: one at a field that `ours` already reports, or inside it,
+// is the same complaint in other words.
+api::Errors mergeSchemaErrors(const api::Errors& ours, const api::Errors& schema);
+
+}  // namespace mb::core
