@@ -26,7 +26,9 @@ Action addController(CLI::App& app) {
   cmd->add_option("--kubeconfig", o->kube.kubeconfig, "Path to a kubeconfig file");
   cmd->add_option("--context", o->kube.context, "kubeconfig context to use (default: current-context)");
   cmd->add_option("--master", o->kube.master, "API server URL; overrides the kubeconfig's server");
-  cmd->add_option("--namespace", o->watchNamespace, "Watch only this namespace (default: all namespaces)");
+  cmd->add_option("--namespace", o->watchNamespaces,
+                  "Watch only these namespaces (repeat the flag or separate with commas; default: all namespaces)")
+      ->delimiter(',');
   cmd->add_option("--workers", o->workers, "Boosters reconciled in parallel")
       ->capture_default_str()
       ->check(CLI::Range(1, 256));

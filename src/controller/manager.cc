@@ -78,13 +78,18 @@ int runManager(const ManagerOptions& options, const std::atomic<bool>& stop) {
     logError("cannot load the Kubernetes configuration", {{"error", restConfig.error().message}});
     return 1;
   }
+  // One watcher per namespace and kind (a single "" watcher for all).
+  std::vector<std::string> namespaces = options.watchNamespaces;
+  if (namespaces.empty()) namespaces.emplace_back();
+  std::string watched;
+  for (const auto& ns : namespaces) watched += (watched.empty() ? "" : ",") + (ns.empty() ? "(all)" : ns);
   kube::RestConfig rc = *restConfig;
   rc.qps = options.qps;
   rc.burst = options.burst;
   rc.userAgent = "modelbooster-controller";
   logInfo("starting", {{"server", rc.server},
                        {"source", rc.source},
-                       {"namespace", options.watchNamespace.empty() ? "(all)" : options.watchNamespace},
+                       {"namespaces", watched},
                        {"workers", std::to_string(options.workers)}});
 
   observe::Registry registry;
@@ -143,22 +148,28 @@ int runManager(const ManagerOptions& options, const std::atomic<bool>& stop) {
   // server), and the configuration ConfigMap.
   std::vector<std::unique_ptr<kube::Watcher>> watchers;
   auto enqueue = [&](const kube::Change& c) { queue.add(kube::objectKey(*c.object)); };
-  watchers.push_back(std::make_unique<kube::Watcher>(
-      *client, kube::WatcherConfig{kube::resources::modelBoosters(), options.watchNamespace}, caches.boosters,
-      enqueue));
-  for (ChildKind kind : kChildKinds) {
-    kube::WatcherConfig wc{resourceOf(kind), options.watchNamespace};
-    wc.labelSelector = kManagedBySelector;
-    watchers.push_back(std::make_unique<kube::Watcher>(*client, wc, caches.of(kind), [&](const kube::Change& c) {
-      std::string owner = ownerKey(*c.object);
-      if (!owner.empty()) queue.add(owner);
-      // An edit that removed or changed the controller reference must still
-      // reach the booster that owned the child, or the drift goes unseen.
-      if (c.previous != nullptr) {
-        std::string before = ownerKey(*c.previous);
-        if (!before.empty() && before != owner) queue.add(before);
-      }
-    }));
+  auto onChild = [&](const kube::Change& c) {
+    std::string owner = ownerKey(*c.object);
+    if (!owner.empty()) queue.add(owner);
+    // An edit that removed or changed the controller reference must still
+    // reach the booster that owned the child, or the drift goes unseen.
+    if (c.previous != nullptr) {
+      std::string before = ownerKey(*c.previous);
+      if (!before.empty() && before != owner) queue.add(before);
+    }
+  };
+  for (const auto& ns : namespaces) {
+    if (namespaces.size() > 1) {
+      caches.boosters.expectNamespace(ns);
+      for (ChildKind kind : kChildKinds) caches.of(kind).expectNamespace(ns);
+    }
+    watchers.push_back(std::make_unique<kube::Watcher>(
+        *client, kube::WatcherConfig{kube::resources::modelBoosters(), ns}, caches.boosters, enqueue));
+    for (ChildKind kind : kChildKinds) {
+      kube::WatcherConfig wc{resourceOf(kind), ns};
+      wc.labelSelector = kManagedBySelector;
+      watchers.push_back(std::make_unique<kube::Watcher>(*client, wc, caches.of(kind), onChild));
+    }
   }
   kube::Store configStore;
   kube::WatcherConfig cc{kube::resources::configMaps(), configNamespace};

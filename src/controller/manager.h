@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <string>
+#include <vector>
 
 #include "core/config.h"
 #include "kube/config.h"
@@ -12,11 +13,11 @@
 namespace mb::controller {
 
 struct ManagerOptions {
-  kube::LoadOptions kube;               // --kubeconfig, --context, --master
-  std::string watchNamespace;           // --namespace; "" = all namespaces
-  int workers = 4;                      // --workers
-  bool leaderElect = false;             // --leader-elect
-  std::string leaderElectionNamespace;  // default: the controller's namespace
+  kube::LoadOptions kube;                    // --kubeconfig, --context, --master
+  std::vector<std::string> watchNamespaces;  // --namespace (repeatable, comma-separated); empty = all
+  int workers = 4;                           // --workers
+  bool leaderElect = false;                  // --leader-elect
+  std::string leaderElectionNamespace;       // default: the controller's namespace
   std::string leaderElectionId = "modelbooster-controller";
   std::string metricsAddress = ":8080";    // --metrics-bind-address ("0" disables)
   std::string healthAddress = ":8081";     // --health-probe-bind-address

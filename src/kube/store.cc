@@ -68,7 +68,16 @@ size_t Store::size() const {
 
 bool Store::synced() const {
   std::shared_lock lock(mutex_);
-  return synced_;
+  if (namespaces_.empty()) return synced_;
+  for (const auto& [ns, listed] : namespaces_) {
+    if (!listed) return false;
+  }
+  return true;
+}
+
+void Store::expectNamespace(const std::string& ns) {
+  std::unique_lock lock(mutex_);
+  namespaces_.emplace(ns, false);
 }
 
 void Store::indexLocked(const std::string& key, const ObjectPtr& object) {
@@ -155,23 +164,30 @@ ObjectPtr Store::Writer::remove(const std::string& key, const doc::Value* delete
   return previous;
 }
 
-std::vector<ObjectPtr> Store::Writer::replace(std::vector<ObjectPtr> objects) {
+std::vector<ObjectPtr> Store::Writer::replace(std::vector<ObjectPtr> objects, const std::string& ns) {
   std::map<std::string, ObjectPtr> fresh;
-  std::multimap<std::string, std::string> index;
   for (auto& o : objects) {
     std::string key = objectKey(*o);
-    std::string uid = controllerUid(*o);
-    if (!uid.empty()) index.emplace(uid, key);
     fresh[key] = std::move(o);
   }
+  const std::string prefix = ns + "/";
+  auto inScope = [&](const std::string& key) { return ns.empty() || key.compare(0, prefix.size(), prefix) == 0; };
   std::unique_lock lock(store_.mutex_);
   std::vector<ObjectPtr> gone;
   for (const auto& [key, old] : store_.objects_) {
-    if (!fresh.contains(key)) gone.push_back(old);
+    if (inScope(key) && !fresh.contains(key)) gone.push_back(old);
+    // Other namespaces belong to other watchers' lists: keep them.
+    if (!inScope(key)) fresh.emplace(key, old);
+  }
+  std::multimap<std::string, std::string> index;
+  for (const auto& [key, object] : fresh) {
+    std::string uid = controllerUid(*object);
+    if (!uid.empty()) index.emplace(uid, key);
   }
   store_.objects_.swap(fresh);
   store_.byOwner_.swap(index);
   store_.synced_ = true;
+  if (auto it = store_.namespaces_.find(ns); it != store_.namespaces_.end()) it->second = true;
   return gone;
 }
 

@@ -35,8 +35,12 @@ class Store {
   // Objects whose controller ownerReference has this uid.
   std::vector<ObjectPtr> ownedBy(const std::string& ownerUid) const;
   size_t size() const;
-  // True once the first full list is in.
+  // True once the first full list is in: of every namespace announced with
+  // expectNamespace(), or of any one list when none was announced.
   bool synced() const;
+  // For a store filled by one watcher per namespace: synced() waits for
+  // this namespace's first list too.
+  void expectNamespace(const std::string& ns);
 
   // The watcher's side; kept apart so reconcilers cannot write by accident.
   class Writer {
@@ -55,7 +59,9 @@ class Store {
     ObjectPtr remove(const std::string& key, const doc::Value* deleted = nullptr);
     // Swap in a full list at once (after a relist); returns the objects that
     // were cached but are no longer present (deleted while disconnected).
-    std::vector<ObjectPtr> replace(std::vector<ObjectPtr> objects);
+    // With a namespace, the list covers that namespace only: objects of
+    // other namespaces (listed by other watchers) are kept.
+    std::vector<ObjectPtr> replace(std::vector<ObjectPtr> objects, const std::string& ns = "");
 
    private:
     Store& store_;
@@ -69,6 +75,7 @@ class Store {
   std::map<std::string, ObjectPtr> objects_;         // guarded by mutex_
   std::multimap<std::string, std::string> byOwner_;  // owner uid -> key, guarded by mutex_
   bool synced_ = false;                              // guarded by mutex_
+  std::map<std::string, bool> namespaces_;           // expected -> listed, guarded by mutex_
   // Deleted keys and the resourceVersion of their deletion, guarded by
   // mutex_. Only the moments around a delete matter, so the map is capped.
   std::map<std::string, uint64_t> deleted_;

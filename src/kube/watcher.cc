@@ -82,7 +82,7 @@ bool Watcher::listAll() {
       }
     }
   }
-  std::vector<ObjectPtr> gone = writer_.replace(std::move(all));
+  std::vector<ObjectPtr> gone = writer_.replace(std::move(all), config_.ns);
   setResourceVersion(rv);
   relists_++;
   if (onChange_) {

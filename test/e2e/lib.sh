@@ -71,7 +71,10 @@ _e2e_cleanup() {
     printf -- '----- end -----\n' >&2
   fi
   if [[ -n $MB_NS ]] && [[ -z ${MB_E2E_KEEP_NAMESPACE:-} ]]; then
-    kubectl delete namespace "$MB_NS" --wait=false --ignore-not-found >/dev/null 2>&1
+    local ns
+    for ns in "$MB_NS" "${MB_EXTRA_NAMESPACES[@]}"; do
+      kubectl delete namespace "$ns" --wait=false --ignore-not-found >/dev/null 2>&1
+    done
   fi
   rm -rf "$MB_TMP"
   if ((rc == 0)); then printf 'PASS [%s] in %s s\n' "$MB_TEST_NAME" "$SECONDS"; fi
@@ -80,6 +83,15 @@ _e2e_cleanup() {
 trap _e2e_cleanup EXIT
 
 # ----------------------------------------------------------- set-up --
+
+# extra_namespace SUFFIX: make namespace $MB_NS-SUFFIX, deleted at exit.
+MB_EXTRA_NAMESPACES=()
+extra_namespace() {
+  local ns="$MB_NS-$1"
+  kubectl create namespace "$ns" >/dev/null || fail "cannot create namespace $ns"
+  MB_EXTRA_NAMESPACES+=("$ns")
+  echo "$ns"
+}
 
 # Check the binary and the cluster, and make a fresh namespace.
 e2e_setup() {

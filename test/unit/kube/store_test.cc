@@ -89,5 +89,30 @@ TEST(Store, DeletionOfAnUncachedObjectIsRememberedToo) {
   EXPECT_EQ(store.size(), 0U);
 }
 
+// With --namespace a,b one watcher per namespace fills the same store: a
+// relist of one namespace must not drop the other's objects, and the store
+// is synced once both have listed.
+TEST(Store, ARelistOfOneNamespaceKeepsTheOthers) {
+  Store store;
+  store.expectNamespace("a");
+  store.expectNamespace("b");
+  Store::Writer w(store);
+  w.replace({object("a", "x", "u1")}, "a");
+  EXPECT_FALSE(store.synced()) << "b has not listed yet";
+  w.replace({object("b", "y", "u1"), object("b", "z", "u2")}, "b");
+  EXPECT_TRUE(store.synced());
+  EXPECT_EQ(store.size(), 3u);
+  auto gone = w.replace({object("a", "w", "u2")}, "a");
+  ASSERT_EQ(gone.size(), 1u);
+  EXPECT_EQ(objectKey(*gone[0]), "a/x");
+  EXPECT_NE(store.get("b/y"), nullptr);
+  EXPECT_EQ(store.ownedBy("u1").size(), 1u);  // b/y
+  EXPECT_EQ(store.ownedBy("u2").size(), 2u);  // a/w, b/z
+  // A namespace named like another's prefix is not in its scope.
+  w.apply(object("ab", "v"));
+  w.replace({}, "a");
+  EXPECT_NE(store.get("ab/v"), nullptr);
+}
+
 }  // namespace
 }  // namespace mb::kube
