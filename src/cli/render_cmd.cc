@@ -48,9 +48,8 @@ int runRender(const std::string& file, const std::string& output, const core::Co
 Action addRender(CLI::App& app) {
   auto flags = std::make_shared<RenderFlags>();
   CLI::App* cmd = app.add_subcommand(
-      "render",
-      "Print every object the controller would create for the ModelBoosters in a file, without a cluster.\n" +
-          std::string("Exit status: 0 rendered, ") + kExitStatusHelp + ".");
+      "render", "Print every object the controller would create for the ModelBoosters in a file, without a cluster.\n" +
+                    std::string("Exit status: 0 rendered, ") + kExitStatusHelp + ".");
   cmd->add_option("-f,--filename", flags->file, "YAML or JSON file with one or more ModelBoosters; - for stdin")
       ->required();
   cmd->add_option("-o,--output", flags->output, "Output format: yaml (documents separated by ---) or json (a v1 List)")

@@ -35,8 +35,8 @@ struct BackendContext {
   const api::Backend& backend;
   const Config& config;
   Engine engine;
-  std::string modelName;    // what clients ask for
-  std::string servedName;   // what the engines serve and the ModelServer names (rules.h)
+  std::string modelName;   // what clients ask for
+  std::string servedName;  // what the engines serve and the ModelServer names (rules.h)
   // A worker spans several pods: only entry pods serve and run the sidecar.
   bool multiNode = false;
   std::string servingName;  // <booster>-<backend>: ModelServing and ModelServer

@@ -76,10 +76,10 @@ class EventRecorder {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable idle_;
-  std::deque<Pending> queue_;         // guarded by mutex_
-  bool busy_ = false;                 // guarded by mutex_
-  bool stopping_ = false;             // guarded by mutex_
-  std::map<std::string, Sent> sent_;  // aggregation key -> Event; only the sender thread touches it
+  std::deque<Pending> queue_;                           // guarded by mutex_
+  bool busy_ = false;                                   // guarded by mutex_
+  bool stopping_ = false;                               // guarded by mutex_
+  std::map<std::string, Sent> sent_;                    // aggregation key -> Event; only the sender thread touches it
   std::chrono::steady_clock::time_point lastForget_{};  // sender thread only
   std::thread thread_;
 };
