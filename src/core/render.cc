@@ -117,9 +117,10 @@ bool render(std::string_view input, const Config& config, OutputFormat format, b
     for (const auto& key : childKeys(children)) {
       auto [it, fresh] = madeBy.emplace(key, where);
       if (!fresh) {
-        result.errors.push_back(where + ": makes " + key + ", which " + it->second +
-                                " makes too; rename a booster or a backend (children are named "
-                                "<booster>-<backend>)");
+        std::string message = where;
+        message.append(": makes ").append(key).append(", which ").append(it->second);
+        message.append(" makes too; rename a booster or a backend (children are named <booster>-<backend>)");
+        result.errors.push_back(std::move(message));
         clash = true;
         break;
       }
