@@ -176,5 +176,39 @@ TEST_F(ReconcilerTest, OthersOwnerReferencesAreKept) {
   EXPECT_TRUE(client_.calls.empty()) << "fought another writer: " << client_.calls.front();
 }
 
+// 429 with Retry-After: come back when the server asked, not sooner (and
+// not with the error backoff, which would start at 5 ms).
+TEST_F(ReconcilerTest, TooManyRequestsWaitsAsTheServerAsked) {
+  kube::ApiError busy = apiError(429);
+  busy.retryAfter = std::chrono::seconds(7);
+  client_.failures["create modelservings n/m-a"] = busy;
+  runtime::Action a = reconcile();
+  EXPECT_EQ(a.kind(), runtime::Action::Kind::RequeueAfter);
+  EXPECT_EQ(a.delay(), std::chrono::seconds(7));
+  EXPECT_EQ(conditionOf(client_.statuses.at("n/m"), "Failed", "reason"), "APIError");
+}
+
+// An immutable field changed: delete and recreate. When the recreate fails
+// (the old object still terminating) the booster says so and is retried.
+TEST_F(ReconcilerTest, FailedRecreateDuringReplacementIsRetried) {
+  ASSERT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
+  doc::Value route = *caches_.of(ChildKind::ModelRoute).get("n/m");
+  route.find("spec")->put("modelName", "renamed-by-hand");
+  kube::Store::Writer(caches_.of(ChildKind::ModelRoute)).apply(std::make_shared<const doc::Value>(route));
+  client_.calls.clear();
+  client_.failures["create modelroutes n/m"] = apiError(409);
+
+  EXPECT_EQ(reconcile().kind(), runtime::Action::Kind::Error);
+  EXPECT_EQ(client_.callsStartingWith("delete modelroutes n/m").size(), 1U);
+  EXPECT_EQ(client_.callsStartingWith("create modelroutes n/m").size(), 1U);
+  const doc::Value& status = client_.statuses.at("n/m");
+  EXPECT_EQ(conditionOf(status, "Failed", "reason"), "Replacing");
+  EXPECT_EQ(conditionOf(status, "Initialized"), "False");
+
+  client_.failures.clear();
+  EXPECT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
+  EXPECT_EQ(conditionOf(client_.statuses.at("n/m"), "Failed"), "False");
+}
+
 }  // namespace
 }  // namespace mb::controller
