@@ -375,6 +375,39 @@ void checkWorker(Errors& errors, const Path& path, const api::Backend& b, const 
   checkConfig(errors, path.child("config"), b, w);
 }
 
+// The ModelServing controller derives names from the ModelServing's: every
+// pod is labelled with its serving group `<ms>-<index>`, and a multi-node
+// role gets a headless Service `<ms>-<index>-<role>-<role index>-0`. Both
+// must be at most 63 characters, or the group's pods are never created.
+void checkServingGroupNames(Errors& errors, const Path& path, const api::ModelBooster& booster, const api::Backend& b,
+                            doc::Mark mark) {
+  const std::string serving = booster.metadata.name + "-" + b.name;
+  if (serving.size() > kMaxLabelValue || !isDnsLabel(booster.metadata.name) || !isDnsLabel(b.name)) return;
+  const int64_t groups = std::max<int64_t>(b.maxReplicas.value_or(1), 1);
+  const std::string group = serving + "-" + std::to_string(groups - 1);
+  if (group.size() > kMaxLabelValue) {
+    errors.add(path.child("name"),
+               "\"" + serving + "\" leaves no room for the names the ModelServing controller derives from it: its " +
+                   "serving groups are labelled \"" + group + "\" (" + std::to_string(group.size()) +
+                   " characters, at most 63); shorten the booster or backend name",
+               mark);
+    return;
+  }
+  for (const auto& w : b.workers) {
+    if (w.pods.value_or(1) <= 1) continue;
+    const int64_t roleReplicas = std::max<int64_t>(w.replicas.value_or(1), 1);
+    const std::string service = group + "-leader-" + std::to_string(roleReplicas - 1) + "-0";
+    if (service.size() > kMaxLabelValue) {
+      errors.add(path.child("name"),
+                 "\"" + serving + "\" is too long for a multi-node backend: the ModelServing controller names each " +
+                     "group's headless Service \"" + service + "\" (" + std::to_string(service.size()) +
+                     " characters, at most 63); shorten the booster or backend name",
+                 mark);
+      return;
+    }
+  }
+}
+
 void checkBackend(Errors& errors, const Path& path, const api::ModelBooster& booster, const api::Backend& b,
                   Scope scope, int32_t enginePort) {
   doc::Mark mark = b.mark;
@@ -396,6 +429,7 @@ void checkBackend(Errors& errors, const Path& path, const api::ModelBooster& boo
                    "63",
                mark);
   }
+  checkServingGroupNames(errors, path, booster, b, mark);
   // Names derived from the backend's and booster's names must be DNS labels
   // in the pod: the `<backend>-weights` volume and the downloader containers.
   if (isDnsLabel(b.name) && b.name.size() + 8 > kMaxLabelValue) {

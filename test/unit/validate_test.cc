@@ -251,10 +251,11 @@ TEST(Validate, BackendNameRequired) {
 }
 
 TEST(Validate, ServingNameLongerThan63Characters) {
-  // 40 + '-' + 22 = 63 is fine; one more character is not.
+  // 40 + '-' + 20 = 61 is fine (its serving groups "<name>-0" are 63); one
+  // more character is too long for the groups, and 64 for the name itself.
   Errs errs = validateBase([](ModelBooster& mb) {
     mb.metadata.name = std::string(40, 'm');
-    mb.spec.backends[0].name = std::string(22, 'b');
+    mb.spec.backends[0].name = std::string(20, 'b');
   });
   EXPECT_TRUE(errs.empty()) << dump(errs);
   errs = validateBase([](ModelBooster& mb) {
@@ -891,6 +892,31 @@ TEST(Validate, NamespaceAndUidMustFitTheChildren) {
   EXPECT_ONE_ERROR(errs, "metadata.uid", "model-uid label");
   errs = validateBase([](ModelBooster& mb) { mb.metadata.uid.clear(); });
   EXPECT_TRUE(errs.empty()) << dump(errs);
+}
+
+// The ModelServing controller labels pods with `<ms>-<group index>` and
+// names a multi-node group's headless Service
+// `<ms>-<group index>-leader-<role index>-0`: both at most 63 characters.
+TEST(Validate, ServingGroupNamesFitTheModelServingController) {
+  // 5 + 1 + 55 = 61 characters: "-0" fits (63), "-99" of 100 replicas does not.
+  auto named = [](int32_t maxReplicas) {
+    return [maxReplicas](ModelBooster& mb) {
+      mb.metadata.name = "abcde";
+      mb.spec.backends[0].name = std::string(55, 'b');
+      mb.spec.backends[0].maxReplicas = maxReplicas;
+      mb.spec.backends[0].minReplicas = maxReplicas;
+    };
+  };
+  EXPECT_TRUE(validateBase(named(1)).empty()) << dump(validateBase(named(1)));
+  Errs errs = validateBase(named(100));
+  EXPECT_ONE_ERROR(errs, "spec.backends[0].name", "serving groups are labelled");
+  EXPECT_THAT(errs[0].message, HasSubstr("-99\" (64 characters, at most 63)"));
+  // Multi-node: "<ms>-0-leader-0-0" must fit too.
+  errs = validateBase([](ModelBooster& mb) {
+    mb.spec.backends[0].name = std::string(50, 'b');
+    mb.spec.backends[0].workers[0].pods = 2;
+  });
+  EXPECT_ONE_ERROR(errs, "spec.backends[0].name", "headless Service");
 }
 
 TEST(Validate, HostPathMustBeAbsolute) {
