@@ -104,10 +104,14 @@ bool render(std::string_view input, const Config& config, OutputFormat format, b
     bool converted = convertDocument(d, config, children, errors);
     if (!schemaErrors.empty()) errors = mergeSchemaErrors(errors, schemaErrors);
     if (!converted || !errors.empty()) {
+      // Rules are checked on typed fields that keep only their block's
+      // line; the field's own line is in the document. Each lookup scans the
+      // keys on its path, so past a thousand errors (a generated file full
+      // of unknown keys) the marks are left as they are.
+      constexpr size_t kRefinedErrors = 1000;
+      size_t refined = 0;
       for (api::FieldError e : errors.list()) {
-        // Rules are checked on typed fields that keep only their block's
-        // line; the field's own line is in the document.
-        const doc::Value* at = e.field.empty() ? nullptr : api::findField(d, e.field);
+        const doc::Value* at = e.field.empty() || refined++ >= kRefinedErrors ? nullptr : api::findField(d, e.field);
         if (at != nullptr && at->mark().line != 0) e.mark = at->mark();
         result.errors.push_back(where + ": " + e.str());
       }

@@ -64,6 +64,13 @@ printf '{"apiVersion": 1,' >"$tmp/broken.json"
 "$bin" render -f "$tmp/broken.json" >"$tmp/out" 2>"$tmp/err"; check "malformed json" 1 $?
 contains "malformed json: message" "$tmp/err" "invalid JSON"
 
+# Many mistakes are reported in linear time (matching each error with its
+# line, and with the schema's errors, was quadratic: minutes at 100,000).
+{ printf 'apiVersion: workload.serving.volcano.sh/v1alpha1\nkind: ModelBooster\nmetadata: {name: m}\nspec:\n'
+  seq -f '  u%.0f: 1' 1 100000; } >"$tmp/wide.yaml"
+timeout 20 "$bin" validate -f "$tmp/wide.yaml" >"$tmp/out" 2>"$tmp/err"; check "100,000 unknown keys" 1 $?
+contains "100,000 unknown keys: all reported" "$tmp/err" "errors; nothing was rendered"
+
 # An endless input is refused at the size limit, not read into memory.
 timeout 20 "$bin" validate -f /dev/zero >"$tmp/out" 2>"$tmp/err"; check "endless input" 1 $?
 contains "endless input: names the limit" "$tmp/err" "larger than 16 MiB"
