@@ -115,15 +115,73 @@ CacheLocation cacheLocation(const api::Backend& backend, std::string_view defaul
   return loc;
 }
 
+std::optional<int64_t> wholeQuantity(std::string_view t) {
+  // <sign><digits>[.<digits>][<suffix>], suffix one of the binary (Ki..Ei)
+  // or decimal (n u m k M G T P E) SI suffixes or an exponent (e3, E-2).
+  // The value is digits * 10^scale * 1024^power, computed exactly.
+  size_t i = 0;
+  if (i < t.size() && (t[i] == '+' || t[i] == '-')) {
+    if (t[i] == '-') return std::nullopt;  // a negative count
+    ++i;
+  }
+  std::string digits;
+  int64_t scale = 0;  // power of ten
+  bool any = false;
+  while (i < t.size() && t[i] >= '0' && t[i] <= '9') digits.push_back(t[i++]), any = true;
+  if (i < t.size() && t[i] == '.') {
+    ++i;
+    while (i < t.size() && t[i] >= '0' && t[i] <= '9') digits.push_back(t[i++]), --scale, any = true;
+  }
+  if (!any) return std::nullopt;
+  std::string_view suffix = t.substr(i);
+  int binary = 0;  // power of 1024
+  static constexpr std::pair<std::string_view, int> kDecimal[] = {{"", 0},  {"n", -9}, {"u", -6}, {"m", -3}, {"k", 3},
+                                                                  {"M", 6}, {"G", 9},  {"T", 12}, {"P", 15}, {"E", 18}};
+  static constexpr std::pair<std::string_view, int> kBinary[] = {{"Ki", 1}, {"Mi", 2}, {"Gi", 3},
+                                                                 {"Ti", 4}, {"Pi", 5}, {"Ei", 6}};
+  bool known = false;
+  for (const auto& [s, p] : kDecimal) {
+    if (suffix == s) scale += p, known = true;
+  }
+  for (const auto& [s, p] : kBinary) {
+    if (suffix == s) binary = p, known = true;
+  }
+  if (!known && suffix.size() > 1 && (suffix[0] == 'e' || suffix[0] == 'E')) {
+    int64_t e = 0;
+    auto [p, ec] = std::from_chars(suffix.data() + 1 + (suffix[1] == '+' ? 1 : 0), suffix.data() + suffix.size(), e);
+    if (ec != std::errc() || p != suffix.data() + suffix.size() || e > 30 || e < -30) return std::nullopt;
+    scale += e;
+    known = true;
+  }
+  if (!known) return std::nullopt;
+  // Drop trailing zeros for negative scales; anything left over is a fraction.
+  while (scale < 0 && !digits.empty() && digits.back() == '0') digits.pop_back(), ++scale;
+  if (scale < 0) {
+    if (digits.find_first_not_of('0') != std::string::npos) return std::nullopt;
+    return 0;
+  }
+  constexpr int64_t kMax = 1'000'000'000'000'000;  // 10^15
+  int64_t value = 0;
+  for (char c : digits) {
+    value = value * 10 + (c - '0');
+    if (value > kMax) return std::nullopt;
+  }
+  for (int64_t k = 0; k < scale; ++k) {
+    value *= 10;
+    if (value > kMax) return std::nullopt;
+  }
+  for (int k = 0; k < binary; ++k) {
+    value *= 1024;
+    if (value > kMax) return std::nullopt;
+  }
+  return value;
+}
+
 namespace {
 
 int64_t quantityCount(const doc::Value& v) {
   if (!v.isString() && !v.isNumber()) return -1;
-  const std::string& t = v.text();
-  int64_t n = 0;
-  auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), n);
-  if (ec != std::errc() || p != t.data() + t.size() || n < 0) return -1;
-  return n;
+  return wholeQuantity(v.text()).value_or(-1);
 }
 
 bool isDevice(std::string_view name, bool& ascend) {

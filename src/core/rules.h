@@ -47,6 +47,12 @@ struct CacheLocation {
 CacheLocation cacheLocation(const api::Backend& backend, std::string_view defaultMount);
 
 // Number of GPUs/NPUs a worker asks for, and whether any are Ascend NPUs.
+// A Kubernetes quantity ("8", "8.0", "1000m", "1k", "2Gi", "1e3") as a
+// whole count, as the API server requires of extended resources such as
+// GPUs and NPUs; nullopt when it is not a quantity, negative, fractional or
+// beyond 10^15.
+std::optional<int64_t> wholeQuantity(std::string_view text);
+
 struct Devices {
   int64_t count = 0;
   bool ascend = false;

@@ -363,12 +363,13 @@ void checkWorker(Errors& errors, const Path& path, const api::Backend& b, const 
     for (const auto& m : map->members()) {
       if (m.key != "nvidia.com/gpu" && !m.key.view().starts_with("huawei.com/ascend-")) continue;
       const std::string& t = m.value.text();
-      bool whole = (m.value.isString() || m.value.isNumber()) && !t.empty() &&
-                   t.find_first_not_of("0123456789") == std::string::npos;
+      bool whole = (m.value.isString() || m.value.isNumber()) && wholeQuantity(t).has_value();
       if (!whole) {
         Path resources = path.child("resources");
         Path sectionPath = resources.child(section);
-        errors.add(sectionPath.child(m.key), "device counts must be whole numbers, not \"" + t + "\"", m.value.mark());
+        errors.add(sectionPath.child(m.key),
+                   "device counts must be whole, non-negative numbers (such as 1 or 8), not \"" + t + "\"",
+                   m.value.mark());
       }
     }
   }

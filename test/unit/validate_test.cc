@@ -17,6 +17,7 @@
 
 #include "api/model_booster.h"
 #include "core/defaults.h"
+#include "core/rules.h"
 #include "core/validate.h"
 #include "doc/parse.h"
 
@@ -472,7 +473,34 @@ TEST(Validate, DeviceCountsWholeNumbers) {
   Errs errs = validateBase([](ModelBooster& mb) {
     mb.spec.backends[0].workers[0].resources = json(R"({"limits": {"nvidia.com/gpu": "500m"}})");
   });
-  EXPECT_ONE_ERROR(errs, "spec.backends[0].workers[0].resources.limits.nvidia.com/gpu", "whole numbers");
+  EXPECT_ONE_ERROR(errs, "spec.backends[0].workers[0].resources.limits.nvidia.com/gpu", "whole, non-negative numbers");
+  for (const char* bad : {R"("-2")", R"("0.5")", R"("1.5")", R"("lots")", R"("2x")"}) {
+    errs = validateBase([bad](ModelBooster& mb) {
+      mb.spec.backends[0].workers[0].resources = json(std::string(R"({"limits": {"nvidia.com/gpu": )") + bad + "}}");
+    });
+    EXPECT_EQ(errs.size(), 1U) << bad << ": " << dump(errs);
+  }
+}
+
+// The API server takes any quantity with a whole value for a device: "8.0",
+// "1000m" and "1k" were refused here.
+TEST(Validate, DeviceCountsAreQuantities) {
+  for (const char* ok : {"8", "8.0", R"("8.0")", R"("1000m")", R"("1k")", R"("+1")", R"("1e1")", R"("1Ki")"}) {
+    Errs errs = validateBase([ok](ModelBooster& mb) {
+      mb.spec.backends[0].workers[0].resources = json(std::string(R"({"limits": {"nvidia.com/gpu": )") + ok + "}}");
+    });
+    EXPECT_TRUE(errs.empty()) << ok << ": " << dump(errs);
+  }
+  EXPECT_EQ(mb::core::wholeQuantity("1k"), 1000);
+  EXPECT_EQ(mb::core::wholeQuantity("1Ki"), 1024);
+  EXPECT_EQ(mb::core::wholeQuantity("8.0"), 8);
+  EXPECT_EQ(mb::core::wholeQuantity("2000m"), 2);
+  EXPECT_EQ(mb::core::wholeQuantity("1e3"), 1000);
+  EXPECT_EQ(mb::core::wholeQuantity("1500m"), std::nullopt);
+  EXPECT_EQ(mb::core::wholeQuantity("-1"), std::nullopt);
+  EXPECT_EQ(mb::core::wholeQuantity("."), std::nullopt);
+  EXPECT_EQ(mb::core::wholeQuantity("1.5k"), 1500);
+  EXPECT_EQ(mb::core::wholeQuantity("1E"), std::nullopt);  // beyond 10^15
 }
 
 // ------------------------------------------------------------------- config
