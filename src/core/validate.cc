@@ -344,6 +344,49 @@ void checkDisaggregated(Errors& errors, const Path& path, const api::Backend& b)
   }
 }
 
+// Devices (extended resources) cannot be overcommitted: the API server
+// refuses a pod that requests one without a limit, or a different amount.
+void checkDeviceRequests(Errors& errors, const Path& path, const api::Worker& w) {
+  const doc::Value* requests = w.resources.find("requests");
+  if (requests == nullptr || !requests->isObject()) return;
+  const doc::Value* limits = w.resources.find("limits");
+  for (const auto& m : requests->members()) {
+    if (m.key != "nvidia.com/gpu" && !m.key.view().starts_with("huawei.com/ascend-")) continue;
+    const doc::Value* limit = limits != nullptr ? limits->find(m.key) : nullptr;
+    Path resources = path.child("resources");
+    Path section = resources.child("requests");
+    if (limit == nullptr) {
+      errors.add(section.child(m.key),
+                 "a device request needs the same limit: set resources.limits." + m.key.str() + " (or the limit alone)",
+                 m.value.mark());
+    } else if (wholeQuantity(m.value.text()) != wholeQuantity(limit->text())) {
+      errors.add(section.child(m.key),
+                 "a device request must equal its limit (" + limit->text() + "), not " + m.value.text(),
+                 m.value.mark());
+    }
+  }
+}
+
+// Pod rules on tolerations the CRD's schema cannot express.
+void checkTolerations(Errors& errors, const Path& path, const api::Worker& w) {
+  if (!w.tolerations.isArray()) return;
+  Path list = path.child("tolerations");
+  for (size_t i = 0; i < w.tolerations.items().size(); ++i) {
+    const doc::Value& t = w.tolerations.items()[i];
+    Path entry = list.index(i);
+    const doc::Value* op = t.find("operator");
+    const doc::Value* value = t.find("value");
+    const doc::Value* effect = t.find("effect");
+    const doc::Value* seconds = t.find("tolerationSeconds");
+    if (op != nullptr && op->text() == "Exists" && value != nullptr && !value->text().empty()) {
+      errors.add(entry.child("value"), "must be empty when operator is Exists", t.mark());
+    }
+    if (seconds != nullptr && seconds->isNumber() && (effect == nullptr || effect->text() != "NoExecute")) {
+      errors.add(entry.child("tolerationSeconds"), "only applies to effect NoExecute", t.mark());
+    }
+  }
+}
+
 void checkWorker(Errors& errors, const Path& path, const api::Backend& b, const api::Worker& w) {
   if (!kWorkerTypes.contains(w.type)) {
     errors.add(path.child("type"),
@@ -373,6 +416,8 @@ void checkWorker(Errors& errors, const Path& path, const api::Backend& b, const 
       }
     }
   }
+  checkDeviceRequests(errors, path, w);
+  checkTolerations(errors, path, w);
   checkConfig(errors, path.child("config"), b, w);
 }
 
@@ -483,6 +528,25 @@ void checkBackend(Errors& errors, const Path& path, const api::ModelBooster& boo
                      " is the engine's port; the runtime sidecar needs "
                      "another one (default 8100)",
                  mark);
+    }
+  }
+  // What the API server refuses in a pod's env (the CRD cannot say it).
+  for (size_t i = 0; i < b.env.size(); ++i) {
+    const api::EnvVar& e = b.env[i];
+    Path envPath = path.child("env");
+    Path entry = envPath.index(i);
+    if (e.value && !e.value->empty() && !e.valueFrom.isNull()) {
+      errors.add(entry.child("value"), "may not be set together with valueFrom: use one of them", mark);
+    }
+    if (e.valueFrom.isObject()) {
+      size_t sources = 0;
+      for (const auto& m : e.valueFrom.members()) sources += m.value.isNull() ? 0U : 1U;
+      if (sources != 1) {
+        errors.add(entry.child("valueFrom"),
+                   "must name exactly one source (fieldRef, resourceFieldRef, configMapKeyRef or secretKeyRef), not " +
+                       std::to_string(sources),
+                   mark);
+      }
     }
   }
   for (size_t i = 0; i < b.env.size(); ++i) {

@@ -503,6 +503,49 @@ TEST(Validate, DeviceCountsAreQuantities) {
   EXPECT_EQ(mb::core::wholeQuantity("1E"), std::nullopt);  // beyond 10^15
 }
 
+// Pod rules the API server applies to what a booster passes through: each
+// would make every pod of the backend fail to be created.
+TEST(Validate, DeviceRequestNeedsAnEqualLimit) {
+  Errs errs = validateBase([](ModelBooster& mb) {
+    mb.spec.backends[0].workers[0].resources = json(R"({"requests": {"nvidia.com/gpu": "1"}})");
+  });
+  EXPECT_ONE_ERROR(errs, "spec.backends[0].workers[0].resources.requests.nvidia.com/gpu", "needs the same limit");
+  errs = validateBase([](ModelBooster& mb) {
+    mb.spec.backends[0].workers[0].resources =
+        json(R"({"requests": {"nvidia.com/gpu": "1"}, "limits": {"nvidia.com/gpu": "2"}})");
+  });
+  EXPECT_ONE_ERROR(errs, "spec.backends[0].workers[0].resources.requests.nvidia.com/gpu", "must equal its limit");
+  errs = validateBase([](ModelBooster& mb) {
+    mb.spec.backends[0].workers[0].resources =
+        json(R"({"requests": {"nvidia.com/gpu": "2.0"}, "limits": {"nvidia.com/gpu": 2}})");
+  });
+  EXPECT_TRUE(errs.empty()) << dump(errs);
+}
+
+TEST(Validate, TolerationRules) {
+  Errs errs = validateBase([](ModelBooster& mb) {
+    mb.spec.backends[0].workers[0].tolerations = json(R"([{"key": "gpu", "operator": "Exists", "value": "x"}])");
+  });
+  EXPECT_ONE_ERROR(errs, "spec.backends[0].workers[0].tolerations[0].value", "must be empty when operator is Exists");
+  errs = validateBase([](ModelBooster& mb) {
+    mb.spec.backends[0].workers[0].tolerations =
+        json(R"([{"key": "gpu", "effect": "NoSchedule", "tolerationSeconds": 30}])");
+  });
+  EXPECT_ONE_ERROR(errs, "spec.backends[0].workers[0].tolerations[0].tolerationSeconds", "NoExecute");
+}
+
+TEST(Validate, EnvValueOrValueFromWithOneSource) {
+  Errs errs = validateBase([](ModelBooster& mb) {
+    mb.spec.backends[0].env = {{"A", std::string("x"), json(R"({"fieldRef": {"fieldPath": "metadata.name"}})")}};
+  });
+  EXPECT_ONE_ERROR(errs, "spec.backends[0].env[0].value", "together with valueFrom");
+  errs = validateBase([](ModelBooster& mb) {
+    mb.spec.backends[0].env = {{"A", std::nullopt, json(R"({"fieldRef": {"fieldPath": "metadata.name"},
+                                         "secretKeyRef": {"name": "s", "key": "k"}})")}};
+  });
+  EXPECT_ONE_ERROR(errs, "spec.backends[0].env[0].valueFrom", "exactly one source");
+}
+
 // ------------------------------------------------------------------- config
 
 TEST(Validate, ConfigKeyNotAFlagName) {
