@@ -121,7 +121,17 @@ ResolvedScalar resolvePlainScalar(std::string_view s) {
     r.kind = ScalarKind::Unrepresentable;
     return r;
   }
-  if (resolveInteger(s, r.number) || resolveFloat(s, r.number)) {
+  // kubectl drops every `_` before reading a number (`1_000`, `16_384.5`,
+  // `1e_3`), once the first character has made it a candidate.
+  std::string plain;
+  if (s.find('_') != std::string_view::npos) {
+    plain.reserve(s.size());
+    for (char ch : s) {
+      if (ch != '_') plain.push_back(ch);
+    }
+    s = plain;
+  }
+  if (!s.empty() && (resolveInteger(s, r.number) || resolveFloat(s, r.number))) {
     r.kind = ScalarKind::Number;
   }
   return r;

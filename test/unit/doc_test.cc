@@ -155,6 +155,17 @@ TEST(Yaml, ResolvesScalarsLikeKubectl) {
 // kubectl's YAML reader (sigs.k8s.io/yaml) drops `_` and parses integers
 // with Go's base prefixes (0x, 0o, 0b, leading 0); digits that are not valid
 // octal fall through to its float pattern.
+// kubectl removes underscores before reading any number, floats included.
+TEST(Yaml, UnderscoresInNumbersLikeKubectl) {
+  Value v = yaml1("a: 1_0.0\nb: 16_384.5\nc: 1e_3\nd: 0_\ne: _1\n");
+  EXPECT_EQ(v.find("a")->text(), "10.0");
+  EXPECT_EQ(v.find("b")->text(), "16384.5");
+  EXPECT_EQ(v.find("c")->text(), "1e3");
+  EXPECT_EQ(v.find("d")->text(), "0");
+  EXPECT_TRUE(v.find("d")->isNumber());
+  EXPECT_TRUE(v.find("e")->isString());
+}
+
 TEST(Yaml, ResolvesGoIntegerPrefixesLikeKubectl) {
   Value v = yaml1("a: 0o17\nb: 0O17\nc: 0b101\nd: -0B11\ne: 017\nf: 08\ng: 0x_1F\nh: 0b\ni: 0o8\n");
   EXPECT_EQ(v.find("a")->text(), "15");
@@ -239,21 +250,37 @@ TEST(Yaml, RejectsInfinityWithAHint) {
 
 TEST(Writers, YamlRoundTripsTrickyStrings) {
   Value v = Value::object();
-  for (const char* s : {"true",    "yes",
-                        "on",      "8100",
-                        "0x10",    "0o17",
-                        "0b101",   "08",
-                        "1e6",     "",
-                        "null",    "~",
-                        "a: b",    "- x",
-                        "#c",      " lead",
-                        "trail ",  "multi\nline\n",
-                        "quote's", "dq\"",
-                        "ünïcödé", "$(POD_NAME).$(NAMESPACE)",
-                        "*",       "&a",
-                        "{x}",     "[1]",
-                        "@at",     "`tick`",
-                        "%pct",    "tab\there"}) {
+  for (const char* s : {"true",
+                        "yes",
+                        "on",
+                        "8100",
+                        "0x10",
+                        "0o17",
+                        "16_384.5",
+                        "0b101",
+                        "08",
+                        "1e6",
+                        "",
+                        "null",
+                        "~",
+                        "a: b",
+                        "- x",
+                        "#c",
+                        " lead",
+                        "trail ",
+                        "multi\nline\n",
+                        "quote's",
+                        "dq\"",
+                        "ünïcödé",
+                        "$(POD_NAME).$(NAMESPACE)",
+                        "*",
+                        "&a",
+                        "{x}",
+                        "[1]",
+                        "@at",
+                        "`tick`",
+                        "%pct",
+                        "tab\there"}) {
     v.set(std::string("k") + std::to_string(v.members().size()), Value(s));
   }
   v.set("num", Value::number("0.9"));
