@@ -592,6 +592,33 @@ void Checker::checkObject(const Keywords& k, const doc::Value& value, const Path
 
 }  // namespace
 
+void pruneNulls(const doc::Value& schema, doc::Value& value) {
+  if (!schema.isObject()) return;
+  if (value.isArray()) {
+    const doc::Value* items = schema.find("items");
+    if (items == nullptr) return;
+    for (auto& item : value.items()) pruneNulls(*items, item);
+    return;
+  }
+  if (!value.isObject()) return;
+  const doc::Value* properties = schema.find("properties");
+  const doc::Value* additional = schema.find("additionalProperties");
+  auto& members = value.members();
+  std::erase_if(members, [&](const doc::Member& m) {
+    if (!m.value.isNull()) return false;
+    const doc::Value* sub = properties != nullptr ? properties->find(m.key.view()) : nullptr;
+    if (sub == nullptr && additional != nullptr && additional->isObject()) sub = additional;
+    if (sub == nullptr) return false;  // undeclared: kept (and reported, or preserved)
+    const doc::Value* nullable = sub->find("nullable");
+    return nullable == nullptr || !nullable->isBool() || !nullable->asBool();
+  });
+  for (auto& m : members) {
+    const doc::Value* sub = properties != nullptr ? properties->find(m.key.view()) : nullptr;
+    if (sub == nullptr && additional != nullptr && additional->isObject()) sub = additional;
+    if (sub != nullptr) pruneNulls(*sub, m.value);
+  }
+}
+
 void checkSchema(const doc::Value& schema, const doc::Value& value, Errors& errors) {
   Checker checker(errors);
   Path root;

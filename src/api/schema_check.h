@@ -39,4 +39,10 @@ namespace mb::api {
 // for the life of the process; safe to call from several threads.
 void checkSchema(const doc::Value& schema, const doc::Value& value, Errors& errors);
 
+// What the API server does before it validates and stores an object:
+// removes object fields that are null where the schema declares them and
+// does not make them nullable (`limits: null`). Fields the schema does not
+// declare (preserve-unknown content such as engine config) keep their nulls.
+void pruneNulls(const doc::Value& schema, doc::Value& value);
+
 }  // namespace mb::api

@@ -65,12 +65,12 @@ bool render(std::string_view input, const Config& config, OutputFormat format, b
     return false;
   }
   // A v1 List (kubectl get -o json/yaml) contributes its items.
-  std::vector<const doc::Value*> flat;
-  for (const auto& d : documents) {
+  std::vector<doc::Value*> flat;
+  for (auto& d : documents) {
     const doc::Value* kind = d.find("kind");
     const doc::Value* items = d.find("items");
     if (kind != nullptr && kind->isString() && kind->text() == "List" && items != nullptr && items->isArray()) {
-      for (const auto& item : items->items()) flat.push_back(&item);
+      for (auto& item : d.find("items")->items()) flat.push_back(&item);
     } else {
       flat.push_back(&d);
     }
@@ -82,7 +82,7 @@ bool render(std::string_view input, const Config& config, OutputFormat format, b
   // both make `a-b-c`), or one would overwrite the other in the cluster.
   std::map<std::string, std::string> madeBy;
   for (size_t i = 0; i < flat.size(); ++i) {
-    const doc::Value& d = *flat[i];
+    doc::Value& d = *flat[i];
     std::string where = describe(d, i + 1);
     const doc::Value* kind = d.find("kind");
     bool booster = kind != nullptr && kind->isString() && kind->text() == "ModelBooster";
@@ -100,7 +100,10 @@ bool render(std::string_view input, const Config& config, OutputFormat format, b
     api::Errors schemaErrors;
     // What the API server would refuse, our rules aside (a booster in the
     // cluster has passed it already, so the controller does not repeat it).
-    if (booster) checkBoosterSchema(d, schemaErrors);
+    if (booster) {
+      pruneBoosterNulls(d);
+      checkBoosterSchema(d, schemaErrors);
+    }
     bool converted = convertDocument(d, config, children, errors);
     if (!schemaErrors.empty()) errors = mergeSchemaErrors(errors, schemaErrors);
     if (!converted || !errors.empty()) {

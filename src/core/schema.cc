@@ -37,6 +37,8 @@ void checkBoosterSchema(const doc::Value& document, api::Errors& errors) {
   api::checkSchema(boosterSchema(), document, errors);
 }
 
+void pruneBoosterNulls(doc::Value& document) { api::pruneNulls(boosterSchema(), document); }
+
 api::Errors mergeSchemaErrors(const api::Errors& ours, const api::Errors& schema) {
   // A schema error is dropped when our errors name its field or one of the
   // fields it is inside: look up each enclosing path (linear in the number

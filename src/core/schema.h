@@ -12,6 +12,10 @@ namespace mb::core {
 // (compiled in). Errors name the field path.
 void checkBoosterSchema(const doc::Value& document, api::Errors& errors);
 
+// Removes the null fields the API server would drop on create (see
+// api::pruneNulls), so that render shows what the controller will see.
+void pruneBoosterNulls(doc::Value& document);
+
 // `ours` (decoding and validation) followed by the schema's errors that say
 // something new: one at a field that `ours` already reports, or inside it,
 // is the same complaint in other words.

@@ -121,6 +121,18 @@ TEST(SchemaCheck, NullFieldsArePrunedNullItemsAreErrors) {
   EXPECT_NO_ERRORS(checkJson(R"({"x-kubernetes-preserve-unknown-fields": true})", "null"));
 }
 
+// render must show what the controller sees: the API server drops null
+// fields it declares as non-nullable before storing the booster.
+TEST(SchemaCheck, PruneNullsDropsDeclaredNonNullableNulls) {
+  Value schema = json(R"({"type": "object", "properties": {
+      "a": {"type": "integer"}, "b": {"type": "integer", "nullable": true},
+      "list": {"type": "array", "items": {"type": "object", "properties": {"c": {"type": "string"}}}},
+      "free": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}}})");
+  Value v = json(R"({"a": null, "b": null, "list": [{"c": null}], "free": {"d": null}, "undeclared": null})");
+  mb::api::pruneNulls(schema, v);
+  EXPECT_EQ(mb::doc::toJson(v), R"({"b":null,"list":[{}],"free":{"d":null},"undeclared":null})");
+}
+
 TEST(SchemaCheck, Int32FormatRange) {
   const char* schema = R"({"type": "integer", "format": "int32"})";
   EXPECT_NO_ERRORS(checkJson(schema, "2147483647"));
