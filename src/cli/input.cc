@@ -35,11 +35,11 @@ ReadStatus readInput(const std::string& path, size_t maxBytes, std::string& out,
     out.append(buf, n);
   }
   if (std::ferror(in) != 0) {
-    error = "cannot read " + (path == "-" ? std::string("standard input") : path) + ": " + std::strerror(errno);
+    error = "cannot read " + (path == "-" ? std::string("<stdin>") : path) + ": " + std::strerror(errno);
     return ReadStatus::Unreadable;
   }
   if (out.size() > maxBytes) {
-    error = (path == "-" ? std::string("standard input") : path) + ": the input is larger than " +
+    error = (path == "-" ? std::string("<stdin>") : path) + ": the input is larger than " +
             std::to_string(maxBytes >> 20) + " MiB, the limit for one file";
     return ReadStatus::TooLarge;
   }

@@ -42,6 +42,12 @@ std::vector<std::string> childKeys(const api::Children& c) {
   return keys;
 }
 
+std::string_view nameOf(const doc::Value& d) {
+  const doc::Value* meta = d.find("metadata");
+  const doc::Value* name = meta != nullptr ? meta->find("name") : nullptr;
+  return name != nullptr && name->isString() ? std::string_view(name->text()) : std::string_view();
+}
+
 bool isChildKind(const std::string& kind) {
   for (const char* k : {"ModelServing", "ModelServer", "ModelRoute", "AutoscalingPolicy", "AutoscalingPolicyBinding"}) {
     if (kind == k) return true;
@@ -121,6 +127,13 @@ bool render(std::string_view input, const Config& config, OutputFormat format, b
       continue;
     }
     bool clash = false;
+    // The same booster twice (a file concatenated with itself) is named as
+    // such, not as a clash of its children.
+    std::string self = "ModelBooster " + children.route.metadata.namespace_ + "/" + std::string(nameOf(d));
+    if (auto [it, fresh] = madeBy.emplace(self, where); !fresh) {
+      result.errors.push_back(where + ": the same ModelBooster as " + it->second + "; remove one of them");
+      continue;
+    }
     for (const auto& key : childKeys(children)) {
       auto [it, fresh] = madeBy.emplace(key, where);
       if (!fresh) {

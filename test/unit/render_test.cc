@@ -84,6 +84,8 @@ spec:
   EXPECT_TRUE(r.output.empty());
   RenderResult twice;
   EXPECT_FALSE(render(make("a", "b") + "---\n" + make("a", "b"), Config{}, OutputFormat::Yaml, true, twice));
+  ASSERT_EQ(twice.errors.size(), 1u);
+  EXPECT_THAT(twice.errors[0], HasSubstr("document 2 (ModelBooster demo/a): the same ModelBooster as document 1"));
 }
 
 // Rendered output fed back in: the children are skipped like any other
