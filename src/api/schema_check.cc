@@ -241,6 +241,7 @@ std::string quoted(const doc::Value& v) {
 }
 
 std::string enumText(const doc::Value& v) {
+  if (v.isString() && v.text().empty()) return "\"\"";
   if (v.isString() || v.isNumber()) return v.text();
   return quoted(v);
 }

@@ -572,7 +572,7 @@ TEST(SchemaCheckCrd, UnknownFieldInToleration) {
 
 TEST(SchemaCheckCrd, TolerationOperatorEnum) {
   Errs errs = checkCrd(edit("operator: Exists", "operator: Sometimes"));
-  EXPECT_ONE_ERROR(errs, "spec.backends[0].workers[0].tolerations[0].operator", "must be one of: Exists, Equal");
+  EXPECT_ONE_ERROR(errs, "spec.backends[0].workers[0].tolerations[0].operator", "must be one of: \"\", Exists, Equal");
 }
 
 TEST(SchemaCheckCrd, TolerationSecondsIsAnInteger) {
