@@ -484,15 +484,6 @@ void checkBackend(Errors& errors, const Path& path, const api::ModelBooster& boo
                    "-weights\" must be at most 63 characters, so at most 55",
                mark);
   }
-  std::string longestInit = booster.metadata.name +
-                            (b.loraAdapters.empty() ? std::string("-model-downloader")
-                                                    : "-lora-downloader-" + std::to_string(b.loraAdapters.size() - 1));
-  if (isDnsLabel(booster.metadata.name) && longestInit.size() > kMaxLabelValue) {
-    errors.add(path.child("name"),
-               "the init container \"" + longestInit + "\" would be " + std::to_string(longestInit.size()) +
-                   " characters (at most 63): shorten the booster's metadata.name",
-               mark);
-  }
   if (b.type.empty()) {
     errors.add(path.child("type"), "is required; allowed: vLLM, vLLMDisaggregated, SGLang", mark);
   } else if (!kBackendTypes.contains(b.type)) {
@@ -565,7 +556,11 @@ void checkBackend(Errors& errors, const Path& path, const api::ModelBooster& boo
   if (!b.maxReplicas) errors.add(path.child("maxReplicas"), "is required", mark);
   checkRange(errors, path.child("minReplicas"), b.minReplicas, 0, kMaxReplicas, mark);
   checkRange(errors, path.child("maxReplicas"), b.maxReplicas, 1, kMaxReplicas, mark);
-  if (b.minReplicas && b.maxReplicas && *b.minReplicas > *b.maxReplicas) {
+  // Rules comparing the two only once each is in range: one mistake, one
+  // error.
+  const bool replicasInRange = b.minReplicas && b.maxReplicas && *b.minReplicas >= 0 &&
+                               *b.minReplicas <= kMaxReplicas && *b.maxReplicas >= 1 && *b.maxReplicas <= kMaxReplicas;
+  if (replicasInRange && *b.minReplicas > *b.maxReplicas) {
     errors.add(path.child("minReplicas"),
                "must be less than or equal to maxReplicas (" + std::to_string(*b.maxReplicas) + "), not " +
                    std::to_string(*b.minReplicas),
@@ -638,8 +633,8 @@ void checkBackend(Errors& errors, const Path& path, const api::ModelBooster& boo
     if (b.scalingCost) errors.add(path.child("scalingCost"), why, mark);
     if (b.scaleToZeroGracePeriod) errors.add(path.child("scaleToZeroGracePeriod"), why, mark);
   }
-  if ((scope == Scope::None || (scope == Scope::Backend && !b.autoscalingPolicy)) && b.minReplicas && b.maxReplicas &&
-      *b.minReplicas != *b.maxReplicas) {
+  if ((scope == Scope::None || (scope == Scope::Backend && !b.autoscalingPolicy)) && replicasInRange &&
+      *b.minReplicas < *b.maxReplicas) {
     errors.add(path.child("maxReplicas"),
                "without an autoscalingPolicy nothing scales between minReplicas (" + std::to_string(*b.minReplicas) +
                    ") and maxReplicas (" + std::to_string(*b.maxReplicas) +
@@ -686,6 +681,20 @@ void validate(const api::ModelBooster& booster, api::Errors& errors) {
     errors.add(metadata.child("uid"), "\"" + booster.metadata.uid +
                                           "\" must be a valid label value (letters, digits, '-', '_', '.'; at most 63 "
                                           "characters): it becomes the children's model-uid label");
+  }
+  // Downloader init containers are named after the booster: one error for
+  // the longest (the booster's name is what to shorten, whatever backend).
+  std::string longestInit;
+  for (const auto& b : spec.backends) {
+    std::string init = booster.metadata.name + (b.loraAdapters.empty()
+                                                    ? std::string("-model-downloader")
+                                                    : "-lora-downloader-" + std::to_string(b.loraAdapters.size() - 1));
+    if (init.size() > longestInit.size()) longestInit = std::move(init);
+  }
+  if (isDnsLabel(booster.metadata.name) && longestInit.size() > kMaxLabelValue) {
+    errors.add(metadata.child("name"), "\"" + booster.metadata.name + "\" is too long: the init container \"" +
+                                           longestInit + "\" would be " + std::to_string(longestInit.size()) +
+                                           " characters (at most 63)");
   }
   if (!spec.name.empty() && !isDnsLabel(spec.name, 64)) {
     errors.add(sp.child("name"),

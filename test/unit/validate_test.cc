@@ -965,6 +965,26 @@ TEST(Validate, NamespaceAndUidMustFitTheChildren) {
   EXPECT_TRUE(errs.empty()) << dump(errs);
 }
 
+// One mistake, one error: a maxReplicas out of range is not also compared
+// with minReplicas, and a long booster name is reported once, not per
+// backend.
+TEST(Validate, OneMistakeOneError) {
+  Errs errs = validateBase([](ModelBooster& mb) { mb.spec.backends[0].maxReplicas = 0; });
+  EXPECT_ONE_ERROR(errs, "spec.backends[0].maxReplicas", "must be between 1 and 1000000");
+  errs = validateBase([](ModelBooster& mb) {
+    mb.spec.backends[0].minReplicas = 3;
+    mb.spec.backends[0].maxReplicas = 2;
+  });
+  EXPECT_ONE_ERROR(errs, "spec.backends[0].minReplicas", "less than or equal to maxReplicas");
+  errs = validateBase([](ModelBooster& mb) {
+    mb.metadata.name = std::string(47, 'a');
+    Backend second = mb.spec.backends[0];
+    second.name = "gpu2";
+    mb.spec.backends.push_back(second);
+  });
+  EXPECT_ONE_ERROR(errs, "metadata.name", "init container");
+}
+
 // The ModelServing controller labels pods with `<ms>-<group index>` and
 // names a multi-node group's headless Service
 // `<ms>-<group index>-leader-<role index>-0`: both at most 63 characters.
@@ -1139,7 +1159,7 @@ TEST(ValidateReview, DerivedPodNamesMustBeDnsLabels) {
   yaml.replace(yaml.find("- name: a\n"), 10, "- name: b\n");
   auto errs = validateText(yaml);
   ASSERT_EQ(errs.size(), 1u);
-  EXPECT_EQ(errs[0].field, "spec.backends[0].name");
+  EXPECT_EQ(errs[0].field, "metadata.name");
   EXPECT_NE(errs[0].message.find("-lora-downloader-0\" would be 68 characters"), std::string::npos) << errs[0].message;
 }
 
