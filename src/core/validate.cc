@@ -429,26 +429,24 @@ void checkServingGroupNames(Errors& errors, const Path& path, const api::ModelBo
                             doc::Mark mark) {
   const std::string serving = booster.metadata.name + "-" + b.name;
   if (serving.size() > kMaxLabelValue || !isDnsLabel(booster.metadata.name) || !isDnsLabel(b.name)) return;
+  // True (and reported) when `derived`, described by `what`, is too long.
+  auto tooLong = [&](const std::string& derived, const std::string& what) {
+    if (derived.size() <= kMaxLabelValue) return false;
+    errors.add(path.child("name"),
+               "\"" + serving + "\" is too long for the names the ModelServing controller " +
+                   "derives from it: " + what + " \"" + derived + "\" would be " + std::to_string(derived.size()) +
+                   " characters (at most 63); shorten the booster or backend name",
+               mark);
+    return true;
+  };
   const int64_t groups = std::max<int64_t>(b.maxReplicas.value_or(1), 1);
   const std::string group = serving + "-" + std::to_string(groups - 1);
-  if (group.size() > kMaxLabelValue) {
-    errors.add(path.child("name"),
-               "\"" + serving + "\" leaves no room for the names the ModelServing controller derives from it: its " +
-                   "serving groups are labelled \"" + group + "\" (" + std::to_string(group.size()) +
-                   " characters, at most 63); shorten the booster or backend name",
-               mark);
-    return;
-  }
+  if (tooLong(group, "the serving-group label")) return;
   for (const auto& w : b.workers) {
     if (w.pods.value_or(1) <= 1) continue;
     const int64_t roleReplicas = std::max<int64_t>(w.replicas.value_or(1), 1);
-    const std::string service = group + "-leader-" + std::to_string(roleReplicas - 1) + "-0";
-    if (service.size() > kMaxLabelValue) {
-      errors.add(path.child("name"),
-                 "\"" + serving + "\" is too long for a multi-node backend: the ModelServing controller names each " +
-                     "group's headless Service \"" + service + "\" (" + std::to_string(service.size()) +
-                     " characters, at most 63); shorten the booster or backend name",
-                 mark);
+    if (tooLong(group + "-leader-" + std::to_string(roleReplicas - 1) + "-0",
+                "a multi-node group's headless Service")) {
       return;
     }
   }

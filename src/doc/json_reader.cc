@@ -162,6 +162,8 @@ struct Handler {
 };
 // NOLINTEND(readability-identifier-naming)
 
+}  // namespace
+
 Mark markAt(std::string_view text, size_t offset) {
   Mark m{1, 1};
   for (size_t i = 0; i < offset && i < text.size(); ++i) {
@@ -174,8 +176,6 @@ Mark markAt(std::string_view text, size_t offset) {
   }
   return m;
 }
-
-}  // namespace
 
 namespace {
 

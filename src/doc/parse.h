@@ -17,6 +17,10 @@ struct ParseError {
   std::string str() const;
 };
 
+// Line and column (from 1) of byte `offset` in `text`, for parsers that
+// report positions as offsets.
+Mark markAt(std::string_view text, size_t offset);
+
 struct Limits {
   size_t maxBytes = 16u << 20;  // refuse larger inputs outright
   size_t maxDepth = 128;        // nesting of lists and objects

@@ -236,22 +236,9 @@ class Reader {
     if (parser_.error == YAML_READER_ERROR) {
       // Bad bytes (invalid UTF-8, control characters): libyaml gives only
       // their offset, so count lines up to it.
-      return {"invalid YAML: " + msg, markAtOffset(parser_.problem_offset)};
+      return {"invalid YAML: " + msg, markAt(text_, parser_.problem_offset)};
     }
     return {"invalid YAML: " + msg, toMark(parser_.problem_mark)};
-  }
-
-  Mark markAtOffset(size_t offset) const {
-    Mark m{1, 1};
-    for (size_t i = 0; i < offset && i < text_.size(); ++i) {
-      if (text_[i] == '\n') {
-        ++m.line;
-        m.column = 1;
-      } else {
-        ++m.column;
-      }
-    }
-    return m;
   }
 
   std::string_view text_;

@@ -1000,8 +1000,8 @@ TEST(Validate, ServingGroupNamesFitTheModelServingController) {
   };
   EXPECT_TRUE(validateBase(named(1)).empty()) << dump(validateBase(named(1)));
   Errs errs = validateBase(named(100));
-  EXPECT_ONE_ERROR(errs, "spec.backends[0].name", "serving groups are labelled");
-  EXPECT_THAT(errs[0].message, HasSubstr("-99\" (64 characters, at most 63)"));
+  EXPECT_ONE_ERROR(errs, "spec.backends[0].name", "the serving-group label");
+  EXPECT_THAT(errs[0].message, HasSubstr("-99\" would be 64 characters (at most 63)"));
   // Multi-node: "<ms>-0-leader-0-0" must fit too.
   errs = validateBase([](ModelBooster& mb) {
     mb.spec.backends[0].name = std::string(50, 'b');
