@@ -8,6 +8,7 @@ packages=(
   cmake ninja-build g++ pkg-config
   # core: JSON tokenizer, YAML parser/emitter, CLI, formatting/logging
   libboost-json1.81-dev libyaml-dev libcli11-dev libfmt-dev libspdlog-dev
+  libre2-dev  # CRD schema patterns, matched in the API server's own regexp dialect
   # kube ring: HTTP/TLS
   libcurl4-openssl-dev libssl-dev
   # tests, benchmarks, fuzzing, tooling

@@ -1,14 +1,14 @@
 #include "api/schema_check.h"
 
-#include <cmath>
+#include <re2/re2.h>
 
 #include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -248,38 +248,25 @@ std::string enumText(const doc::Value& v) {
 
 // ------------------------------------------------------------------ patterns
 
-// Each distinct pattern compiled once per process. Patterns are matched
-// against untrusted strings of any length: libstdc++'s default (backtracking)
-// executor recurses once per character and overflows the stack on strings of
-// some 100 kB, so its breadth-first executor is asked for, which loops over
-// the input instead.
-const std::regex* compiledPattern(const std::string& pattern) {
+// Each distinct pattern compiled once per process, with RE2: the dialect
+// the API server itself matches CRD patterns with (Go's regexp), in time
+// linear in the input and without recursion, so untrusted strings of any
+// length are safe to match.
+const re2::RE2* compiledPattern(const std::string& pattern) {
   static std::mutex mu;
   // Never destroyed: a checker may still run on another thread at exit.
-  static auto* cache = new std::map<std::string, std::unique_ptr<const std::regex>, std::less<>>();
+  static auto* cache = new std::map<std::string, std::unique_ptr<const re2::RE2>, std::less<>>();
   std::lock_guard<std::mutex> lock(mu);
   auto it = cache->find(pattern);
   if (it != cache->end()) return it->second.get();
-  std::unique_ptr<const std::regex> re;
-  try {
-    auto flags = std::regex::ECMAScript;
-#ifdef __GLIBCXX__
-    flags |= std::regex_constants::__polynomial;
-#endif
-    re = std::make_unique<const std::regex>(pattern, flags);
-  } catch (const std::regex_error&) {
-    re = nullptr;  // a pattern std::regex cannot take is not checked
-  }
+  re2::RE2::Options options;
+  options.set_log_errors(false);
+  auto re = std::make_unique<const re2::RE2>(pattern, options);
+  // A pattern RE2 cannot take is not checked (the API server would not
+  // have accepted the CRD).
+  if (!re->ok()) re.reset();
   return cache->emplace(pattern, std::move(re)).first->second.get();
 }
-
-// Without the breadth-first executor, strings longer than this are not
-// matched (see compiledPattern).
-#ifdef __GLIBCXX__
-constexpr size_t kMaxPatternInput = std::numeric_limits<size_t>::max();
-#else
-constexpr size_t kMaxPatternInput = 4096;
-#endif
 
 // Unicode code points of UTF-8 text, counted as Kubernetes does.
 uint64_t codePoints(std::string_view s) {
@@ -454,16 +441,12 @@ void Checker::checkString(const Keywords& k, const doc::Value& value, const Path
   }
   // A string already too long is not also matched: that would only cost
   // time on oversized input.
-  if (k.pattern != nullptr && k.pattern->isString() && !tooLong && s.size() <= kMaxPatternInput) {
-    const std::regex* re = compiledPattern(k.pattern->text());
-    if (re == nullptr) return;
-    bool matched = true;
-    try {
-      matched = std::regex_search(s, *re);
-    } catch (const std::regex_error&) {
-      matched = true;  // the engine gave up (complexity); not our input's fault
+  if (k.pattern != nullptr && k.pattern->isString() && !tooLong) {
+    const re2::RE2* re = compiledPattern(k.pattern->text());
+    // Searched, not anchored, as JSON Schema and the API server do.
+    if (re != nullptr && !re2::RE2::PartialMatch(s, *re)) {
+      errors_.add(path, patternMessage(k.pattern->text(), value.text()), value.mark());
     }
-    if (!matched) errors_.add(path, patternMessage(k.pattern->text(), value.text()), value.mark());
   }
 }
 
