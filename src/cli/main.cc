@@ -45,11 +45,11 @@ int run(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
+    return outputWritten(app.exit(e));
   } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
+    return outputWritten(app.exit(e));
   } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
+    return outputWritten(app.exit(e));
   } catch (const CLI::ParseError& e) {
     app.exit(e);
     return mb::cli::kExitUsage;

@@ -94,6 +94,8 @@ contains "endless input: names the limit" "$tmp/err" "larger than 16 MiB"
 if [ -w /dev/full ]; then
   "$bin" render -f "$src/examples/sglang.yaml" >/dev/full 2>"$tmp/err"; check "stdout full" 3 $?
   contains "stdout full: says so" "$tmp/err" "cannot write to standard output"
+  "$bin" render --help >/dev/full 2>"$tmp/err"; check "help to a full stdout" 3 $?
+  "$bin" --version >/dev/full 2>"$tmp/err"; check "--version to a full stdout" 3 $?
 fi
 
 "$bin" render -f "$tmp/does-not-exist.yaml" >"$tmp/out" 2>"$tmp/err"; check "missing file" 2 $?
