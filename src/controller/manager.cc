@@ -274,7 +274,7 @@ int runManager(const ManagerOptions& options, const std::atomic<bool>& stop) {
 
   // Shutdown: stop taking work, finish in-flight reconciles (bounded),
   // release the lease, stop watching.
-  logInfo("shutting down", {{"reason", lostLease ? "lost lease" : "signal"}});
+  logInfo("shutting down", {{"reason", "signal"}});
   bool drained = controller.stop(options.shutdownGrace);
   if (!drained) {
     // Reconciles are still writing: keep the lease (it expires on its own)

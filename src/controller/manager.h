@@ -28,9 +28,10 @@ struct ManagerOptions {
   std::chrono::seconds shutdownGrace{30};  // bound on in-flight reconciles at SIGTERM
 };
 
-// Runs until `stop` becomes true (SIGTERM) or leadership is lost. Returns the
-// process exit code: 0 after a clean stop, 1 when leadership was lost or
-// start-up failed (the message is logged).
+// Runs until `stop` becomes true (SIGTERM). Returns the process exit code:
+// 0 after a clean stop, 1 when start-up failed (the message is logged).
+// Losing leadership, or a shutdown that outlasts its bound, ends the process
+// at once (_Exit: 1 and 0), without waiting for in-flight reconciles.
 int runManager(const ManagerOptions& options, const std::atomic<bool>& stop);
 
 }  // namespace mb::controller

@@ -8,6 +8,7 @@
 #include "controller/child_sync.h"
 #include "controller/status.h"
 #include "core/convert.h"
+#include "core/pod.h"
 #include "core/rules.h"
 #include "kube/time_format.h"
 #include "observe/log.h"
@@ -59,6 +60,11 @@ int32_t statusReplicas(const doc::Value& serving) {
   int32_t n = 0;
   if (r != nullptr && r->isNumber()) std::from_chars(r->text().data(), r->text().data() + r->text().size(), n);
   return n;
+}
+
+// The booster uid a child carries in its model-uid label ("" when none).
+const std::string& modelUidLabel(const doc::Value& child) {
+  return text(at(child, {"metadata", "labels", core::kLabelModelUid}));
 }
 
 ChildKind kindOfObject(const doc::Value& o) {
@@ -126,7 +132,7 @@ struct Reconciler::Pass {
   bool ours(const doc::Value& child) const {
     std::string controller = kube::controllerUid(child);
     if (!controller.empty()) return controller == booster.metadata.uid;
-    return text(at(child, {"metadata", "labels", "workload.serving.volcano.sh/model-uid"})) == booster.metadata.uid;
+    return modelUidLabel(child) == booster.metadata.uid;
   }
 
   void remember(ChildKind kind, doc::Value written) {
@@ -220,7 +226,7 @@ struct Reconciler::Pass {
     bool deleted = true;
     for (ChildKind kind : kChildKinds) {
       for (const auto& child : r.caches_.of(kind).ownedBy(booster.metadata.uid)) {
-        const std::string& modelUid = text(at(*child, {"metadata", "labels", "workload.serving.volcano.sh/model-uid"}));
+        const std::string& modelUid = modelUidLabel(*child);
         std::string key = std::string(kindName(kind)) + "/" + nameOf(*child);
         if (modelUid != booster.metadata.uid || desiredKeys.contains(key)) continue;
         kube::DeleteOptions del;
