@@ -27,6 +27,24 @@ doc::Value encodeTarget(const BindingTarget& t) {
   return v;
 }
 
+// Kthena v1.0's Target: the ModelServing, and for each metric of the policy
+// the pods to scrape it from (the autoscaler itself narrows them to the
+// ModelServing's entry pods; our labels narrow further).
+doc::Value encodeV1Target(const BindingTarget& t, const AutoscalingPolicySpec& policy) {
+  doc::Value v =
+      doc::Value::object({{"targetRef", doc::Value::object({{"kind", "ModelServing"}, {"name", t.modelServingName}})}});
+  doc::Value sources = doc::Value::object();
+  for (const auto& m : policy.metrics) {
+    doc::Value pod = doc::Value::object({{"uri", t.metricUri}, {"port", doc::Value::integer(t.metricPort)}});
+    if (!t.additionalMatchLabels.empty()) {
+      pod.set("labelSelector", doc::Value::object({{"matchLabels", pairs(t.additionalMatchLabels)}}));
+    }
+    sources.set(m.metricName, doc::Value::object({{"pod", std::move(pod)}}));
+  }
+  v.set("metricSources", std::move(sources));
+  return v;
+}
+
 doc::Value header(const char* apiVersion, const char* kind, const ObjectMeta& meta) {
   return doc::Value::object({{"apiVersion", apiVersion}, {"kind", kind}, {"metadata", encode(meta)}});
 }
@@ -214,9 +232,38 @@ doc::Value encode(const ModelRoute& obj) {
   return v;
 }
 
+doc::Value encodeSpec(const AutoscalingPolicy& policy) {
+  doc::Value v = encode(policy.spec);
+  if (!policy.targets) return v;
+  // v1.0: metrics are {name, targetValue}.
+  doc::Value metrics = doc::Value::array();
+  for (const auto& m : policy.spec.metrics) {
+    metrics.push(doc::Value::object({{"name", m.metricName}, {"targetValue", m.targetValue}}));
+  }
+  v.put("metrics", std::move(metrics));
+  if (const auto& h = policy.targets->homogeneous) {
+    v.set("homogeneousTarget", doc::Value::object({{"target", encodeV1Target(h->target, policy.spec)},
+                                                   {"minReplicas", doc::Value::integer(h->minReplicas)},
+                                                   {"maxReplicas", doc::Value::integer(h->maxReplicas)}}));
+  }
+  if (const auto& o = policy.targets->heterogeneous) {
+    doc::Value params = doc::Value::array();
+    for (const auto& p : o->params) {
+      params.push(doc::Value::object({{"target", encodeV1Target(p.target, policy.spec)},
+                                      {"cost", doc::Value::integer(p.cost)},
+                                      {"minReplicas", doc::Value::integer(p.minReplicas)},
+                                      {"maxReplicas", doc::Value::integer(p.maxReplicas)}}));
+    }
+    v.set("heterogeneousTarget",
+          doc::Value::object({{"params", std::move(params)},
+                              {"costExpansionRatePercent", doc::Value::integer(o->costExpansionRatePercent)}}));
+  }
+  return v;
+}
+
 doc::Value encode(const AutoscalingPolicy& obj) {
   doc::Value v = header(kWorkloadApiVersion, "AutoscalingPolicy", obj.metadata);
-  v.set("spec", encode(obj.spec));
+  v.set("spec", encodeSpec(obj));
   return v;
 }
 

@@ -10,6 +10,7 @@
 
 #include "api/model_booster.h"
 #include "api/object_meta.h"
+#include "api/serving_stack.h"
 #include "doc/value.h"
 
 namespace mb::api {
@@ -92,11 +93,6 @@ struct ModelRoute {
   ModelRouteSpec spec;
 };
 
-struct AutoscalingPolicy {
-  ObjectMeta metadata;
-  AutoscalingPolicySpec spec;
-};
-
 struct BindingTarget {
   std::string modelServingName;
   StringPairs additionalMatchLabels;
@@ -133,7 +129,25 @@ struct AutoscalingPolicyBinding {
   AutoscalingPolicyBindingSpec spec;
 };
 
-// Everything one booster becomes, in a fixed order.
+// Where a policy's targets live on stacks without bindings (Kthena v1.0):
+// exactly one of the two, as its webhook requires. Encoded as
+// `homogeneousTarget` / `heterogeneousTarget`, each target reading every
+// metric of the policy from the runtime sidecar (`metricSources`).
+struct PolicyTargets {
+  std::optional<ScalingConfiguration> homogeneous;
+  std::optional<OptimizerConfiguration> heterogeneous;
+};
+
+struct AutoscalingPolicy {
+  ObjectMeta metadata;
+  AutoscalingPolicySpec spec;
+  // Set on stacks without bindings; then the policy is written in that
+  // stack's shape (metrics[].name instead of metricName, targets inline).
+  std::optional<PolicyTargets> targets;
+};
+
+// Everything one booster becomes, in a fixed order. `bindings` stays empty
+// on stacks without that kind.
 struct Children {
   std::vector<ModelServing> servings;
   std::vector<ModelServer> servers;
@@ -157,6 +171,7 @@ doc::Value encodeSpec(const ModelServingSpec& spec);
 doc::Value encodeSpec(const ModelServerSpec& spec);
 doc::Value encodeSpec(const ModelRouteSpec& spec);
 doc::Value encodeSpec(const AutoscalingPolicyBindingSpec& spec);
+doc::Value encodeSpec(const AutoscalingPolicy& policy);  // the spec in the policy's stack shape
 
 doc::Value encode(const ModelServing& obj);
 doc::Value encode(ModelServing&& obj);

@@ -18,7 +18,7 @@ const CLI::Validator kImage(
 
 }  // namespace
 
-void addConfigFlags(CLI::App& cmd, core::Config& config, ConfigFlagsFor who) {
+void addConfigFlags(CLI::App& cmd, core::Config& config, ConfigFlagsFor who, std::string* servingStack) {
   // In the cluster the ConfigMap may override the two images: say so where
   // it applies.
   const bool controller = who == ConfigFlagsFor::Controller;
@@ -28,6 +28,24 @@ void addConfigFlags(CLI::App& cmd, core::Config& config, ConfigFlagsFor who) {
   const std::string runtimeHelp = std::string("Image of the runtime sidecar") +
                                   (controller ? " (the ConfigMap key model_serving_runtime_image overrides it)" : "");
   const char* group = "Conversion";
+  const std::string stackHelp =
+      "Serving stack that reads the children: v1.0 (Kthena v1.0.0, the current release: no "
+      "AutoscalingPolicyBinding, autoscaling targets inside the AutoscalingPolicy) or v0.1 (Kthena v0.1.0)";
+  if (controller && servingStack != nullptr) {
+    cmd.add_option("--serving-stack", *servingStack,
+                   stackHelp + "; auto detects it from the API server's discovery at start-up")
+        ->check(CLI::IsMember({"auto", "v1.0", "v0.1"}))
+        ->capture_default_str()
+        ->group(group);
+  } else {
+    cmd.add_option_function<std::string>(
+           "--serving-stack",
+           [&config](const std::string& v) { config.stack = api::parseServingStack(v).value_or(config.stack); },
+           stackHelp)
+        ->check(CLI::IsMember({"v1.0", "v0.1"}))
+        ->default_str(std::string(api::profileOf(config.stack).name))
+        ->group(group);
+  }
   cmd.add_option("--downloader-image", config.downloaderImage, downloaderHelp)
       ->capture_default_str()
       ->check(kImage)

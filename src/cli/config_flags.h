@@ -11,6 +11,9 @@ namespace mb::cli {
 
 enum class ConfigFlagsFor { Render, Controller };
 
-void addConfigFlags(CLI::App& cmd, core::Config& config, ConfigFlagsFor who);
+// `servingStack` (controller only) receives --serving-stack: "auto" (detect
+// from the API server), "v1.0" or "v0.1". `render` writes the flag into
+// `config.stack`, with no "auto": offline there is no server to ask.
+void addConfigFlags(CLI::App& cmd, core::Config& config, ConfigFlagsFor who, std::string* servingStack = nullptr);
 
 }  // namespace mb::cli

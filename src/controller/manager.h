@@ -24,6 +24,7 @@ struct ManagerOptions {
   double qps = 20;                         // --kube-api-qps
   int burst = 30;                          // --kube-api-burst
   core::Config config;                     // images and knobs from flags
+  std::string servingStack = "auto";       // --serving-stack: auto | v1.0 | v0.1
   std::string configNamespace;             // where model-booster-controller-config lives
   std::chrono::seconds shutdownGrace{30};  // bound on in-flight reconciles at SIGTERM
 };

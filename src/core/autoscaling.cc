@@ -1,4 +1,7 @@
 // AutoscalingPolicy and AutoscalingPolicyBinding, at model or backend level.
+// On stacks without bindings (v1.0) the policy carries the same target
+// itself: homogeneousTarget for a backend, heterogeneousTarget (with costs)
+// for the model.
 #include "core/convert.h"
 #include "core/pod.h"
 
@@ -24,11 +27,21 @@ api::BindingTarget bindingTarget(const BackendContext& ctx) {
   return t;
 }
 
-void add(const api::ModelBooster& booster, std::string name, std::string_view backendName,
-         const api::AutoscalingPolicySpec& policySpec, api::AutoscalingPolicyBindingSpec bindingSpec,
-         api::Children& out) {
+// Adds the policy `name` and, on stacks that have them, its binding; the
+// targets are given as both shapes describe the same thing.
+void add(const api::ModelBooster& booster, const api::StackProfile& profile, std::string name,
+         std::string_view backendName, const api::AutoscalingPolicySpec& policySpec,
+         api::AutoscalingPolicyBindingSpec bindingSpec, api::Children& out) {
   api::AutoscalingPolicy policy;
   policy.spec = policySpec;
+  if (!profile.autoscalingBindings) {
+    policy.targets = api::PolicyTargets{std::move(bindingSpec.scalingConfiguration),
+                                        std::move(bindingSpec.optimizerConfiguration)};
+    policy.metadata =
+        childMeta(booster, std::move(name), childLabels(booster, backendName, revisionHash(api::encodeSpec(policy))));
+    out.policies.push_back(std::move(policy));
+    return;
+  }
   policy.metadata = childMeta(booster, name, childLabels(booster, backendName, revisionHash(api::encode(policySpec))));
   bindingSpec.policyRef = name;
   api::AutoscalingPolicyBinding binding;
@@ -44,6 +57,8 @@ void add(const api::ModelBooster& booster, std::string name, std::string_view ba
 void buildAutoscaling(const api::ModelBooster& booster, const std::vector<BackendContext>& backends,
                       api::Children& out) {
   const auto& spec = booster.spec;
+  if (backends.empty()) return;
+  const api::StackProfile& profile = backends.front().config.profile();
   if (spec.autoscalingPolicy) {
     api::OptimizerConfiguration opt;
     for (const auto& ctx : backends) {
@@ -54,7 +69,7 @@ void buildAutoscaling(const api::ModelBooster& booster, const std::vector<Backen
     opt.costExpansionRatePercent = spec.costExpansionRatePercent.value_or(200);
     api::AutoscalingPolicyBindingSpec binding;
     binding.optimizerConfiguration = std::move(opt);
-    add(booster, booster.metadata.name, "", *spec.autoscalingPolicy, std::move(binding), out);
+    add(booster, profile, booster.metadata.name, "", *spec.autoscalingPolicy, std::move(binding), out);
     return;
   }
   for (const auto& ctx : backends) {
@@ -63,7 +78,8 @@ void buildAutoscaling(const api::ModelBooster& booster, const std::vector<Backen
     api::AutoscalingPolicyBindingSpec binding;
     binding.scalingConfiguration =
         api::ScalingConfiguration{bindingTarget(ctx), b.minReplicas.value_or(0), b.maxReplicas.value_or(0)};
-    add(booster, booster.metadata.name + "-" + b.name, b.name, *b.autoscalingPolicy, std::move(binding), out);
+    add(booster, profile, booster.metadata.name + "-" + b.name, b.name, *b.autoscalingPolicy, std::move(binding),
+        out);
   }
 }
 

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string>
 
+#include "api/serving_stack.h"
+
 namespace mb::core {
 
 struct KvEventsConfig {
@@ -16,6 +18,10 @@ struct KvEventsConfig {
 };
 
 struct Config {
+  // Which serving stack reads the children: decides the kinds written and
+  // their shapes (api/serving_stack.h). The controller detects it; `render`
+  // defaults to the current release.
+  api::ServingStack stack = api::kDefaultServingStack;
   std::string downloaderImage = "kthena/downloader:latest";
   std::string runtimeImage = "kthena/runtime:latest";
   // Engine images for workers that name none.
@@ -32,6 +38,8 @@ struct Config {
   std::string npuSocketInterface = "eth0";
   std::string multiNodeScript = "/vllm-workspace/vllm/examples/online_serving/multi-node-serving.sh";
   KvEventsConfig kvEvents;
+
+  const api::StackProfile& profile() const { return api::profileOf(stack); }
 };
 
 }  // namespace mb::core

@@ -9,7 +9,7 @@ namespace mb::core {
 bool convert(api::ModelBooster booster, const Config& config, api::Children& out, api::Errors& errors) {
   out = api::Children{};
   applyDefaults(booster);
-  validate(booster, errors);
+  validate(booster, config.profile(), errors);
   if (!errors.empty()) return false;
   api::Children children;
   children.servings.reserve(booster.spec.backends.size());

@@ -31,14 +31,14 @@ std::string describe(const doc::Value& d, size_t index) {
 // "ModelServing ns/name" for each object a booster becomes.
 std::vector<std::string> childKeys(const api::Children& c) {
   std::vector<std::string> keys;
-  auto add = [&](const char* kind, const api::ObjectMeta& m) {
-    keys.push_back(std::string(kind) + " " + m.namespace_ + "/" + m.name);
+  auto add = [&](api::ChildKind kind, const api::ObjectMeta& m) {
+    keys.push_back(std::string(api::kindInfo(kind).name) + " " + m.namespace_ + "/" + m.name);
   };
-  for (const auto& o : c.servings) add("ModelServing", o.metadata);
-  for (const auto& o : c.servers) add("ModelServer", o.metadata);
-  add("ModelRoute", c.route.metadata);
-  for (const auto& o : c.policies) add("AutoscalingPolicy", o.metadata);
-  for (const auto& o : c.bindings) add("AutoscalingPolicyBinding", o.metadata);
+  for (const auto& o : c.servings) add(api::ChildKind::ModelServing, o.metadata);
+  for (const auto& o : c.servers) add(api::ChildKind::ModelServer, o.metadata);
+  add(api::ChildKind::ModelRoute, c.route.metadata);
+  for (const auto& o : c.policies) add(api::ChildKind::AutoscalingPolicy, o.metadata);
+  for (const auto& o : c.bindings) add(api::ChildKind::AutoscalingPolicyBinding, o.metadata);
   return keys;
 }
 
@@ -48,12 +48,7 @@ std::string_view nameOf(const doc::Value& d) {
   return name != nullptr && name->isString() ? std::string_view(name->text()) : std::string_view();
 }
 
-bool isChildKind(const std::string& kind) {
-  for (const char* k : {"ModelServing", "ModelServer", "ModelRoute", "AutoscalingPolicy", "AutoscalingPolicyBinding"}) {
-    if (kind == k) return true;
-  }
-  return false;
-}
+bool isChildKind(const std::string& kind) { return api::childKindNamed(kind).has_value(); }
 
 bool isOurGroup(const doc::Value& d) {
   const doc::Value* apiVersion = d.find("apiVersion");

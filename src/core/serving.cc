@@ -9,7 +9,11 @@ api::ModelServing buildModelServing(const BackendContext& ctx) {
   const api::Backend& b = ctx.backend;
   api::ModelServing ms;
   api::ModelServingSpec& spec = ms.spec;
+  const api::StackProfile& profile = ctx.config.profile();
   spec.schedulerName = b.schedulerName;
+  // v0.1 requires the field (its webhook accepts only "volcano"); v1.0
+  // defaults it to "volcano" itself, so an unset name stays unset there.
+  if (spec.schedulerName.empty() && profile.schedulerNameRequired) spec.schedulerName = "volcano";
   spec.templateGroup.restartGracePeriodSeconds = 60;
   switch (ctx.engine) {
     case Engine::Vllm:
@@ -28,12 +32,29 @@ api::ModelServing buildModelServing(const BackendContext& ctx) {
     spec.templateGroup.gangPolicy = std::move(gang);
   }
   // Spread serving groups over nodes; pods carry the ModelServing's name.
-  spec.topologySpreadConstraints = doc::Value::array({doc::Value::object(
-      {{"maxSkew", doc::Value::integer(1)},
-       {"topologyKey", "kubernetes.io/hostname"},
-       {"whenUnsatisfiable", "DoNotSchedule"},
-       {"labelSelector",
-        doc::Value::object({{"matchLabels", doc::Value::object({{kServingNameLabel, ctx.servingName}})}})}})});
+  // On v0.1 this is the ModelServing-level field the spec names (its
+  // controller never reads it). v1.0 has no such field (the API server
+  // prunes it), so the spread goes into every pod template, where the
+  // scheduler does read it: there it is a preference (ScheduleAnyway), since
+  // a hard rule counts nodes the pods cannot use (an NPU node for a GPU pod)
+  // and would leave pods Pending (docs/deviations.md).
+  auto spread = [&](const char* whenUnsatisfiable) {
+    return doc::Value::array({doc::Value::object(
+        {{"maxSkew", doc::Value::integer(1)},
+         {"topologyKey", "kubernetes.io/hostname"},
+         {"whenUnsatisfiable", whenUnsatisfiable},
+         {"labelSelector",
+          doc::Value::object({{"matchLabels", doc::Value::object({{kServingNameLabel, ctx.servingName}})}})}})});
+  };
+  if (profile.servingLevelTopologySpread) {
+    spec.topologySpreadConstraints = spread("DoNotSchedule");
+  } else {
+    doc::Value shared = doc::Value::shared(spread("ScheduleAnyway"));
+    for (auto& role : spec.templateGroup.roles) {
+      role.entryTemplate.spec.put("topologySpreadConstraints", shared);
+      if (role.workerTemplate) role.workerTemplate->spec.put("topologySpreadConstraints", shared);
+    }
+  }
 
   // The revision covers everything but replicas, which the autoscaler owns:
   // scaling must not change the pod template and roll every pod.

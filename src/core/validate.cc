@@ -5,6 +5,8 @@
 #include <set>
 #include <string>
 
+#include <re2/re2.h>
+
 #include "core/rules.h"
 
 namespace mb::core {
@@ -172,6 +174,17 @@ void checkPolicy(Errors& errors, const Path& path, const api::AutoscalingPolicyS
   if (p.behavior->scaleDown) stable(bp.child("scaleDown"), *p.behavior->scaleDown);
 }
 
+// The router compiles header and uri regexes with Go's regexp, whose
+// syntax is RE2's; v1.0's router webhook refuses a route whose regex does
+// not compile, and v0.1's router would fail to match it at request time.
+void checkRegex(Errors& errors, const Path& path, const doc::Value& v) {
+  if (!v.isString()) return;
+  RE2::Options options;
+  options.set_log_errors(false);
+  RE2 re(v.text(), options);
+  if (!re.ok()) errors.add(path, "is not a valid regular expression (RE2 syntax): " + re.error(), v.mark());
+}
+
 void checkStringMatch(Errors& errors, const Path& path, const doc::Value& v) {
   if (!v.isObject()) {
     errors.add(path, "must be an object with exactly one of exact, prefix or regex", v.mark());
@@ -181,7 +194,11 @@ void checkStringMatch(Errors& errors, const Path& path, const doc::Value& v) {
   for (const auto& m : v.members()) {
     if (m.key == "exact" || m.key == "prefix" || m.key == "regex") {
       ++set;
-      if (!m.value.isString()) errors.add(path.child(m.key), "must be a string", m.value.mark());
+      if (!m.value.isString()) {
+        errors.add(path.child(m.key), "must be a string", m.value.mark());
+      } else if (m.key == "regex") {
+        checkRegex(errors, path.child(m.key), m.value);
+      }
     } else {
       errors.add(path.child(m.key), "unknown field; allowed: exact, prefix, regex", m.value.mark());
     }
@@ -653,9 +670,35 @@ void checkBackend(Errors& errors, const Path& path, const api::ModelBooster& boo
   }
 }
 
+// Every ModelRoute rule must send traffic somewhere: v1.0's router webhook
+// refuses a rule whose weights sum to 0, and on v0.1 such a rule routes
+// nothing. The default rule targets every backend; an adapter's rule the
+// backends that carry it (route.cc).
+void checkRouteWeights(Errors& errors, const Path& backendsPath, const api::ModelBoosterSpec& spec) {
+  int64_t total = 0;
+  std::map<std::string_view, int64_t> perAdapter;
+  for (const auto& b : spec.backends) {
+    int64_t w = b.routeWeight.value_or(100);
+    total += w;
+    for (const auto& l : b.loraAdapters) perAdapter[l.name] += w;
+  }
+  if (!spec.backends.empty() && total == 0) {
+    errors.add(backendsPath, "every backend has routeWeight 0: the route would send requests nowhere; give at least "
+                             "one backend a weight above 0", spec.mark);
+    return;
+  }
+  for (const auto& [adapter, w] : perAdapter) {
+    if (w == 0) {
+      errors.add(backendsPath, "every backend carrying LoRA adapter \"" + std::string(adapter) +
+                                   "\" has routeWeight 0: requests for it would go nowhere",
+                 spec.mark);
+    }
+  }
+}
+
 }  // namespace
 
-void validate(const api::ModelBooster& booster, api::Errors& errors) {
+void validate(const api::ModelBooster& booster, const api::StackProfile& profile, api::Errors& errors) {
   const auto& spec = booster.spec;
   Path root;
   Path sp = root.child("spec");
@@ -753,6 +796,21 @@ void validate(const api::ModelBooster& booster, api::Errors& errors) {
   }
   checkRange(errors, sp.child("costExpansionRatePercent"), spec.costExpansionRatePercent, 0, 1000, spec.mark);
   checkModelMatch(errors, sp.child("modelMatch"), spec.modelMatch);
+  checkRouteWeights(errors, backendsPath, spec);
+  if (profile.schedulerNameRequired) {
+    // v0.1's ModelServing webhook accepts no other scheduler.
+    for (size_t i = 0; i < spec.backends.size(); ++i) {
+      const auto& b = spec.backends[i];
+      if (!b.schedulerName.empty() && b.schedulerName != "volcano") {
+        Path bp = backendsPath.index(i);
+        errors.add(bp.child("schedulerName"),
+                   "\"" + b.schedulerName + "\": the " + std::string(profile.release) +
+                       " serving stack accepts only \"volcano\" (its ModelServing webhook refuses any other); "
+                       "remove the field or set it to volcano",
+                   b.mark);
+      }
+    }
+  }
 }
 
 }  // namespace mb::core

@@ -5,10 +5,12 @@
 
 #include "api/field_error.h"
 #include "api/model_booster.h"
+#include "api/serving_stack.h"
 
 namespace mb::core {
 
-// Expects defaults applied (see defaults.h).
-void validate(const api::ModelBooster& booster, api::Errors& errors);
+// Expects defaults applied (see defaults.h). Rules that only one serving
+// stack imposes (v0.1's scheduler name) follow `profile`.
+void validate(const api::ModelBooster& booster, const api::StackProfile& profile, api::Errors& errors);
 
 }  // namespace mb::core

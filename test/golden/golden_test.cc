@@ -1,6 +1,8 @@
-// Golden tests: every test/golden/<case>/input.yaml renders to exactly
-// expected.yaml (or, for invalid input, fails with exactly errors.txt).
-// Expected files are reviewed like code and only rewritten by --update.
+// Golden tests: every test/golden/<case>/input.yaml renders, under each
+// serving-stack profile, to exactly expected.yaml (v1.0, the default) and
+// expected-v0.1.yaml, or, for invalid input, fails with exactly errors.txt /
+// errors-v0.1.txt. Expected files are reviewed like code and only rewritten
+// by --update.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -27,25 +29,40 @@ void writeFile(const fs::path& p, const std::string& content) {
   out << content;
 }
 
-class Golden : public testing::TestWithParam<std::string> {};
+struct GoldenCase {
+  std::string name;
+  mb::api::ServingStack stack;
+};
+
+// "expected.yaml" for the default stack, "expected-v0.1.yaml" for another.
+std::string fileFor(const char* base, const char* ext, mb::api::ServingStack stack) {
+  if (stack == mb::api::kDefaultServingStack) return std::string(base) + ext;
+  return std::string(base) + "-" + std::string(mb::api::profileOf(stack).name) + ext;
+}
+
+class Golden : public testing::TestWithParam<GoldenCase> {};
 
 TEST_P(Golden, RendersExactly) {
-  fs::path dir = fs::path(MB_GOLDEN_DIR) / GetParam();
+  fs::path dir = fs::path(MB_GOLDEN_DIR) / GetParam().name;
+  mb::core::Config config;
+  config.stack = GetParam().stack;
   std::string input = readFile(dir / "input.yaml");
   mb::core::RenderResult result;
-  bool ok = mb::core::render(input, mb::core::Config{}, mb::core::OutputFormat::Yaml, true, result);
+  bool ok = mb::core::render(input, config, mb::core::OutputFormat::Yaml, true, result);
   std::string actual;
   fs::path expectedPath;
+  fs::path otherPath;
   if (ok) {
     actual = result.output;
-    expectedPath = dir / "expected.yaml";
+    expectedPath = dir / fileFor("expected", ".yaml", config.stack);
+    otherPath = dir / fileFor("errors", ".txt", config.stack);
   } else {
     for (const auto& e : result.errors) actual += e + "\n";
-    expectedPath = dir / "errors.txt";
+    expectedPath = dir / fileFor("errors", ".txt", config.stack);
+    otherPath = dir / fileFor("expected", ".yaml", config.stack);
   }
   if (gUpdate) {
-    fs::remove(dir / "expected.yaml");
-    fs::remove(dir / "errors.txt");
+    fs::remove(otherPath);
     writeFile(expectedPath, actual);
     return;
   }
@@ -55,22 +72,26 @@ TEST_P(Golden, RendersExactly) {
   EXPECT_EQ(readFile(expectedPath), actual) << "in " << dir << " (regenerate with mb_golden_tests --update)";
   // Determinism: a second render is byte-identical.
   mb::core::RenderResult again;
-  mb::core::render(input, mb::core::Config{}, mb::core::OutputFormat::Yaml, true, again);
+  mb::core::render(input, config, mb::core::OutputFormat::Yaml, true, again);
   EXPECT_EQ(result.output, again.output);
 }
 
-std::vector<std::string> cases() {
-  std::vector<std::string> out;
+std::vector<GoldenCase> cases() {
+  std::vector<std::string> names;
   for (const auto& entry : fs::directory_iterator(MB_GOLDEN_DIR)) {
-    if (entry.is_directory() && fs::exists(entry.path() / "input.yaml")) out.push_back(entry.path().filename());
+    if (entry.is_directory() && fs::exists(entry.path() / "input.yaml")) names.push_back(entry.path().filename());
   }
-  std::sort(out.begin(), out.end());
+  std::sort(names.begin(), names.end());
+  std::vector<GoldenCase> out;
+  for (const auto& profile : mb::api::allProfiles()) {
+    for (const auto& n : names) out.push_back({n, profile.stack});
+  }
   return out;
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, Golden, testing::ValuesIn(cases()),
-                         [](const testing::TestParamInfo<std::string>& param) {
-                           std::string name = param.param;
+                         [](const testing::TestParamInfo<GoldenCase>& param) {
+                           std::string name = param.param.name + "_" + std::string(mb::api::profileOf(param.param.stack).name);
                            for (char& c : name) {
                              if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
                            }

@@ -178,9 +178,33 @@ TEST(Convert, ServersSelectTheirOwnBackendOnly) {
 }
 
 TEST(Convert, TopologySpreadSelectsTheModelServingsPods) {
+  // v1.0: in every pod template (the ModelServing-level field is gone), as a
+  // preference.
   api::Children c = convertText(kBase);
+  EXPECT_TRUE(c.servings[0].spec.topologySpreadConstraints.isNull());
+  const doc::Value* pod = c.servings[0].spec.templateGroup.roles[0].entryTemplate.spec.find("topologySpreadConstraints");
+  ASSERT_NE(pod, nullptr);
+  EXPECT_THAT(doc::toJson(*pod), HasSubstr(R"("modelserving.volcano.sh/name":"m-a")"));
+  EXPECT_THAT(doc::toJson(*pod), HasSubstr(R"("whenUnsatisfiable":"ScheduleAnyway")"));
+  // v0.1: the ModelServing-level field, as CONVERSION.md states it.
+  Config v01;
+  v01.stack = api::ServingStack::V0_1;
+  api::Errors errors;
+  ASSERT_TRUE(convertDocument(test::parseOne(kBase), v01, c, errors)) << errors.str();
   std::string tsc = doc::toJson(c.servings[0].spec.topologySpreadConstraints);
   EXPECT_THAT(tsc, HasSubstr(R"("modelserving.volcano.sh/name":"m-a")"));
+  EXPECT_THAT(tsc, HasSubstr(R"("whenUnsatisfiable":"DoNotSchedule")"));
+  EXPECT_EQ(c.servings[0].spec.templateGroup.roles[0].entryTemplate.spec.find("topologySpreadConstraints"), nullptr);
+}
+
+TEST(Convert, SchedulerNameFollowsTheStack) {
+  api::Children c = convertText(kBase);
+  EXPECT_EQ(c.servings[0].spec.schedulerName, "") << "v1.0 defaults it to volcano itself";
+  Config v01;
+  v01.stack = api::ServingStack::V0_1;
+  api::Errors errors;
+  ASSERT_TRUE(convertDocument(test::parseOne(kBase), v01, c, errors)) << errors.str();
+  EXPECT_EQ(c.servings[0].spec.schedulerName, "volcano") << "required on v0.1";
 }
 
 TEST(Convert, GangPolicyOnlyWhenOptedIn) {

@@ -79,7 +79,7 @@ Errs validateYaml(std::string_view yaml) {
   ModelBooster booster = mb::api::decodeModelBooster(docs[0], errors);
   if (!errors.empty()) return errors.list();
   mb::core::applyDefaults(booster);
-  mb::core::validate(booster, errors);
+  mb::core::validate(booster, mb::api::profileOf(mb::api::kDefaultServingStack), errors);
   return errors.list();
 }
 
@@ -93,7 +93,7 @@ Errs validateBase(const std::function<void(ModelBooster&)>& mutate) {
   EXPECT_TRUE(errors.empty()) << errors.str();
   mutate(booster);
   mb::core::applyDefaults(booster);
-  mb::core::validate(booster, errors);
+  mb::core::validate(booster, mb::api::profileOf(mb::api::kDefaultServingStack), errors);
   return errors.list();
 }
 
@@ -331,8 +331,56 @@ TEST(Validate, SumOfMaxReplicasAtMost1000000) {
 TEST(Validate, RouteWeightAbove100) {
   Errs errs = validateBase([](ModelBooster& mb) { mb.spec.backends[0].routeWeight = 101; });
   EXPECT_ONE_ERROR(errs, "spec.backends[0].routeWeight", "must be between 0 and 100");
-  errs = validateBase([](ModelBooster& mb) { mb.spec.backends[0].routeWeight = 0; });
+  // Weight 0 on one backend is fine while another carries traffic...
+  errs = validateBase([](ModelBooster& mb) {
+    mb.spec.backends.push_back(mb.spec.backends[0]);
+    mb.spec.backends[1].name = "b";
+    mb.spec.backends[0].routeWeight = 0;
+  });
   EXPECT_TRUE(errs.empty()) << dump(errs);
+  // ...but a route whose weights sum to 0 sends requests nowhere (and v1.0's
+  // router webhook refuses it).
+  errs = validateBase([](ModelBooster& mb) { mb.spec.backends[0].routeWeight = 0; });
+  EXPECT_ONE_ERROR(errs, "spec.backends", "routeWeight 0");
+}
+
+TEST(Validate, AdapterRouteWithZeroWeightIsRefused) {
+  Errs errs = validateBase([](ModelBooster& mb) {
+    mb.spec.backends.push_back(mb.spec.backends[0]);
+    mb.spec.backends[1].name = "b";
+    mb.spec.backends[1].routeWeight = 0;
+    mb.spec.backends[1].loraAdapters.push_back({"sql", "hf://org/sql-lora"});
+  });
+  EXPECT_ONE_ERROR(errs, "spec.backends", "LoRA adapter \"sql\"");
+}
+
+TEST(Validate, RouteRegexMustCompile) {
+  Errs errs = validateBase([](ModelBooster& mb) {
+    mb.spec.modelMatch = json(R"({"headers": {"x-user": {"regex": "(unclosed"}}, "uri": {"regex": "^/v1/.*"}})");
+  });
+  EXPECT_ONE_ERROR(errs, "spec.modelMatch.headers.x-user.regex", "not a valid regular expression");
+}
+
+TEST(Validate, SchedulerNameOnV01MustBeVolcano) {
+  auto withScheduler = [](const char* name) {
+    return [name](ModelBooster& mb) { mb.spec.backends[0].schedulerName = name; };
+  };
+  auto underV01 = [](const std::function<void(ModelBooster&)>& mutate) {
+    std::vector<mb::doc::Value> docs;
+    mb::doc::ParseError parseError;
+    EXPECT_TRUE(mb::doc::parseYaml(kBase, docs, parseError)) << parseError.str();
+    mb::api::Errors errors;
+    ModelBooster booster = mb::api::decodeModelBooster(docs.at(0), errors);
+    mutate(booster);
+    mb::core::applyDefaults(booster);
+    mb::core::validate(booster, mb::api::profileOf(mb::api::ServingStack::V0_1), errors);
+    return errors.list();
+  };
+  EXPECT_TRUE(validateBase(withScheduler("my-scheduler")).empty()) << "v1.0 takes any scheduler";
+  Errs errs = underV01(withScheduler("my-scheduler"));
+  EXPECT_ONE_ERROR(errs, "spec.backends[0].schedulerName", "accepts only \"volcano\"");
+  EXPECT_TRUE(underV01(withScheduler("volcano")).empty());
+  EXPECT_TRUE(underV01(withScheduler("")).empty());
 }
 
 TEST(Validate, ScalingCostNegative) {
@@ -1139,7 +1187,7 @@ std::vector<api::FieldError> validateText(const std::string& yaml) {
   api::ModelBooster b = api::decodeModelBooster(docs.at(0), errors);
   EXPECT_TRUE(errors.empty()) << errors.str();
   applyDefaults(b);
-  validate(b, errors);
+  validate(b, api::profileOf(api::kDefaultServingStack), errors);
   return errors.list();
 }
 
