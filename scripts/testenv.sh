@@ -436,7 +436,9 @@ start_component() { # component [NAME=value... --] args...
   done
   [[ ${1:-} == -- ]] && shift
   local exe launcher=()
-  exe=$(component_exe "$c")
+  # The canonical path: /proc/<pid>/exe shows it so even when the cache
+  # is reached through a symlink.
+  exe=$(readlink -f "$(component_exe "$c")")
   if ((${IN_CLUSTER:-0})); then
     launcher=("$module_dir/incluster-exec.sh" "$state_dir/kthena/$c")
   fi
@@ -623,8 +625,14 @@ install_crds() { # files...
   for f in "$@"; do args+=(-f "$f"); done
   kubectl apply --server-side --force-conflicts "${args[@]}" >>"$state_dir/logs/crds.log" 2>&1 ||
     { cat "$state_dir/logs/crds.log" >&2; die "kubectl apply of the CRDs failed"; }
-  kubectl wait --for condition=established --timeout=60s "${args[@]}" >>"$state_dir/logs/crds.log" 2>&1 ||
-    { cat "$state_dir/logs/crds.log" >&2; die "CRDs did not become Established"; }
+  # Polled: kubectl (1.32) wait fails at once, instead of waiting, on a CRD
+  # whose status has no conditions yet.
+  local deadline=$((SECONDS + 60))
+  until kubectl wait --for condition=established --timeout=10s "${args[@]}" >>"$state_dir/logs/crds.log" 2>&1; do
+    pid_alive kube-apiserver || die "kube-apiserver exited while waiting for the CRDs (see $state_dir/logs/kube-apiserver.log)"
+    ((SECONDS < deadline)) || { cat "$state_dir/logs/crds.log" >&2; die "CRDs did not become Established in 60 s"; }
+    sleep 0.2
+  done
 }
 
 # Simulated nodes KWOK manages (annotation kwok.x-k8s.io/node: fake).
@@ -870,7 +878,7 @@ EOF
   local cm_args=(--kubeconfig="$state_dir/kthena/kthena-controller-manager/kubeconfig" --v=2
     --tls-cert-file="$pki/serving.crt" --tls-private-key-file="$pki/serving.key" --port="$cm_port")
   if [[ $stack == v0.1.0 ]]; then
-    what="every controller (v0.1.0 has no --controllers; the booster one is refused by RBAC)"
+    what="all controllers: v0.1.0 has no --controllers; RBAC refuses the booster one modelboosters"
   else
     # As the chart passes them; the certificate files exist, so it neither
     # makes a Secret nor patches the webhook configurations.
