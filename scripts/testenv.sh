@@ -516,18 +516,39 @@ make_pki() {
   )
 }
 
-write_kubeconfig() { # server-url [file user-flags...]
-  local server=$1 kc=${2:-$state_dir/kubeconfig} pki="$state_dir/pki"
-  local creds=(--client-certificate="$pki/admin.crt" --client-key="$pki/admin.key" --embed-certs=true)
-  (($# > 2)) && creds=("${@:3}")
+# A kubeconfig for the API server: the admin's client certificate, or the
+# given bearer token (written directly: four `kubectl config` calls cost
+# about a second).
+write_kubeconfig() { # server-url [file token]
+  local server=$1 kc=${2:-$state_dir/kubeconfig} token=${3:-} pki="$state_dir/pki" user
+  if [[ -n $token ]]; then
+    user="    token: $token"
+  else
+    user="    client-certificate-data: $(base64 -w0 "$pki/admin.crt")
+    client-key-data: $(base64 -w0 "$pki/admin.key")"
+  fi
   (
     umask 077
-    kubectl config --kubeconfig="$kc" set-cluster testenv --server="$server" \
-      --certificate-authority="$pki/ca.crt" --embed-certs=true >/dev/null
-    kubectl config --kubeconfig="$kc" set-credentials testenv-user "${creds[@]}" >/dev/null
-    kubectl config --kubeconfig="$kc" set-context testenv --cluster=testenv \
-      --user=testenv-user --namespace=default >/dev/null
-    kubectl config --kubeconfig="$kc" use-context testenv >/dev/null
+    cat >"$kc" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: testenv
+  cluster:
+    server: $server
+    certificate-authority-data: $(base64 -w0 "$pki/ca.crt")
+users:
+- name: testenv-user
+  user:
+$user
+contexts:
+- name: testenv
+  context:
+    cluster: testenv
+    user: testenv-user
+    namespace: default
+current-context: testenv
+EOF
   )
 }
 
@@ -683,7 +704,7 @@ write_incluster_identity() { # component api_url
     cp "$state_dir/pki/ca.crt" "$d/serviceaccount/ca.crt"
     printf '%s' "$kthena_namespace" >"$d/serviceaccount/namespace"
   )
-  write_kubeconfig "$2" "$d/kubeconfig" --token="$token"
+  write_kubeconfig "$2" "$d/kubeconfig" "$token"
 }
 
 # RBAC of Kthena's chart for the tag: ServiceAccounts, ClusterRoles (the
@@ -960,6 +981,7 @@ EOF
 
   cat >>"$state_dir/testenv.env" <<EOF
 MODELBOOSTER_TESTENV_KTHENA_BIN=$kthena_bin
+MODELBOOSTER_TESTENV_KTHENA_SRC=$kthena_cache/src
 MODELBOOSTER_TESTENV_KTHENA_ROUTER=http://127.0.0.1:$router_port
 EOF
 }
@@ -1074,21 +1096,23 @@ EOF
   # resource types at start and only every 30 s after that) ---------------
   # Ours: only the ModelBooster CRD. The stack's child kinds come from its
   # own chart, minus its ModelBooster CRD (ours replaces it).
-  local crds=() f name ours="$repo_root/deploy/crds/workload.serving.volcano.sh_modelboosters.yaml"
+  local crds=() ours="$repo_root/deploy/crds/workload.serving.volcano.sh_modelboosters.yaml"
   if [[ -f $ours ]]; then
     crds+=("$ours")
   else
     log "warning: $ours does not exist; no ModelBooster CRD installed"
   fi
   if [[ $stack != none ]]; then
-    for f in "$kthena_charts"/workload/crds/*.yaml "$kthena_charts"/networking/crds/*.yaml; do
-      name=$(yq -r .metadata.name "$f")
-      [[ $name == modelboosters.workload.serving.volcano.sh ]] && continue
-      crds+=("$f")
+    local files=("$kthena_charts"/workload/crds/*.yaml "$kthena_charts"/networking/crds/*.yaml) names i
+    mapfile -t names < <(yq -r .metadata.name "${files[@]}")
+    ((${#names[@]} == ${#files[@]})) || die "cannot read the CRD names in $kthena_charts/*/crds"
+    for ((i = 0; i < ${#files[@]}; i++)); do
+      [[ ${names[i]} == modelboosters.workload.serving.volcano.sh ]] && continue
+      crds+=("${files[i]}")
     done
   fi
   if ((${#crds[@]})); then
-    step "installing ${#crds[@]} CRD(s): $(for f in "${crds[@]}"; do yq -r .spec.names.kind "$f"; done | paste -sd, | sed 's/,/, /g')"
+    step "installing ${#crds[@]} CRD(s): $(yq -r .spec.names.kind "${crds[@]}" | paste -sd, | sed 's/,/, /g')"
     install_crds "${crds[@]}"
   fi
 

@@ -31,9 +31,25 @@ if [[ $stack == v0.1.0 ]]; then
   [[ $binding_served == yes ]] || fail "v0.1.0 serves AutoscalingPolicyBinding; it is not installed"
 else
   [[ $ms_required != *'"schedulerName"'* ]] || fail "v1.0.0's ModelServing CRD does not require spec.schedulerName; the served one does"
-  [[ $binding_served == no ]] || fail "v1.0.0 has no AutoscalingPolicyBinding kind, but its CRD is installed"
+  [[ $binding_served == no ]] || fail "v1.0.0 has no AutoscalingPolicyBinding kind, but its CRD is installed (from deploy/crds, by mb_install_crds?)"
 fi
-note "child CRDs are Kthena $stack's (ModelServing spec.required=$ms_required, AutoscalingPolicyBinding served: $binding_served)"
+# Exactly the tag's chart CRDs (deploy/crds holds older copies of the child
+# kinds: applying them, as mb_install_crds does, replaces these).
+src=${MODELBOOSTER_TESTENV_KTHENA_SRC:-}
+[[ -n $src && -d $src/charts/kthena/charts ]] ||
+  fail "MODELBOOSTER_TESTENV_KTHENA_SRC='$src' is not Kthena's source (eval \"\$(scripts/testenv.sh env)\")"
+command -v yq >/dev/null || fail "yq is required"
+n=0
+for f in "$src"/charts/kthena/charts/{workload,networking}/crds/*.yaml; do
+  name=$(yq -r .metadata.name "$f")
+  [[ $name == "$MB_CRD" ]] && continue
+  want=$(yq -S -c .spec.versions "$f")
+  got=$(crd_json "$name" | jq -S -c .spec.versions) || fail "CRD $name of Kthena $stack is not installed"
+  [[ $want == "$got" ]] ||
+    fail "the served CRD $name is not Kthena $stack's ($f); was it replaced from deploy/crds (mb_install_crds, crds_apply)?"
+  n=$((n + 1))
+done
+note "$n child CRDs are Kthena $stack's (ModelServing spec.required=$ms_required, AutoscalingPolicyBinding served: $binding_served)"
 
 # The ModelBooster CRD is ours: its schema is the one in deploy/crds --------
 ours=$MB_REPO_ROOT/deploy/crds/workload.serving.volcano.sh_modelboosters.yaml
@@ -47,11 +63,9 @@ if [[ $stack == v1.0.0 ]]; then
   jq -e '.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.backend == null' <<<"$served" >/dev/null ||
     fail "the served $MB_CRD has Kthena v1.0.0's spec.backend"
 fi
-if command -v yq >/dev/null; then
-  want=$(yq -S -c '.spec.versions' "$ours")
-  got=$(jq -S -c '.spec.versions' <<<"$served")
-  [[ $want == "$got" ]] || fail "the served $MB_CRD's versions differ from $ours"
-fi
+want=$(yq -S -c '.spec.versions' "$ours")
+got=$(jq -S -c '.spec.versions' <<<"$served")
+[[ $want == "$got" ]] || fail "the served $MB_CRD's versions differ from $ours"
 note "the ModelBooster CRD is ours (label part-of=modelbooster, spec.backends, same schema as deploy/crds)"
 
 # A ModelServing as Kthena $stack takes it --------------------------------------
