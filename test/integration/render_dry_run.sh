@@ -47,13 +47,15 @@ check_file() { # label file
   local out sent stored diff
   out=$(kubectl apply --dry-run=server --validate=strict -o json -f "$2" 2>&1) || fail "$1 ($profile): $out"
   sent=$(yq_to_json "$2")
-  stored=$(jq -c 'if .kind == "List" then .items else [.] end' <<<"$out")
+  stored=$(as_array <<<"$out")
   diff=$(jq -rn --argjson sent "$sent" --argjson stored "$stored" "$subset_jq") || fail "$1: jq failed"
   [[ -z $diff ]] || fail "$1 ($profile): the API server did not store what we sent: $diff"
 }
 
 # The objects of a YAML file as JSON, exactly as read (no server involved).
-yq_to_json() { kubectl create --dry-run=client -o json -f "$1" | jq -c 'if .kind == "List" then .items else [.] end'; }
+yq_to_json() { kubectl create --dry-run=client -o json -f "$1" | as_array; }
+# One JSON array of objects from kubectl's output (one object, several, or a List).
+as_array() { jq -s -c '[.[] | if .kind == "List" then .items[] else . end]'; }
 
 checked=0
 for f in "$MB_REPO_ROOT"/examples/*.yaml; do
