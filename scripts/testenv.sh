@@ -899,7 +899,7 @@ EOF
   local cm_args=(--kubeconfig="$state_dir/kthena/kthena-controller-manager/kubeconfig" --v=2
     --tls-cert-file="$pki/serving.crt" --tls-private-key-file="$pki/serving.key" --port="$cm_port")
   if [[ $stack == v0.1.0 ]]; then
-    what="all controllers: v0.1.0 has no --controllers; RBAC refuses the booster one modelboosters"
+    what="all controllers: v0.1.0 has no --controllers; RBAC refuses the booster controller its modelboosters"
   else
     # As the chart passes them; the certificate files exist, so it neither
     # makes a Secret nor patches the webhook configurations.
