@@ -39,14 +39,18 @@ src=${MODELBOOSTER_TESTENV_KTHENA_SRC:-}
 [[ -n $src && -d $src/charts/kthena/charts ]] ||
   fail "MODELBOOSTER_TESTENV_KTHENA_SRC='$src' is not Kthena's source (eval \"\$(scripts/testenv.sh env)\")"
 command -v yq >/dev/null || fail "yq is required"
+# One yq and one kubectl call: each costs about half a second.
+want_all=$(yq -S -c '{(.metadata.name): .spec.versions}' "$src"/charts/kthena/charts/{workload,networking}/crds/*.yaml |
+  jq -S -c -s 'add')
+served_all=$(kubectl get crd -o json | jq -S -c '[.items[] | {(.metadata.name): .spec.versions}] | add')
 n=0
-for f in "$src"/charts/kthena/charts/{workload,networking}/crds/*.yaml; do
-  name=$(yq -r .metadata.name "$f")
+for name in $(jq -r 'keys[]' <<<"$want_all"); do
   [[ $name == "$MB_CRD" ]] && continue
-  want=$(yq -S -c .spec.versions "$f")
-  got=$(crd_json "$name" | jq -S -c .spec.versions) || fail "CRD $name of Kthena $stack is not installed"
+  want=$(jq -S -c --arg n "$name" '.[$n]' <<<"$want_all")
+  got=$(jq -S -c --arg n "$name" '.[$n]' <<<"$served_all")
+  [[ $got != null ]] || fail "CRD $name of Kthena $stack is not installed"
   [[ $want == "$got" ]] ||
-    fail "the served CRD $name is not Kthena $stack's ($f); was it replaced from deploy/crds (mb_install_crds, crds_apply)?"
+    fail "the served CRD $name is not Kthena $stack's chart CRD; was it replaced from deploy/crds (mb_install_crds, crds_apply)?"
   n=$((n + 1))
 done
 note "$n child CRDs are Kthena $stack's (ModelServing spec.required=$ms_required, AutoscalingPolicyBinding served: $binding_served)"
