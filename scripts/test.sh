@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test on a fresh machine: installs dependencies, builds three
 # ways (release with -Werror, ASan+UBSan, TSan), runs the unit, golden and
-# CLI tests in each, then starts a real control plane (etcd,
-# kube-apiserver, kube-controller-manager), runs the integration tests
-# against it and always stops it.
+# CLI tests in each, then, for each Kthena release, starts a real control
+# plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, KWOK
+# nodes) with that release's serving stack, runs the integration and e2e
+# tests against it and always stops it.
 #
 #   scripts/test.sh              everything
 #   scripts/test.sh --unit-only  skip the control plane
@@ -76,16 +77,24 @@ else
   status=1
 fi
 
+# The integration and end-to-end tests run once per serving stack, each on a
+# fresh control plane with that Kthena release's own CRDs, controllers and
+# webhooks (scripts/testenv.sh --stack): v1.0.0, the current release, and
+# v0.1.0. MB_TEST_STACKS narrows the list (e.g. "v1.0.0").
 if [ $unit_only = 0 ]; then
-  scripts/testenv.sh up
-  trap 'scripts/testenv.sh down' EXIT
-  eval "$(scripts/testenv.sh env)"
-  if ! run_ctest "integration and e2e (real kube-apiserver)" build/ci -L integration; then
-    status=1
-    scripts/testenv.sh logs || true
-  fi
-  scripts/testenv.sh down
-  trap - EXIT
+  for stack in ${MB_TEST_STACKS:-v1.0.0 v0.1.0}; do
+    stack_start=$SECONDS
+    scripts/testenv.sh up --stack "$stack"
+    trap 'scripts/testenv.sh down' EXIT
+    eval "$(scripts/testenv.sh env)"
+    if ! run_ctest "integration and e2e on Kthena $stack (real kube-apiserver)" build/ci -L integration; then
+      status=1
+      scripts/testenv.sh logs || true
+    fi
+    scripts/testenv.sh down
+    trap - EXIT
+    summary+=("  (Kthena $stack: $((SECONDS - stack_start)) s including start-up)")
+  done
 fi
 
 echo "== summary"

@@ -1120,7 +1120,8 @@ EOF
   local controllers=garbage-collector-controller,namespace-controller
   # With nodes: the node lifecycle controller lifts the not-ready taint when
   # a node reports Ready (and taints it again if KWOK stops reporting).
-  [[ $stack != none ]] && controllers+=,node-lifecycle-controller
+  # The persistent-volume binder binds the claims examples name (pvc://...).
+  [[ $stack != none ]] && controllers+=,node-lifecycle-controller,persistentvolume-binder-controller
   step "starting kube-controller-manager ($controllers)"
   start_component kube-controller-manager \
     --kubeconfig="$state_dir/kubeconfig" \
