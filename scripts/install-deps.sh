@@ -15,8 +15,10 @@ packages=(
   libgoogle-perftools-dev  # tcmalloc for the binary (allocation-heavy render/reconcile)
   libgtest-dev libgmock-dev libbenchmark-dev
   clang clang-format clang-tidy libclang-rt-14-dev
-  # local control plane: PKI, probes
-  openssl curl ca-certificates
+  # local control plane: PKI, probes; the Kthena stack: JSON/YAML on the
+  # command line (jq, yq), its source when ../shared has none (git);
+  # private mount namespaces for its in-cluster files (util-linux: unshare)
+  openssl curl ca-certificates jq yq git util-linux
 )
 
 missing=()
