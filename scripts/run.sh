@@ -1,27 +1,38 @@
 #!/usr/bin/env bash
 # The main job on one machine, from a fresh clone: installs dependencies,
 # builds modelbooster, starts a local control plane (etcd, kube-apiserver,
-# kube-controller-manager), starts the controller, applies an example
-# booster and shows what was created and the booster's conditions.
+# kube-controller-manager, kube-scheduler, simulated GPU and Ascend nodes)
+# with the real Kthena serving stack (v1.0.0 by default: its CRDs,
+# ModelServing controller, autoscaler, router and webhooks), starts the
+# controller, applies an example booster and shows what it became: the
+# children, the pods Kthena's ModelServing controller made from them, and the
+# booster Active.
 #
-#   scripts/run.sh [FILE]          run (default example: examples/multi-backend-lora-autoscaling.yaml)
-#   scripts/run.sh --render-only   no cluster: print what the controller would create for every example
-#   scripts/run.sh --stop          stop the controller and the control plane
+#   scripts/run.sh [FILE]               run (default example: examples/multi-backend-lora-autoscaling.yaml)
+#   scripts/run.sh --stack v0.1.0 ...   the older Kthena release instead
+#   scripts/run.sh --render-only        no cluster: print what the controller would create for every example
+#   scripts/run.sh --stop               stop the controller and the control plane
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 mode=run
 file=examples/multi-backend-lora-autoscaling.yaml
-for arg in "$@"; do
-  case "$arg" in
+stack=${MODELBOOSTER_TESTENV_STACK:-v1.0.0}
+while (($#)); do
+  case "$1" in
     --render-only) mode=render ;;
     --stop) mode=stop ;;
+    --stack)
+      stack=${2:?--stack needs v1.0.0 or v0.1.0}
+      shift
+      ;;
     -h | --help)
-      sed -n '2,10p' "$0"
+      sed -n '2,15p' "$0"
       exit 0
       ;;
-    *) file=$arg ;;
+    *) file=$1 ;;
   esac
+  shift
 done
 
 state=${MODELBOOSTER_TESTENV_DIR:-$PWD/.testenv}
@@ -54,8 +65,8 @@ if [[ $mode == render ]]; then
   exit 0
 fi
 
-echo "### local control plane"
-scripts/testenv.sh up
+echo "### local control plane with Kthena $stack"
+scripts/testenv.sh up --stack "$stack"
 eval "$(scripts/testenv.sh env)"
 
 echo "### controller"
@@ -68,17 +79,51 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 curl -sf 127.0.0.1:8081/readyz || { cat "$state/controller.log"; exit 1; }
+grep -m1 'serving stack' "$state/controller.log" || true
+
+name=$(kubectl create -f "$file" --dry-run=client -o jsonpath='{.metadata.name}')
+ns=$(kubectl create -f "$file" --dry-run=client -o jsonpath='{.metadata.namespace}')
+ns=${ns:-default}
+# The examples that cache weights on a claim name pvc://model-cache: a
+# statically bound volume, as a cluster administrator would provide it.
+if grep -q 'pvc://model-cache' "$file"; then
+  kubectl apply -f - >/dev/null <<YAML
+apiVersion: v1
+kind: PersistentVolume
+metadata: {name: $ns-model-cache}
+spec:
+  capacity: {storage: 1Ti}
+  accessModes: [ReadWriteMany]
+  storageClassName: ""
+  hostPath: {path: /var/lib/model-cache}
+  claimRef: {namespace: $ns, name: model-cache}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: model-cache, namespace: $ns}
+spec:
+  accessModes: [ReadWriteMany]
+  storageClassName: ""
+  volumeName: $ns-model-cache
+  resources: {requests: {storage: 1Ti}}
+YAML
+fi
 
 echo "### kubectl apply -f $file"
 kubectl apply -f "$file"
-name=$(kubectl apply -f "$file" --dry-run=client -o jsonpath='{.metadata.name}')
-ns=$(kubectl apply -f "$file" --dry-run=client -o jsonpath='{.metadata.namespace}')
-ns=${ns:-default}
+start=$SECONDS
 kubectl wait -n "$ns" --for=condition=Initialized "mb/$name" --timeout=60s
+kubectl wait -n "$ns" --for=condition=Active "mb/$name" --timeout=180s
+echo "Active after $((SECONDS - start)) s"
 
+kinds=modelboosters,modelservings,modelservers,modelroutes,autoscalingpolicies
+[[ $stack == v0.1.0 ]] && kinds+=,autoscalingpolicybindings
 echo
-echo "### kubectl get modelboosters,modelservings,modelservers,modelroutes,autoscalingpolicies,autoscalingpolicybindings -n $ns"
-kubectl get modelboosters,modelservings,modelservers,modelroutes,autoscalingpolicies,autoscalingpolicybindings -n "$ns"
+echo "### kubectl get $kinds -n $ns"
+kubectl get "$kinds" -n "$ns"
+echo
+echo "### pods made by Kthena's ModelServing controller, on simulated nodes"
+kubectl get pods -n "$ns" -o wide
 echo
 echo "### conditions of modelbooster $ns/$name"
 kubectl get mb "$name" -n "$ns" \
@@ -88,7 +133,8 @@ cat <<MSG
 The controller (log: $state/controller.log, metrics: http://127.0.0.1:8080/metrics)
 and the control plane keep running. Use them with
   eval "\$(scripts/testenv.sh env)"; kubectl get mb -A
-Nothing serves the models here: no GPUs and no Kthena serving stack, so
-Active stays False. Stop everything with
+The nodes and the pods' containers are simulated (KWOK): the pods are
+scheduled and Ready, but no engine runs in them (docs/testing.md). Stop
+everything with
   scripts/run.sh --stop
 MSG
