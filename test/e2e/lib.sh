@@ -31,7 +31,13 @@ K_SRV=modelservers.$MB_NET_GROUP
 K_RT=modelroutes.$MB_NET_GROUP
 K_ASP=autoscalingpolicies.$MB_GROUP
 K_ASPB=autoscalingpolicybindings.$MB_GROUP
-K_CHILDREN=("$K_MS" "$K_SRV" "$K_RT" "$K_ASP" "$K_ASPB")
+# The serving stack the control plane runs (scripts/testenv.sh up --stack)
+# and the controller's profile for it: v1.0 serves no AutoscalingPolicyBinding.
+MB_STACK=${MODELBOOSTER_TESTENV_STACK:-none}
+case $MB_STACK in
+  v0.1.0) MB_PROFILE=v0.1 K_CHILDREN=("$K_MS" "$K_SRV" "$K_RT" "$K_ASP" "$K_ASPB") ;;
+  *) MB_PROFILE=v1.0 K_CHILDREN=("$K_MS" "$K_SRV" "$K_RT" "$K_ASP") ;;
+esac
 WRITE_VERBS=(create update update_status patch apply delete)
 WAIT_TIMEOUT=${WAIT_TIMEOUT:-30}
 
@@ -48,10 +54,17 @@ note() { printf '[%s +%ss] %s\n' "$MB_TEST_NAME" "$SECONDS" "$*"; }
 
 k() { kubectl -n "$MB_NS" "$@"; }
 
+# Commands run at exit before the namespace goes (cluster-wide objects a
+# test made, a CRD to put back): on_exit 'CMD'. They cannot change the
+# test's result.
+MB_EXIT_HOOKS=()
+on_exit() { MB_EXIT_HOOKS+=("$1"); }
+
 _e2e_cleanup() {
-  local rc=$? id
+  local rc=$? id hook
   trap - EXIT
   set +e
+  for hook in "${MB_EXIT_HOOKS[@]}"; do eval "$hook"; done
   for id in "${!CTL_PID[@]}"; do
     if ! _ctl_stop "$id"; then
       printf '\nFAIL [%s]: %s\n' "$MB_TEST_NAME" "$CTL_STOP_MSG" >&2

@@ -27,7 +27,7 @@ restore() {
     printf 'WARNING: could not put our ModelBooster CRD back\n' >&2
   kubectl wait --for condition=established --timeout=60s -f "$our_crd" >/dev/null 2>&1 || true
 }
-trap 'restore; _e2e_cleanup' EXIT
+on_exit restore
 
 # 1. The cluster before: Kthena v1.0.0's own ModelBooster CRD and its
 # booster controller (the rest of the stack is the testenv's).

@@ -40,7 +40,7 @@ spec:
   volumeName: $MB_NS-model-cache
   resources: {requests: {storage: 1Ti}}
 YAML
-trap 'kubectl delete pv "$MB_NS-model-cache" --ignore-not-found --wait=false >/dev/null 2>&1; _e2e_cleanup' EXIT
+on_exit 'kubectl delete pv "$MB_NS-model-cache" --ignore-not-found --wait=false >/dev/null 2>&1' 
 wait_for -t 60 bash -c "[[ \$(kubectl -n $MB_NS get pvc model-cache -o jsonpath='{.status.phase}') == Bound ]]" ||
   fail "PVC model-cache was not bound: $(k get pvc model-cache -o yaml)"
 
