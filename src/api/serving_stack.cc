@@ -5,12 +5,11 @@
 namespace mb::api {
 namespace {
 
-constexpr std::array<ChildKind, 5> kV01Kinds = {ChildKind::ModelServing, ChildKind::ModelServer,
-                                                ChildKind::ModelRoute, ChildKind::AutoscalingPolicy,
-                                                ChildKind::AutoscalingPolicyBinding};
+constexpr std::array<ChildKind, 5> kV01Kinds = {ChildKind::ModelServing, ChildKind::ModelServer, ChildKind::ModelRoute,
+                                                ChildKind::AutoscalingPolicy, ChildKind::AutoscalingPolicyBinding};
 // Kthena v1.0.0 dropped the AutoscalingPolicyBinding kind.
-constexpr std::array<ChildKind, 4> kV10Kinds = {ChildKind::ModelServing, ChildKind::ModelServer,
-                                                ChildKind::ModelRoute, ChildKind::AutoscalingPolicy};
+constexpr std::array<ChildKind, 4> kV10Kinds = {ChildKind::ModelServing, ChildKind::ModelServer, ChildKind::ModelRoute,
+                                                ChildKind::AutoscalingPolicy};
 
 constexpr std::array<StackProfile, 2> kProfiles = {{
     {.stack = ServingStack::V1_0,
@@ -19,14 +18,16 @@ constexpr std::array<StackProfile, 2> kProfiles = {{
      .kinds = kV10Kinds,
      .schedulerNameRequired = false,
      .servingLevelTopologySpread = false,
-     .autoscalingBindings = false},
+     .autoscalingBindings = false,
+     .servingNameWebhook = true},
     {.stack = ServingStack::V0_1,
      .name = "v0.1",
      .release = "Kthena v0.1.0",
      .kinds = kV01Kinds,
      .schedulerNameRequired = true,
      .servingLevelTopologySpread = true,
-     .autoscalingBindings = true},
+     .autoscalingBindings = true,
+     .servingNameWebhook = false},
 }};
 
 }  // namespace

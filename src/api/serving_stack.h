@@ -59,6 +59,11 @@ struct StackProfile {
   // AutoscalingPolicy itself (v1.0: homogeneousTarget/heterogeneousTarget,
   // metrics[].name, metricSources).
   bool autoscalingBindings;
+  // The stack's ModelServing webhook is registered (v1.0's chart does it;
+  // v0.1's registers none): it refuses a ModelServing unless every
+  // `<ms>-<replicas>-<role>-<role replicas>-<worker replicas>` is a DNS-1035
+  // label (at most 63 characters, starting with a letter).
+  bool servingNameWebhook;
 
   bool writes(ChildKind kind) const;
 };

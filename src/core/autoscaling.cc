@@ -35,8 +35,8 @@ void add(const api::ModelBooster& booster, const api::StackProfile& profile, std
   api::AutoscalingPolicy policy;
   policy.spec = policySpec;
   if (!profile.autoscalingBindings) {
-    policy.targets = api::PolicyTargets{std::move(bindingSpec.scalingConfiguration),
-                                        std::move(bindingSpec.optimizerConfiguration)};
+    policy.targets =
+        api::PolicyTargets{std::move(bindingSpec.scalingConfiguration), std::move(bindingSpec.optimizerConfiguration)};
     policy.metadata =
         childMeta(booster, std::move(name), childLabels(booster, backendName, revisionHash(api::encodeSpec(policy))));
     out.policies.push_back(std::move(policy));
@@ -78,8 +78,7 @@ void buildAutoscaling(const api::ModelBooster& booster, const std::vector<Backen
     api::AutoscalingPolicyBindingSpec binding;
     binding.scalingConfiguration =
         api::ScalingConfiguration{bindingTarget(ctx), b.minReplicas.value_or(0), b.maxReplicas.value_or(0)};
-    add(booster, profile, booster.metadata.name + "-" + b.name, b.name, *b.autoscalingPolicy, std::move(binding),
-        out);
+    add(booster, profile, booster.metadata.name + "-" + b.name, b.name, *b.autoscalingPolicy, std::move(binding), out);
   }
 }
 

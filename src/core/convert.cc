@@ -5,6 +5,47 @@
 #include "core/validate.h"
 
 namespace mb::core {
+namespace {
+
+bool isDns1035Label(std::string_view s) {
+  if (s.empty() || s.size() > 63 || s.front() < 'a' || s.front() > 'z' || s.back() == '-') return false;
+  for (char c : s) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+  }
+  return true;
+}
+
+// The ModelServing webhook's name rule (StackProfile::servingNameWebhook),
+// checked on the roles as built, with the largest replica count the
+// autoscaler may set: an update it makes later must pass too.
+void checkServingNames(const std::vector<BackendContext>& contexts, const std::vector<api::ModelServing>& servings,
+                       api::Errors& errors) {
+  for (size_t i = 0; i < servings.size(); ++i) {
+    const api::Backend& b = contexts[i].backend;
+    const int64_t replicas = std::max<int64_t>(b.maxReplicas.value_or(1), b.minReplicas.value_or(1));
+    for (const auto& role : servings[i].spec.templateGroup.roles) {
+      std::string name = servings[i].metadata.name + "-" + std::to_string(replicas) + "-" + role.name + "-" +
+                         std::to_string(role.replicas) + "-" + std::to_string(role.workerReplicas);
+      if (isDns1035Label(name)) continue;
+      api::Path root;
+      api::Path spec = root.child("spec");
+      api::Path backends = spec.child("backends");
+      api::Path backend = backends.index(i);
+      std::string why = name.size() > 63 ? "is " + std::to_string(name.size()) + " characters (at most 63)"
+                                         : "does not start with a letter";
+      errors.add(
+          backend.child("name"),
+          "\"" + servings[i].metadata.name + "\": the " + std::string(contexts[i].config.profile().release) +
+              " ModelServing webhook refuses it, because the name it derives, \"" + name + "\", " + why +
+              " (a DNS-1035 label); " +
+              (name.size() > 63 ? "shorten the booster or backend name" : "start the booster name with a letter"),
+          b.mark);
+      break;
+    }
+  }
+}
+
+}  // namespace
 
 bool convert(api::ModelBooster booster, const Config& config, api::Children& out, api::Errors& errors) {
   out = api::Children{};
@@ -21,6 +62,10 @@ bool convert(api::ModelBooster booster, const Config& config, api::Children& out
   for (const auto& ctx : contexts) {
     children.servings.push_back(buildModelServing(ctx));
     children.servers.push_back(buildModelServer(ctx));
+  }
+  if (config.profile().servingNameWebhook) {
+    checkServingNames(contexts, children.servings, errors);
+    if (!errors.empty()) return false;
   }
   children.route = buildModelRoute(booster);
   buildAutoscaling(booster, contexts, children);

@@ -683,14 +683,17 @@ void checkRouteWeights(Errors& errors, const Path& backendsPath, const api::Mode
     for (const auto& l : b.loraAdapters) perAdapter[l.name] += w;
   }
   if (!spec.backends.empty() && total == 0) {
-    errors.add(backendsPath, "every backend has routeWeight 0: the route would send requests nowhere; give at least "
-                             "one backend a weight above 0", spec.mark);
+    errors.add(backendsPath,
+               "every backend has routeWeight 0: the route would send requests nowhere; give at least "
+               "one backend a weight above 0",
+               spec.mark);
     return;
   }
   for (const auto& [adapter, w] : perAdapter) {
     if (w == 0) {
-      errors.add(backendsPath, "every backend carrying LoRA adapter \"" + std::string(adapter) +
-                                   "\" has routeWeight 0: requests for it would go nowhere",
+      errors.add(backendsPath,
+                 "every backend carrying LoRA adapter \"" + std::string(adapter) +
+                     "\" has routeWeight 0: requests for it would go nowhere",
                  spec.mark);
     }
   }

@@ -91,7 +91,8 @@ std::vector<GoldenCase> cases() {
 
 INSTANTIATE_TEST_SUITE_P(Cases, Golden, testing::ValuesIn(cases()),
                          [](const testing::TestParamInfo<GoldenCase>& param) {
-                           std::string name = param.param.name + "_" + std::string(mb::api::profileOf(param.param.stack).name);
+                           std::string name =
+                               param.param.name + "_" + std::string(mb::api::profileOf(param.param.stack).name);
                            for (char& c : name) {
                              if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
                            }

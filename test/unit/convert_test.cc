@@ -182,7 +182,8 @@ TEST(Convert, TopologySpreadSelectsTheModelServingsPods) {
   // preference.
   api::Children c = convertText(kBase);
   EXPECT_TRUE(c.servings[0].spec.topologySpreadConstraints.isNull());
-  const doc::Value* pod = c.servings[0].spec.templateGroup.roles[0].entryTemplate.spec.find("topologySpreadConstraints");
+  const doc::Value* pod =
+      c.servings[0].spec.templateGroup.roles[0].entryTemplate.spec.find("topologySpreadConstraints");
   ASSERT_NE(pod, nullptr);
   EXPECT_THAT(doc::toJson(*pod), HasSubstr(R"("modelserving.volcano.sh/name":"m-a")"));
   EXPECT_THAT(doc::toJson(*pod), HasSubstr(R"("whenUnsatisfiable":"ScheduleAnyway")"));
@@ -216,4 +217,22 @@ TEST(Convert, GangPolicyOnlyWhenOptedIn) {
 }
 
 }  // namespace
+TEST(Convert, ServingNamesPassTheV10ModelServingWebhook) {
+  // <ms>-<maxReplicas>-<role>-<roleReplicas>-<workerReplicas> must be a
+  // DNS-1035 label: a booster name starting with a digit passes our name
+  // rules but not Kthena v1.0's webhook.
+  std::string digit = replace(kBase, "{name: m,", "{name: 7b,");
+  api::Errors errors;
+  api::Children c;
+  EXPECT_FALSE(convertDocument(test::parseOne(digit), Config{}, c, errors));
+  ASSERT_FALSE(errors.empty());
+  EXPECT_EQ(errors.list()[0].field, "spec.backends[0].name");
+  EXPECT_THAT(errors.list()[0].message, HasSubstr("does not start with a letter"));
+  // v0.1's chart registers no ModelServing webhook: the same booster converts.
+  Config v01;
+  v01.stack = api::ServingStack::V0_1;
+  api::Errors none;
+  EXPECT_TRUE(convertDocument(test::parseOne(digit), v01, c, none)) << none.str();
+}
+
 }  // namespace mb::core
