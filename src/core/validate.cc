@@ -362,21 +362,18 @@ void checkDisaggregated(Errors& errors, const Path& path, const api::Backend& b)
 }
 
 // Devices (extended resources) cannot be overcommitted: the API server
-// refuses a pod that requests one without a limit, or a different amount.
+// refuses a pod that requests a different amount than its limit.
 void checkDeviceRequests(Errors& errors, const Path& path, const api::Worker& w) {
   const doc::Value* requests = w.resources.find("requests");
   if (requests == nullptr || !requests->isObject()) return;
   const doc::Value* limits = w.resources.find("limits");
   for (const auto& m : requests->members()) {
     if (m.key != "nvidia.com/gpu" && !m.key.view().starts_with("huawei.com/ascend-")) continue;
+    // A request without a limit has been given one equal to it (defaults.cc).
     const doc::Value* limit = limits != nullptr ? limits->find(m.key) : nullptr;
     Path resources = path.child("resources");
     Path section = resources.child("requests");
-    if (limit == nullptr) {
-      errors.add(section.child(m.key),
-                 "a device request needs the same limit: set resources.limits." + m.key.str() + " (or the limit alone)",
-                 m.value.mark());
-    } else if (wholeQuantity(m.value.text()) != wholeQuantity(limit->text())) {
+    if (limit != nullptr && wholeQuantity(m.value.text()) != wholeQuantity(limit->text())) {
       errors.add(section.child(m.key),
                  "a device request must equal its limit (" + limit->text() + "), not " + m.value.text(),
                  m.value.mark());

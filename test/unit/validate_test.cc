@@ -552,13 +552,10 @@ TEST(Validate, DeviceCountsAreQuantities) {
 }
 
 // Pod rules the API server applies to what a booster passes through: each
-// would make every pod of the backend fail to be created.
-TEST(Validate, DeviceRequestNeedsAnEqualLimit) {
+// would make every pod of the backend fail to be created. A device request
+// without a limit is not one of them: the limit defaults to the request.
+TEST(Validate, DeviceRequestMustEqualItsLimit) {
   Errs errs = validateBase([](ModelBooster& mb) {
-    mb.spec.backends[0].workers[0].resources = json(R"({"requests": {"nvidia.com/gpu": "1"}})");
-  });
-  EXPECT_ONE_ERROR(errs, "spec.backends[0].workers[0].resources.requests.nvidia.com/gpu", "needs the same limit");
-  errs = validateBase([](ModelBooster& mb) {
     mb.spec.backends[0].workers[0].resources =
         json(R"({"requests": {"nvidia.com/gpu": "1"}, "limits": {"nvidia.com/gpu": "2"}})");
   });
@@ -566,6 +563,40 @@ TEST(Validate, DeviceRequestNeedsAnEqualLimit) {
   errs = validateBase([](ModelBooster& mb) {
     mb.spec.backends[0].workers[0].resources =
         json(R"({"requests": {"nvidia.com/gpu": "2.0"}, "limits": {"nvidia.com/gpu": 2}})");
+  });
+  EXPECT_TRUE(errs.empty()) << dump(errs);
+}
+
+TEST(Defaults, DeviceRequestWithoutLimitGetsTheRequestAsLimit) {
+  ModelBooster mb;
+  Backend b;
+  Worker w;
+  w.resources = json(R"({"requests": {"cpu": "2", "nvidia.com/gpu": "2", "huawei.com/ascend-1980": 1},
+                         "limits": {"memory": "8Gi"}})");
+  b.workers = {w};
+  Worker requestsOnly;
+  requestsOnly.resources = json(R"({"requests": {"huawei.com/ascend-910b": "4"}})");
+  Worker both;
+  both.resources = json(R"({"requests": {"nvidia.com/gpu": "1"}, "limits": {"nvidia.com/gpu": "1"}})");
+  b.workers.push_back(requestsOnly);
+  b.workers.push_back(both);
+  mb.spec.backends = {b};
+  mb::core::applyDefaults(mb);
+  const auto& workers = mb.spec.backends[0].workers;
+  EXPECT_EQ(mb::doc::toJson(workers[0].resources),
+            R"({"requests":{"cpu":"2","nvidia.com/gpu":"2","huawei.com/ascend-1980":1},)"
+            R"("limits":{"memory":"8Gi","nvidia.com/gpu":"2","huawei.com/ascend-1980":1}})");
+  EXPECT_EQ(mb::doc::toJson(workers[1].resources),
+            R"({"requests":{"huawei.com/ascend-910b":"4"},"limits":{"huawei.com/ascend-910b":"4"}})");
+  EXPECT_EQ(mb::doc::toJson(workers[2].resources),
+            R"({"requests":{"nvidia.com/gpu":"1"},"limits":{"nvidia.com/gpu":"1"}})");
+  // Idempotent, and the devices are counted once.
+  ModelBooster again = mb;
+  mb::core::applyDefaults(again);
+  EXPECT_TRUE(mb::doc::equal(again.spec.backends[0].workers[0].resources, workers[0].resources));
+  EXPECT_EQ(mb::core::workerDevices(workers[0]).count, 3);
+  Errs errs = validateBase([](ModelBooster& m) {
+    m.spec.backends[0].workers[0].resources = json(R"({"requests": {"nvidia.com/gpu": "1"}})");
   });
   EXPECT_TRUE(errs.empty()) << dump(errs);
 }
