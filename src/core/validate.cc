@@ -112,7 +112,10 @@ void checkCacheUri(Errors& errors, const Path& path, const std::string& uri, doc
   if (uri.rfind("hostpath://", 0) == 0 && uri.size() > 11) {
     std::string_view p = std::string_view(uri).substr(11);
     if (p.front() != '/') {
-      errors.add(path, "the host path must be absolute: write hostpath:///" + std::string(p) + " (three slashes)",
+      errors.add(path,
+                 "the host path must be absolute: write hostpath:///" + std::string(p) +
+                     " (three slashes); Kthena v1.0 reads hostpath://" + std::string(p) + " as /" + std::string(p) +
+                     ", v0.1 as the relative path " + std::string(p) + ", which no pod can mount",
                  mark);
       return;
     }
@@ -348,7 +351,9 @@ void checkDisaggregated(Errors& errors, const Path& path, const api::Backend& b)
     if (!connector.empty() && kvConnectorType(connector).empty()) {
       errors.add(config.child("kv-transfer-config"),
                  "kv_connector \"" + connector +
-                     "\" is not supported; use MooncakeConnectorV1, LMCacheConnectorV1 or NixlConnector",
+                     "\" is not supported: the ModelServer's kvConnector, which tells the router how prefill "
+                     "hands over to decode, names only mooncake, lmcache and nixl; use MooncakeConnector (or "
+                     "MooncakeConnectorV1), LMCacheConnectorV1 or NixlConnector",
                  w.mark);
     }
     if (!first && connector != seen) conflict = true;
@@ -546,7 +551,8 @@ void checkBackend(Errors& errors, const Path& path, const api::ModelBooster& boo
       for (const auto& m : e.valueFrom.members()) sources += m.value.isNull() ? 0U : 1U;
       if (sources != 1) {
         errors.add(entry.child("valueFrom"),
-                   "must name exactly one source (fieldRef, resourceFieldRef, configMapKeyRef or secretKeyRef), not " +
+                   "must name exactly one source (fieldRef, resourceFieldRef, configMapKeyRef, secretKeyRef or "
+                   "fileKeyRef), not " +
                        std::to_string(sources),
                    mark);
       }
