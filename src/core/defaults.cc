@@ -62,6 +62,12 @@ void applyDefaults(api::ModelBooster& booster) {
     if (!spec.costExpansionRatePercent) spec.costExpansionRatePercent = kDefaultCostExpansionRatePercent;
   }
   for (auto& backend : spec.backends) {
+    // Kthena v1.0's fixed count (spec.backend.replicas): one number for both
+    // bounds. Decoding refuses it together with either bound.
+    if (backend.replicas && !backend.minReplicas && !backend.maxReplicas) {
+      backend.minReplicas = backend.replicas;
+      backend.maxReplicas = backend.replicas;
+    }
     if (!backend.routeWeight) backend.routeWeight = kDefaultRouteWeight;
     if (modelLevel && !backend.scaleToZeroGracePeriod) backend.scaleToZeroGracePeriod = kDefaultScaleToZeroGracePeriod;
     if (backend.autoscalingPolicy) applyDefaults(*backend.autoscalingPolicy);

@@ -570,14 +570,42 @@ void checkBackend(Errors& errors, const Path& path, const api::ModelBooster& boo
     }
   }
 
-  if (!b.minReplicas) errors.add(path.child("minReplicas"), "is required", mark);
-  if (!b.maxReplicas) errors.add(path.child("maxReplicas"), "is required", mark);
-  checkRange(errors, path.child("minReplicas"), b.minReplicas, 0, kMaxReplicas, mark);
-  checkRange(errors, path.child("maxReplicas"), b.maxReplicas, 1, kMaxReplicas, mark);
+  const bool single = booster.spec.backendShape == api::BackendShape::Single;
+  // Kthena v1.0's fixed count: minReplicas and maxReplicas were set to it
+  // (defaults.cc), so rules about them are reported at `replicas`.
+  const bool fixed = b.replicas.has_value();
+  if (fixed) {
+    if (!single) {
+      errors.add(path.child("replicas"),
+                 "unknown field: replicas belongs to spec.backend (one backend, Kthena v1.0's shape); an item of "
+                 "spec.backends[] sets minReplicas and maxReplicas (equal for a fixed count)",
+                 mark);
+    } else if (b.minReplicas != b.replicas || b.maxReplicas != b.replicas) {
+      errors.add(path.child("replicas"),
+                 "may not be set together with minReplicas/maxReplicas: replicas is a fixed count (minReplicas = "
+                 "maxReplicas = replicas); set either replicas or minReplicas and maxReplicas",
+                 mark);
+    }
+    checkRange(errors, path.child("replicas"), b.replicas, 0, kMaxReplicas, mark);
+  } else if (single && !b.minReplicas && !b.maxReplicas) {
+    errors.add(path.child("replicas"),
+               "is required: the fixed number of serving groups (or set minReplicas and maxReplicas to scale "
+               "between them)",
+               mark);
+  } else {
+    if (!b.minReplicas) errors.add(path.child("minReplicas"), "is required", mark);
+    if (!b.maxReplicas) errors.add(path.child("maxReplicas"), "is required", mark);
+    checkRange(errors, path.child("minReplicas"), b.minReplicas, 0, kMaxReplicas, mark);
+    checkRange(errors, path.child("maxReplicas"), b.maxReplicas, 1, kMaxReplicas, mark);
+  }
   // Rules comparing the two only once each is in range: one mistake, one
   // error.
-  const bool replicasInRange = b.minReplicas && b.maxReplicas && *b.minReplicas >= 0 &&
-                               *b.minReplicas <= kMaxReplicas && *b.maxReplicas >= 1 && *b.maxReplicas <= kMaxReplicas;
+  const bool replicasInRange = fixed ? *b.replicas >= 0 && *b.replicas <= kMaxReplicas && b.minReplicas == b.replicas &&
+                                           b.maxReplicas == b.replicas
+                                     : b.minReplicas && b.maxReplicas && *b.minReplicas >= 0 &&
+                                           *b.minReplicas <= kMaxReplicas && *b.maxReplicas >= 1 &&
+                                           *b.maxReplicas <= kMaxReplicas;
+  Path minPath = fixed ? path.child("replicas") : path.child("minReplicas");
   if (replicasInRange && *b.minReplicas > *b.maxReplicas) {
     errors.add(path.child("minReplicas"),
                "must be less than or equal to maxReplicas (" + std::to_string(*b.maxReplicas) + "), not " +
@@ -660,7 +688,7 @@ void checkBackend(Errors& errors, const Path& path, const api::ModelBooster& boo
                mark);
   }
   if (scope == Scope::Backend && b.autoscalingPolicy && b.minReplicas && *b.minReplicas < 1) {
-    errors.add(path.child("minReplicas"),
+    errors.add(minPath,
                "must be at least 1 with backend-level autoscaling (scale to zero needs "
                "model-level autoscaling)",
                mark);
@@ -677,7 +705,8 @@ void checkBackend(Errors& errors, const Path& path, const api::ModelBooster& boo
 // refuses a rule whose weights sum to 0, and on v0.1 such a rule routes
 // nothing. The default rule targets every backend; an adapter's rule the
 // backends that carry it (route.cc).
-void checkRouteWeights(Errors& errors, const Path& backendsPath, const api::ModelBoosterSpec& spec) {
+void checkRouteWeights(Errors& errors, const Path& backendsPath, const Path& singleWeight,
+                       const api::ModelBoosterSpec& spec) {
   int64_t total = 0;
   std::map<std::string_view, int64_t> perAdapter;
   for (const auto& b : spec.backends) {
@@ -685,15 +714,25 @@ void checkRouteWeights(Errors& errors, const Path& backendsPath, const api::Mode
     total += w;
     for (const auto& l : b.loraAdapters) perAdapter[l.name] += w;
   }
+  if (spec.backendShape == api::BackendShape::Single && total == 0) {
+    errors.add(singleWeight,
+               "is 0: the route would send requests nowhere; give the backend a weight above 0 (or "
+               "leave routeWeight out: it defaults to 100)",
+               spec.backends.front().mark);
+    return;
+  }
   if (!spec.backends.empty() && total == 0) {
-    errors.add(backendsPath, "every backend has routeWeight 0: the route would send requests nowhere; give at least "
-                             "one backend a weight above 0", spec.mark);
+    errors.add(backendsPath,
+               "every backend has routeWeight 0: the route would send requests nowhere; give at least "
+               "one backend a weight above 0",
+               spec.mark);
     return;
   }
   for (const auto& [adapter, w] : perAdapter) {
     if (w == 0) {
-      errors.add(backendsPath, "every backend carrying LoRA adapter \"" + std::string(adapter) +
-                                   "\" has routeWeight 0: requests for it would go nowhere",
+      errors.add(backendsPath,
+                 "every backend carrying LoRA adapter \"" + std::string(adapter) +
+                     "\" has routeWeight 0: requests for it would go nowhere",
                  spec.mark);
     }
   }
@@ -707,6 +746,10 @@ void validate(const api::ModelBooster& booster, const api::StackProfile& profile
   Path sp = root.child("spec");
   Path metadata = root.child("metadata");
   Path backendsPath = sp.child("backends");
+  // Kthena v1.0's shape: one backend at spec.backend, named so in errors.
+  const bool single = spec.backendShape == api::BackendShape::Single;
+  Path singlePath = sp.child("backend");
+  Path singleWeight = singlePath.child("routeWeight");
   if (booster.metadata.name.empty()) {
     errors.add(metadata.child("name"), "is required");
   } else if (!isDnsLabel(booster.metadata.name)) {
@@ -747,8 +790,13 @@ void validate(const api::ModelBooster& booster, const api::StackProfile& profile
                    "characters",
                spec.mark);
   }
-  if (spec.backends.empty()) {
-    errors.add(sp.child("backends"), "needs at least one backend", spec.mark);
+  if (single && spec.backends.size() != 1) {
+    errors.add(singlePath, "holds exactly one backend", spec.mark);
+  } else if (spec.backends.empty()) {
+    errors.add(sp.child("backends"),
+               "needs at least one backend: set spec.backends (a list of backends) or spec.backend (one backend, "
+               "the shape of Kthena v1.0)",
+               spec.mark);
   } else if (spec.backends.size() > kMaxRouteTargets) {
     errors.add(sp.child("backends"),
                "has " + std::to_string(spec.backends.size()) + " backends; a ModelRoute rule targets at most 16",
@@ -767,7 +815,7 @@ void validate(const api::ModelBooster& booster, const api::StackProfile& profile
   int64_t sumMin = 0;
   for (size_t i = 0; i < spec.backends.size(); ++i) {
     const auto& b = spec.backends[i];
-    Path bp = backendsPath.index(i);
+    Path bp = single ? singlePath : backendsPath.index(i);
     if (!b.name.empty() && !names.insert(b.name).second) {
       errors.add(bp.child("name"), "duplicate backend name \"" + b.name + "\"", b.mark);
     }
@@ -776,20 +824,28 @@ void validate(const api::ModelBooster& booster, const api::StackProfile& profile
     sumMin += b.minReplicas.value_or(0);
     for (const auto& l : b.loraAdapters) adapters.insert(l.name);
   }
-  if (sumMax > kMaxReplicas) {
+  if (sumMax > kMaxReplicas && !single) {  // one backend: its own range says it
     errors.add(sp.child("backends"),
                "the sum of maxReplicas over all backends is " + std::to_string(sumMax) + "; it must be at most 1000000",
                spec.mark);
   }
   if (adapters.size() > kMaxLoraAdapters) {
-    errors.add(sp.child("backends"),
+    Path where = single ? singlePath.child("loraAdapters") : sp.child("backends");
+    errors.add(where,
                "the backends name " + std::to_string(adapters.size()) +
                    " distinct LoRA adapters; a ModelRoute carries at most 10",
                spec.mark);
   }
   if (scope == Scope::Model) {
     checkPolicy(errors, sp.child("autoscalingPolicy"), *spec.autoscalingPolicy, spec.mark);
-    if (sumMin < 1) {
+    if (sumMin < 1 && single) {
+      const auto& b = spec.backends.front();
+      Path where = b.replicas ? singlePath.child("replicas") : singlePath.child("minReplicas");
+      errors.add(where,
+                 "must be at least 1 with model-level autoscaling (a model with one backend cannot scale to "
+                 "zero and back)",
+                 b.mark);
+    } else if (sumMin < 1) {
       errors.add(sp.child("backends"), "with model-level autoscaling the sum of minReplicas must be at least 1",
                  spec.mark);
     }
@@ -799,13 +855,13 @@ void validate(const api::ModelBooster& booster, const api::StackProfile& profile
   }
   checkRange(errors, sp.child("costExpansionRatePercent"), spec.costExpansionRatePercent, 0, 1000, spec.mark);
   checkModelMatch(errors, sp.child("modelMatch"), spec.modelMatch);
-  checkRouteWeights(errors, backendsPath, spec);
+  checkRouteWeights(errors, backendsPath, singleWeight, spec);
   if (profile.schedulerNameRequired) {
     // v0.1's ModelServing webhook accepts no other scheduler.
     for (size_t i = 0; i < spec.backends.size(); ++i) {
       const auto& b = spec.backends[i];
       if (!b.schedulerName.empty() && b.schedulerName != "volcano") {
-        Path bp = backendsPath.index(i);
+        Path bp = single ? singlePath : backendsPath.index(i);
         errors.add(bp.child("schedulerName"),
                    "\"" + b.schedulerName + "\": the " + std::string(profile.release) +
                        " serving stack accepts only \"volcano\" (its ModelServing webhook refuses any other); "
