@@ -108,7 +108,9 @@ bool decodeWorker(const doc::Value& v, const Path& p, Errors& errors, Worker& ou
   return r.ok();
 }
 
-bool decodeBackend(const doc::Value& v, const Path& p, Errors& errors, Backend& out) {
+// One backend, as an item of `spec.backends[]` (`single` false) or as
+// Kthena v1.0's `spec.backend` (`single` true), which also takes `replicas`.
+bool decodeBackendAs(const doc::Value& v, const Path& p, Errors& errors, Backend& out, bool single) {
   ObjectReader r(v, p, errors);
   out.mark = v.mark();
   r.string("name", out.name);
@@ -119,6 +121,21 @@ bool decodeBackend(const doc::Value& v, const Path& p, Errors& errors, Backend& 
   r.raw("envFrom", out.envFrom, Kind::Array);
   r.int32("minReplicas", out.minReplicas);
   r.int32("maxReplicas", out.maxReplicas);
+  if (single) {
+    r.int32("replicas", out.replicas);
+    // The CRD's CEL rule on spec.backend, for offline input.
+    if (out.replicas && (out.minReplicas || out.maxReplicas)) {
+      errors.add(p.child("replicas"),
+                 "may not be set together with minReplicas/maxReplicas: replicas is a fixed count (minReplicas = "
+                 "maxReplicas = replicas); set either replicas or minReplicas and maxReplicas",
+                 v.find("replicas") != nullptr ? v.find("replicas")->mark() : v.mark());
+    }
+  } else if (const doc::Value* replicas = r.take("replicas")) {
+    errors.add(p.child("replicas"),
+               "unknown field: replicas belongs to spec.backend (one backend, Kthena v1.0's shape); an item of "
+               "spec.backends[] sets minReplicas and maxReplicas (equal for a fixed count)",
+               replicas->mark());
+  }
   r.int32("scalingCost", out.scalingCost);
   r.int32("routeWeight", out.routeWeight);
   r.string("scaleToZeroGracePeriod", out.scaleToZeroGracePeriod);
@@ -132,13 +149,43 @@ bool decodeBackend(const doc::Value& v, const Path& p, Errors& errors, Backend& 
   return r.ok();
 }
 
+bool decodeBackend(const doc::Value& v, const Path& p, Errors& errors, Backend& out) {
+  return decodeBackendAs(v, p, errors, out, false);
+}
+
+bool decodeSingleBackend(const doc::Value& v, const Path& p, Errors& errors, Backend& out) {
+  return decodeBackendAs(v, p, errors, out, true);
+}
+
 ModelBoosterSpec decodeSpec(const doc::Value& v, const Path& p, Errors& errors) {
   ModelBoosterSpec spec;
   spec.mark = v.mark();
   ObjectReader r(v, p, errors);
   r.string("name", spec.name);
   r.string("owner", spec.owner);
+  // Exactly one of the two shapes (a CEL rule on spec in the CRD). With
+  // both, the one error says so; the single backend is still decoded, into
+  // nothing, so that its own mistakes are reported at once too.
+  const doc::Value* list = v.isObject() ? v.find("backends") : nullptr;
+  const doc::Value* single = v.isObject() ? v.find("backend") : nullptr;
+  const bool hasList = list != nullptr && !list->isNull();
+  const bool hasSingle = single != nullptr && !single->isNull();
   r.list("backends", spec.backends, decodeBackend);
+  if (hasList && hasSingle) {
+    errors.add(p.child("backend"),
+               "spec.backends and spec.backend are both set; set exactly one: spec.backends (a list of backends) "
+               "or spec.backend (one backend, the shape of Kthena v1.0)",
+               single->mark());
+    std::optional<Backend> ignored;
+    r.object("backend", ignored, decodeSingleBackend);
+  } else if (hasSingle) {
+    std::optional<Backend> one;
+    r.object("backend", one, decodeSingleBackend);
+    spec.backendShape = BackendShape::Single;
+    spec.backends.push_back(one ? std::move(*one) : Backend{});
+  } else {
+    r.take("backend");  // null: absent
+  }
   r.object("autoscalingPolicy", spec.autoscalingPolicy, decodePolicy);
   r.int32("costExpansionRatePercent", spec.costExpansionRatePercent);
   r.raw("modelMatch", spec.modelMatch, Kind::Object);
@@ -212,7 +259,7 @@ doc::Value encodeWorker(const Worker& w) {
   return v;
 }
 
-doc::Value encodeBackend(const Backend& b) {
+doc::Value encodeBackend(const Backend& b, bool single) {
   doc::Value v = doc::Value::object({{"name", b.name}, {"type", b.type}, {"modelURI", b.modelURI}});
   setIf(v, "cacheURI", b.cacheURI);
   if (!b.env.empty()) {
@@ -225,8 +272,13 @@ doc::Value encodeBackend(const Backend& b) {
     }
   }
   setIf(v, "envFrom", b.envFrom);
-  setIf(v, "minReplicas", b.minReplicas);
-  setIf(v, "maxReplicas", b.maxReplicas);
+  if (single && b.replicas) {
+    // minReplicas and maxReplicas, when set, were derived from it.
+    setIf(v, "replicas", b.replicas);
+  } else {
+    setIf(v, "minReplicas", b.minReplicas);
+    setIf(v, "maxReplicas", b.maxReplicas);
+  }
   setIf(v, "scalingCost", b.scalingCost);
   setIf(v, "routeWeight", b.routeWeight);
   setIf(v, "scaleToZeroGracePeriod", b.scaleToZeroGracePeriod);
@@ -328,8 +380,12 @@ doc::Value encode(const ModelBoosterSpec& spec) {
   doc::Value v = doc::Value::object();
   setIf(v, "name", spec.name);
   setIf(v, "owner", spec.owner);
-  doc::Value& backends = v.set("backends", doc::Value::array());
-  for (const auto& b : spec.backends) backends.push(encodeBackend(b));
+  if (spec.backendShape == BackendShape::Single && spec.backends.size() == 1) {
+    v.set("backend", encodeBackend(spec.backends.front(), true));
+  } else {
+    doc::Value& backends = v.set("backends", doc::Value::array());
+    for (const auto& b : spec.backends) backends.push(encodeBackend(b, false));
+  }
   if (spec.autoscalingPolicy) v.set("autoscalingPolicy", encode(*spec.autoscalingPolicy));
   setIf(v, "costExpansionRatePercent", spec.costExpansionRatePercent);
   setIf(v, "modelMatch", spec.modelMatch);

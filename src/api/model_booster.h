@@ -93,6 +93,9 @@ struct Backend {
   doc::Value envFrom;  // []core/v1 EnvFromSource
   std::optional<int32_t> minReplicas;
   std::optional<int32_t> maxReplicas;
+  // Kthena v1.0's fixed count, accepted in `spec.backend` only, in place of
+  // minReplicas/maxReplicas: defaults set both to it (core/defaults.cc).
+  std::optional<int32_t> replicas;
   std::optional<int32_t> scalingCost;
   std::optional<int32_t> routeWeight;
   std::optional<std::string> scaleToZeroGracePeriod;
@@ -108,10 +111,18 @@ struct Backend {
   const std::string* envValue(std::string_view key) const;
 };
 
+// Which of the two shapes a booster's backends were written in: the seed's
+// list `spec.backends[]`, or Kthena v1.0's single `spec.backend`. Either way
+// `ModelBoosterSpec::backends` holds them; the shape decides the field paths
+// errors name (`spec.backend.type`, not `spec.backends[0].type`) and what
+// `encode` writes back.
+enum class BackendShape : uint8_t { List, Single };
+
 struct ModelBoosterSpec {
   std::string name;
   std::string owner;
-  std::vector<Backend> backends;
+  std::vector<Backend> backends;  // exactly one with BackendShape::Single
+  BackendShape backendShape = BackendShape::List;
   std::optional<AutoscalingPolicySpec> autoscalingPolicy;
   std::optional<int32_t> costExpansionRatePercent;
   doc::Value modelMatch;  // networking ModelMatch, passed to the route

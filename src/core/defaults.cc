@@ -1,5 +1,8 @@
 #include "core/defaults.h"
 
+#include <utility>
+#include <vector>
+
 namespace mb::core {
 namespace {
 
@@ -8,6 +11,29 @@ void defaultStable(api::StablePolicy& p) {
   if (!p.percent) p.percent = 100;
   if (!p.period) p.period = "15s";
   if (!p.selectPolicy) p.selectPolicy = "Or";
+}
+
+// A device (extended resource) cannot be overcommitted: the API server
+// refuses a pod that requests one without the same limit. Kthena's own
+// booster passes such a request through, and every pod of the backend then
+// fails to be created; the meaning is plain, so the limit is defaulted to the
+// request, as the API server defaults a missing request to the limit. A
+// limit that differs from the request stays an error (validate.cc).
+void defaultDeviceLimits(api::Worker& worker) {
+  const doc::Value* requests = worker.resources.find("requests");
+  if (requests == nullptr || !requests->isObject()) return;
+  const doc::Value* limits = worker.resources.find("limits");
+  std::vector<std::pair<doc::Text, doc::Value>> missing;
+  for (const auto& m : requests->members()) {
+    if (m.key != "nvidia.com/gpu" && !m.key.view().starts_with("huawei.com/ascend-")) continue;
+    if (limits != nullptr && limits->isObject() && limits->find(m.key) != nullptr) continue;
+    missing.emplace_back(m.key, m.value);
+  }
+  if (missing.empty()) return;
+  // `requests` and `limits` point into resources: added to only from here on.
+  doc::Value* out = worker.resources.find("limits");
+  if (out == nullptr || !out->isObject()) out = &worker.resources.put("limits", doc::Value::object());
+  for (auto& [key, value] : missing) out->set(std::move(key), std::move(value));
 }
 
 }  // namespace
@@ -36,6 +62,12 @@ void applyDefaults(api::ModelBooster& booster) {
     if (!spec.costExpansionRatePercent) spec.costExpansionRatePercent = kDefaultCostExpansionRatePercent;
   }
   for (auto& backend : spec.backends) {
+    // Kthena v1.0's fixed count (spec.backend.replicas): one number for both
+    // bounds. Decoding refuses it together with either bound.
+    if (backend.replicas && !backend.minReplicas && !backend.maxReplicas) {
+      backend.minReplicas = backend.replicas;
+      backend.maxReplicas = backend.replicas;
+    }
     if (!backend.routeWeight) backend.routeWeight = kDefaultRouteWeight;
     if (modelLevel && !backend.scaleToZeroGracePeriod) backend.scaleToZeroGracePeriod = kDefaultScaleToZeroGracePeriod;
     if (backend.autoscalingPolicy) applyDefaults(*backend.autoscalingPolicy);
@@ -44,6 +76,7 @@ void applyDefaults(api::ModelBooster& booster) {
       // The reference leaves replicas at 0, which creates a role with no pods.
       if (!worker.replicas) worker.replicas = 1;
       if (!worker.pods) worker.pods = 1;
+      defaultDeviceLimits(worker);
     }
   }
 }

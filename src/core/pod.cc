@@ -70,6 +70,18 @@ const doc::Value& constantEnv(int which) {
   return entries[which];
 }
 
+// The engines' /dev/shm (BackendContext::volumes), as Kthena v1.0 mounts it.
+const doc::Value& sharedMemoryVolume() {
+  static const doc::Value v = doc::Value::shared(
+      doc::Value::object({{"name", "dshm"}, {"emptyDir", doc::Value::object({{"medium", "Memory"}})}}));
+  return v;
+}
+
+const doc::Value& sharedMemoryMount() {
+  static const doc::Value v = doc::Value::shared(doc::Value::object({{"name", "dshm"}, {"mountPath", "/dev/shm"}}));
+  return v;
+}
+
 enum ConstantEnv { kPodName, kNamespace, kVllmUseV1, kRedisHost, kRedisPort, kRedisPassword, kHfHubOffline, kHcclIfIp };
 
 doc::Value encodeEnvVar(const api::EnvVar& e) {
@@ -117,9 +129,10 @@ BackendContext::BackendContext(const api::ModelBooster& b, const api::Backend& b
       volume.set("hostPath", doc::Value::object({{"path", cache.hostPath}, {"type", "DirectoryOrCreate"}}));
       break;
   }
-  volumes = doc::Value::shared(doc::Value::array({std::move(volume)}));
+  volumes = doc::Value::shared(doc::Value::array({std::move(volume), sharedMemoryVolume()}));
   doc::Value mount = doc::Value::object({{"name", std::move(volumeName)}, {"mountPath", cache.mountPath}});
   if (!cache.subPath.empty()) mount.set("subPath", cache.subPath);
+  engineVolumeMounts = doc::Value::shared(doc::Value::array({mount, sharedMemoryMount()}));
   volumeMounts = doc::Value::shared(doc::Value::array({std::move(mount)}));
 }
 
@@ -184,8 +197,13 @@ api::ObjectMeta childMeta(const api::ModelBooster& booster, std::string name, La
 doc::Value initContainers(const BackendContext& ctx) {
   const api::Backend& b = ctx.backend;
   doc::Value env = doc::Value::array();
+  // What the downloader reads from its environment and the backend may set:
+  // the object-store endpoint, the Hugging Face mirror, and ModelScope's
+  // token and revision for ms:// models (as Kthena v1.0 passes them).
   for (const auto& e : b.env) {
-    if (e.name == "ENDPOINT" || e.name == "HF_ENDPOINT") env.push(encodeEnvVar(e));
+    if (e.name == "ENDPOINT" || e.name == "HF_ENDPOINT" || e.name == "MS_TOKEN" || e.name == "MS_REVISION") {
+      env.push(encodeEnvVar(e));
+    }
   }
   env = doc::Value::shared(std::move(env));  // one per downloader
   auto downloader = [&](std::string name, const std::string& source, std::string outputDir) {

@@ -49,11 +49,15 @@ struct BackendContext {
   std::string runtimeUrl;
   std::string metricsPath;
   Labels labels;  // the five child labels, revision last (filled in late)
-  // `volumes: [<weights volume>]` and `volumeMounts: [<its mount>]`,
-  // shared (doc::Value::shared): every pod template and container of the
-  // backend refers to the same ones.
+  // `volumes: [<weights volume>, dshm]`, `volumeMounts: [<weights mount>]`
+  // (the downloaders') and `engineVolumeMounts: [<weights mount>, /dev/shm]`
+  // (the engines'), shared (doc::Value::shared): every pod template and
+  // container of the backend refers to the same ones. `dshm` is a
+  // memory-backed emptyDir at /dev/shm: the container runtime's default is
+  // 64 MiB, too small for NCCL and the engines' worker processes.
   doc::Value volumes;
   doc::Value volumeMounts;
+  doc::Value engineVolumeMounts;
 
   BackendContext(const api::ModelBooster& b, const api::Backend& be, const Config& c);
 };

@@ -112,7 +112,10 @@ void checkCacheUri(Errors& errors, const Path& path, const std::string& uri, doc
   if (uri.rfind("hostpath://", 0) == 0 && uri.size() > 11) {
     std::string_view p = std::string_view(uri).substr(11);
     if (p.front() != '/') {
-      errors.add(path, "the host path must be absolute: write hostpath:///" + std::string(p) + " (three slashes)",
+      errors.add(path,
+                 "the host path must be absolute: write hostpath:///" + std::string(p) +
+                     " (three slashes); Kthena v1.0 reads hostpath://" + std::string(p) + " as /" + std::string(p) +
+                     ", v0.1 as the relative path " + std::string(p) + ", which no pod can mount",
                  mark);
       return;
     }
@@ -348,7 +351,9 @@ void checkDisaggregated(Errors& errors, const Path& path, const api::Backend& b)
     if (!connector.empty() && kvConnectorType(connector).empty()) {
       errors.add(config.child("kv-transfer-config"),
                  "kv_connector \"" + connector +
-                     "\" is not supported; use MooncakeConnectorV1, LMCacheConnectorV1 or NixlConnector",
+                     "\" is not supported: the ModelServer's kvConnector, which tells the router how prefill "
+                     "hands over to decode, names only mooncake, lmcache and nixl; use MooncakeConnector (or "
+                     "MooncakeConnectorV1), LMCacheConnectorV1 or NixlConnector",
                  w.mark);
     }
     if (!first && connector != seen) conflict = true;
@@ -362,21 +367,18 @@ void checkDisaggregated(Errors& errors, const Path& path, const api::Backend& b)
 }
 
 // Devices (extended resources) cannot be overcommitted: the API server
-// refuses a pod that requests one without a limit, or a different amount.
+// refuses a pod that requests a different amount than its limit.
 void checkDeviceRequests(Errors& errors, const Path& path, const api::Worker& w) {
   const doc::Value* requests = w.resources.find("requests");
   if (requests == nullptr || !requests->isObject()) return;
   const doc::Value* limits = w.resources.find("limits");
   for (const auto& m : requests->members()) {
     if (m.key != "nvidia.com/gpu" && !m.key.view().starts_with("huawei.com/ascend-")) continue;
+    // A request without a limit has been given one equal to it (defaults.cc).
     const doc::Value* limit = limits != nullptr ? limits->find(m.key) : nullptr;
     Path resources = path.child("resources");
     Path section = resources.child("requests");
-    if (limit == nullptr) {
-      errors.add(section.child(m.key),
-                 "a device request needs the same limit: set resources.limits." + m.key.str() + " (or the limit alone)",
-                 m.value.mark());
-    } else if (wholeQuantity(m.value.text()) != wholeQuantity(limit->text())) {
+    if (limit != nullptr && wholeQuantity(m.value.text()) != wholeQuantity(limit->text())) {
       errors.add(section.child(m.key),
                  "a device request must equal its limit (" + limit->text() + "), not " + m.value.text(),
                  m.value.mark());
@@ -549,7 +551,8 @@ void checkBackend(Errors& errors, const Path& path, const api::ModelBooster& boo
       for (const auto& m : e.valueFrom.members()) sources += m.value.isNull() ? 0U : 1U;
       if (sources != 1) {
         errors.add(entry.child("valueFrom"),
-                   "must name exactly one source (fieldRef, resourceFieldRef, configMapKeyRef or secretKeyRef), not " +
+                   "must name exactly one source (fieldRef, resourceFieldRef, configMapKeyRef, secretKeyRef or "
+                   "fileKeyRef), not " +
                        std::to_string(sources),
                    mark);
       }
@@ -567,14 +570,42 @@ void checkBackend(Errors& errors, const Path& path, const api::ModelBooster& boo
     }
   }
 
-  if (!b.minReplicas) errors.add(path.child("minReplicas"), "is required", mark);
-  if (!b.maxReplicas) errors.add(path.child("maxReplicas"), "is required", mark);
-  checkRange(errors, path.child("minReplicas"), b.minReplicas, 0, kMaxReplicas, mark);
-  checkRange(errors, path.child("maxReplicas"), b.maxReplicas, 1, kMaxReplicas, mark);
+  const bool single = booster.spec.backendShape == api::BackendShape::Single;
+  // Kthena v1.0's fixed count: minReplicas and maxReplicas were set to it
+  // (defaults.cc), so rules about them are reported at `replicas`.
+  const bool fixed = b.replicas.has_value();
+  if (fixed) {
+    if (!single) {
+      errors.add(path.child("replicas"),
+                 "unknown field: replicas belongs to spec.backend (one backend, Kthena v1.0's shape); an item of "
+                 "spec.backends[] sets minReplicas and maxReplicas (equal for a fixed count)",
+                 mark);
+    } else if (b.minReplicas != b.replicas || b.maxReplicas != b.replicas) {
+      errors.add(path.child("replicas"),
+                 "may not be set together with minReplicas/maxReplicas: replicas is a fixed count (minReplicas = "
+                 "maxReplicas = replicas); set either replicas or minReplicas and maxReplicas",
+                 mark);
+    }
+    checkRange(errors, path.child("replicas"), b.replicas, 0, kMaxReplicas, mark);
+  } else if (single && !b.minReplicas && !b.maxReplicas) {
+    errors.add(path.child("replicas"),
+               "is required: the fixed number of serving groups (or set minReplicas and maxReplicas to scale "
+               "between them)",
+               mark);
+  } else {
+    if (!b.minReplicas) errors.add(path.child("minReplicas"), "is required", mark);
+    if (!b.maxReplicas) errors.add(path.child("maxReplicas"), "is required", mark);
+    checkRange(errors, path.child("minReplicas"), b.minReplicas, 0, kMaxReplicas, mark);
+    checkRange(errors, path.child("maxReplicas"), b.maxReplicas, 1, kMaxReplicas, mark);
+  }
   // Rules comparing the two only once each is in range: one mistake, one
   // error.
-  const bool replicasInRange = b.minReplicas && b.maxReplicas && *b.minReplicas >= 0 &&
-                               *b.minReplicas <= kMaxReplicas && *b.maxReplicas >= 1 && *b.maxReplicas <= kMaxReplicas;
+  const bool replicasInRange = fixed ? *b.replicas >= 0 && *b.replicas <= kMaxReplicas && b.minReplicas == b.replicas &&
+                                           b.maxReplicas == b.replicas
+                                     : b.minReplicas && b.maxReplicas && *b.minReplicas >= 0 &&
+                                           *b.minReplicas <= kMaxReplicas && *b.maxReplicas >= 1 &&
+                                           *b.maxReplicas <= kMaxReplicas;
+  Path minPath = fixed ? path.child("replicas") : path.child("minReplicas");
   if (replicasInRange && *b.minReplicas > *b.maxReplicas) {
     errors.add(path.child("minReplicas"),
                "must be less than or equal to maxReplicas (" + std::to_string(*b.maxReplicas) + "), not " +
@@ -657,7 +688,7 @@ void checkBackend(Errors& errors, const Path& path, const api::ModelBooster& boo
                mark);
   }
   if (scope == Scope::Backend && b.autoscalingPolicy && b.minReplicas && *b.minReplicas < 1) {
-    errors.add(path.child("minReplicas"),
+    errors.add(minPath,
                "must be at least 1 with backend-level autoscaling (scale to zero needs "
                "model-level autoscaling)",
                mark);
@@ -674,13 +705,21 @@ void checkBackend(Errors& errors, const Path& path, const api::ModelBooster& boo
 // refuses a rule whose weights sum to 0, and on v0.1 such a rule routes
 // nothing. The default rule targets every backend; an adapter's rule the
 // backends that carry it (route.cc).
-void checkRouteWeights(Errors& errors, const Path& backendsPath, const api::ModelBoosterSpec& spec) {
+void checkRouteWeights(Errors& errors, const Path& backendsPath, const Path& singleWeight,
+                       const api::ModelBoosterSpec& spec) {
   int64_t total = 0;
   std::map<std::string_view, int64_t> perAdapter;
   for (const auto& b : spec.backends) {
     int64_t w = b.routeWeight.value_or(100);
     total += w;
     for (const auto& l : b.loraAdapters) perAdapter[l.name] += w;
+  }
+  if (spec.backendShape == api::BackendShape::Single && total == 0) {
+    errors.add(singleWeight,
+               "is 0: the route would send requests nowhere; give the backend a weight above 0 (or "
+               "leave routeWeight out: it defaults to 100)",
+               spec.backends.front().mark);
+    return;
   }
   if (!spec.backends.empty() && total == 0) {
     errors.add(backendsPath,
@@ -707,6 +746,10 @@ void validate(const api::ModelBooster& booster, const api::StackProfile& profile
   Path sp = root.child("spec");
   Path metadata = root.child("metadata");
   Path backendsPath = sp.child("backends");
+  // Kthena v1.0's shape: one backend at spec.backend, named so in errors.
+  const bool single = spec.backendShape == api::BackendShape::Single;
+  Path singlePath = sp.child("backend");
+  Path singleWeight = singlePath.child("routeWeight");
   if (booster.metadata.name.empty()) {
     errors.add(metadata.child("name"), "is required");
   } else if (!isDnsLabel(booster.metadata.name)) {
@@ -747,8 +790,13 @@ void validate(const api::ModelBooster& booster, const api::StackProfile& profile
                    "characters",
                spec.mark);
   }
-  if (spec.backends.empty()) {
-    errors.add(sp.child("backends"), "needs at least one backend", spec.mark);
+  if (single && spec.backends.size() != 1) {
+    errors.add(singlePath, "holds exactly one backend", spec.mark);
+  } else if (spec.backends.empty()) {
+    errors.add(sp.child("backends"),
+               "needs at least one backend: set spec.backends (a list of backends) or spec.backend (one backend, "
+               "the shape of Kthena v1.0)",
+               spec.mark);
   } else if (spec.backends.size() > kMaxRouteTargets) {
     errors.add(sp.child("backends"),
                "has " + std::to_string(spec.backends.size()) + " backends; a ModelRoute rule targets at most 16",
@@ -767,7 +815,7 @@ void validate(const api::ModelBooster& booster, const api::StackProfile& profile
   int64_t sumMin = 0;
   for (size_t i = 0; i < spec.backends.size(); ++i) {
     const auto& b = spec.backends[i];
-    Path bp = backendsPath.index(i);
+    Path bp = single ? singlePath : backendsPath.index(i);
     if (!b.name.empty() && !names.insert(b.name).second) {
       errors.add(bp.child("name"), "duplicate backend name \"" + b.name + "\"", b.mark);
     }
@@ -776,20 +824,28 @@ void validate(const api::ModelBooster& booster, const api::StackProfile& profile
     sumMin += b.minReplicas.value_or(0);
     for (const auto& l : b.loraAdapters) adapters.insert(l.name);
   }
-  if (sumMax > kMaxReplicas) {
+  if (sumMax > kMaxReplicas && !single) {  // one backend: its own range says it
     errors.add(sp.child("backends"),
                "the sum of maxReplicas over all backends is " + std::to_string(sumMax) + "; it must be at most 1000000",
                spec.mark);
   }
   if (adapters.size() > kMaxLoraAdapters) {
-    errors.add(sp.child("backends"),
+    Path where = single ? singlePath.child("loraAdapters") : sp.child("backends");
+    errors.add(where,
                "the backends name " + std::to_string(adapters.size()) +
                    " distinct LoRA adapters; a ModelRoute carries at most 10",
                spec.mark);
   }
   if (scope == Scope::Model) {
     checkPolicy(errors, sp.child("autoscalingPolicy"), *spec.autoscalingPolicy, spec.mark);
-    if (sumMin < 1) {
+    if (sumMin < 1 && single) {
+      const auto& b = spec.backends.front();
+      Path where = b.replicas ? singlePath.child("replicas") : singlePath.child("minReplicas");
+      errors.add(where,
+                 "must be at least 1 with model-level autoscaling (a model with one backend cannot scale to "
+                 "zero and back)",
+                 b.mark);
+    } else if (sumMin < 1) {
       errors.add(sp.child("backends"), "with model-level autoscaling the sum of minReplicas must be at least 1",
                  spec.mark);
     }
@@ -799,13 +855,13 @@ void validate(const api::ModelBooster& booster, const api::StackProfile& profile
   }
   checkRange(errors, sp.child("costExpansionRatePercent"), spec.costExpansionRatePercent, 0, 1000, spec.mark);
   checkModelMatch(errors, sp.child("modelMatch"), spec.modelMatch);
-  checkRouteWeights(errors, backendsPath, spec);
+  checkRouteWeights(errors, backendsPath, singleWeight, spec);
   if (profile.schedulerNameRequired) {
     // v0.1's ModelServing webhook accepts no other scheduler.
     for (size_t i = 0; i < spec.backends.size(); ++i) {
       const auto& b = spec.backends[i];
       if (!b.schedulerName.empty() && b.schedulerName != "volcano") {
-        Path bp = backendsPath.index(i);
+        Path bp = single ? singlePath : backendsPath.index(i);
         errors.add(bp.child("schedulerName"),
                    "\"" + b.schedulerName + "\": the " + std::string(profile.release) +
                        " serving stack accepts only \"volcano\" (its ModelServing webhook refuses any other); "

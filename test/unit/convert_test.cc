@@ -216,6 +216,56 @@ TEST(Convert, GangPolicyOnlyWhenOptedIn) {
   EXPECT_EQ(c.servings[0].spec.templateGroup.gangPolicy->minRoleReplicas.at(0).first, "leader");
 }
 
+// Kthena v1.0 gives vLLM pods a memory-backed /dev/shm; we give it to every
+// engine container (vLLM, PD, SGLang, multi-node workers), and to nothing
+// else: downloaders and the runtime sidecar keep the cache mount only.
+TEST(Convert, EveryEngineContainerMountsSharedMemory) {
+  std::string pd = replace(kBase, "      type: vLLM\n", "      type: vLLMDisaggregated\n");
+  pd = replace(pd, "        - image: img:1\n", "        - type: prefill\n          image: img:1\n");
+  pd += "        - {type: decode, image: img:1}\n";
+  std::string multiNode = replace(kBase, "        - image: img:1\n", "        - image: img:1\n          pods: 2\n");
+  std::string sglang = replace(multiNode, "      type: vLLM\n", "      type: SGLang\n");
+  for (const std::string& yaml : {std::string(kBase), pd, multiNode, sglang}) {
+    api::Children c = convertText(yaml);
+    ASSERT_EQ(c.servings.size(), 1u);
+    size_t engines = 0;
+    for (const auto& role : c.servings[0].spec.templateGroup.roles) {
+      std::vector<const api::PodTemplate*> templates = {&role.entryTemplate};
+      if (role.workerTemplate) templates.push_back(&*role.workerTemplate);
+      for (const api::PodTemplate* t : templates) {
+        std::string volumes = doc::toJson(*t->spec.find("volumes"));
+        EXPECT_THAT(volumes, HasSubstr(R"({"name":"dshm","emptyDir":{"medium":"Memory"}})"));
+        for (const char* list : {"initContainers", "containers"}) {
+          for (const auto& container : t->spec.find(list)->items()) {
+            const doc::Value* mountList = container.find("volumeMounts");
+            std::string mounts = mountList != nullptr ? doc::toJson(*mountList) : "";
+            bool engine = std::string(list) == "containers" && container.find("name")->text() != "runtime";
+            EXPECT_EQ(mounts.find("/dev/shm") != std::string::npos, engine)
+                << container.find("name")->text() << " in " << yaml;
+            engines += engine ? 1 : 0;
+          }
+        }
+      }
+    }
+    EXPECT_GE(engines, 1u) << yaml;
+  }
+}
+
+// Kthena v1.0 passes ModelScope's token and revision to the downloader.
+TEST(Convert, DownloaderGetsModelScopeSettings) {
+  std::string yaml = replace(kBase, "      modelURI: hf://org/model\n",
+                             "      modelURI: ms://org/model\n      env:\n"
+                             "        - {name: MS_TOKEN, valueFrom: {secretKeyRef: {name: ms, key: token}}}\n"
+                             "        - {name: MS_REVISION, value: v1}\n        - {name: OTHER, value: x}\n");
+  api::Children c = convertText(yaml);
+  const doc::Value& init =
+      c.servings[0].spec.templateGroup.roles[0].entryTemplate.spec.find("initContainers")->items()[0];
+  EXPECT_EQ(doc::toJson(*init.find("env")),
+            R"([{"name":"MS_TOKEN","valueFrom":{"secretKeyRef":{"name":"ms","key":"token"}}},)"
+            R"({"name":"MS_REVISION","value":"v1"}])");
+  EXPECT_EQ(init.find("args")->items()[1].text(), "ms://org/model");
+}
+
 }  // namespace
 TEST(Convert, ServingNamesPassTheV10ModelServingWebhook) {
   // <ms>-<maxReplicas>-<role>-<roleReplicas>-<workerReplicas> must be a

@@ -6,7 +6,10 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <functional>
 #include <set>
+#include <sstream>
 
 #include "api/model_booster.h"
 #include "core/defaults.h"
@@ -128,6 +131,92 @@ TEST(CrdAgreement, EveryCrdFieldIsAcceptedByTheDecoder) {
             d.find("spec")->find("backends")->items()[0].find("workers")->items()[0].put(key, doc::Value());
             return d;
           });
+  // Kthena v1.0's shape: spec.backend and its workers.
+  auto single = [] {
+    return test::parseOne(R"({"apiVersion":"workload.serving.volcano.sh/v1alpha1","kind":"ModelBooster",
+      "metadata":{"name":"m"},"spec":{"backend":{"workers":[{}]}}})");
+  };
+  accepts(*at(crdSchema(), {"spec", "backend"}).find("properties"), [&](const std::string& key) {
+    doc::Value d = single();
+    d.find("spec")->find("backend")->put(key, doc::Value());
+    return d;
+  });
+  accepts(*at(crdSchema(), {"spec", "backend", "workers", "[]"}).find("properties"), [&](const std::string& key) {
+    doc::Value d = single();
+    d.find("spec")->find("backend")->find("workers")->items()[0].put(key, doc::Value());
+    return d;
+  });
+}
+
+// spec.backend is an item of spec.backends plus `replicas`: the same schema
+// (types, patterns, ranges, enums, descriptions) everywhere below it, so the
+// two shapes accept the same backends. Only the backend's own description,
+// required list and CEL rules differ.
+TEST(CrdAgreement, SingleBackendIsAListItemPlusReplicas) {
+  doc::Value item = at(crdSchema(), {"spec", "backends", "[]"});
+  doc::Value single = at(crdSchema(), {"spec", "backend"});
+  const doc::Value* replicas = single.find("properties")->find("replicas");
+  ASSERT_NE(replicas, nullptr);
+  EXPECT_EQ(replicas->find("minimum")->text(), "0");
+  EXPECT_EQ(replicas->find("maximum")->text(), std::to_string(core::kMaxReplicas));
+  EXPECT_EQ(replicas->find("format")->text(), "int32");
+  single.find("properties")->erase("replicas");
+  for (const char* key : {"description", "required", "x-kubernetes-validations"}) {
+    item.erase(key);
+    single.erase(key);
+  }
+  EXPECT_TRUE(doc::equal(item, single)) << "spec.backend differs from spec.backends[] beyond replicas";
+  std::set<std::string> required;
+  for (const auto& r : at(crdSchema(), {"spec", "backend"}).find("required")->items()) required.insert(r.text());
+  EXPECT_EQ(required, (std::set<std::string>{"name", "type", "modelURI", "workers"}));
+  // Exactly one of the two shapes; spec requires neither by itself.
+  EXPECT_EQ(at(crdSchema(), {"spec"}).find("required"), nullptr);
+  bool exactlyOne = false;
+  for (const auto& rule : at(crdSchema(), {"spec"}).find("x-kubernetes-validations")->items()) {
+    exactlyOne = exactlyOne || rule.find("rule")->text() == "has(self.backends) != has(self.backend)";
+  }
+  EXPECT_TRUE(exactlyOne);
+}
+
+// Kthena's own ModelBooster CRDs (v0.1.0: spec.backends[]; v1.0.0:
+// spec.backend): every field they declare, ours declares at the same path,
+// so no manifest written for them loses a field to pruning or meets
+// "unknown field". Subtrees we keep as preserve-unknown-fields (affinity
+// terms) accept anything below them.
+TEST(CrdAgreement, EveryKthenaBoosterFieldIsDeclared) {
+  for (const char* tag : {"v0.1.0", "v1.0.0"}) {
+    // Where scripts/testenv.sh looks for them too.
+    std::string path = std::string(MB_SOURCE_DIR) + "/../shared/kthena/" + tag +
+                       "/charts/kthena/charts/workload/crds/workload.serving.volcano.sh_modelboosters.yaml";
+    std::ifstream in(path);
+    if (!in) GTEST_SKIP() << "no Kthena sources at " << path;
+    std::stringstream ss;
+    ss << in.rdbuf();
+    doc::Value crd = test::parseOne(ss.str());
+    const doc::Value& theirs =
+        *crd.find("spec")->find("versions")->items().at(0).find("schema")->find("openAPIV3Schema");
+    std::vector<std::string> missing;
+    std::function<void(const doc::Value&, const doc::Value&, const std::string&)> walk =
+        [&](const doc::Value& t, const doc::Value& o, const std::string& where) {
+          const doc::Value* preserve = o.find("x-kubernetes-preserve-unknown-fields");
+          if (preserve != nullptr && preserve->asBool()) return;
+          if (const doc::Value* props = t.find("properties")) {
+            for (const auto& m : props->members()) {
+              const doc::Value* ours = o.find("properties") != nullptr ? o.find("properties")->find(m.key) : nullptr;
+              if (ours == nullptr) {
+                missing.push_back(where + "." + m.key.str());
+                continue;
+              }
+              walk(m.value, *ours, where + "." + m.key.str());
+            }
+          }
+          if (const doc::Value* items = t.find("items"); items != nullptr && o.find("items") != nullptr) {
+            walk(*items, *o.find("items"), where + "[]");
+          }
+        };
+    walk(*theirs.find("properties")->find("spec"), at(crdSchema(), {"spec"}), "spec");
+    EXPECT_TRUE(missing.empty()) << tag << ": not in our CRD: " << missing.at(0);
+  }
 }
 
 std::set<std::string> enumOf(const doc::Value& schema) {
@@ -138,6 +227,8 @@ std::set<std::string> enumOf(const doc::Value& schema) {
 
 TEST(CrdAgreement, EnumsRangesAndDefaultsMatchTheValidator) {
   const doc::Value& backend = at(crdSchema(), {"spec", "backends", "[]"});
+  EXPECT_EQ(at(crdSchema(), {"spec", "backend", "replicas"}).find("maximum")->text(),
+            std::to_string(core::kMaxReplicas));
   EXPECT_EQ(enumOf(at(backend, {"type"})),
             (std::set<std::string>{"vLLM", "vLLMDisaggregated", "SGLang", "MindIE", "MindIEDisaggregated"}));
   EXPECT_EQ(enumOf(at(backend, {"workers", "[]", "type"})),

@@ -9,7 +9,7 @@ namespace {
 TEST(Decode, ExamplesRoundTripThroughTheTypedModel) {
   for (const char* file :
        {"examples/vllm-single-gpu.yaml", "examples/vllm-multi-node.yaml", "examples/vllm-pd-ascend-mooncake.yaml",
-        "examples/multi-backend-lora-autoscaling.yaml", "examples/sglang.yaml"}) {
+        "examples/multi-backend-lora-autoscaling.yaml", "examples/sglang.yaml", "examples/v1-single-backend.yaml"}) {
     doc::Value original = test::parseOne(test::readSource(file));
     Errors errors;
     ModelBooster b = decodeModelBooster(original, errors);
@@ -117,6 +117,97 @@ status:
   EXPECT_EQ(b.status.conditions.at(0).type, "Initialized");
   EXPECT_EQ(b.status.backendStatuses.at(0).replicas, 2);
   EXPECT_TRUE(doc::equal(v, encode(b))) << doc::toYaml(encode(b));
+}
+
+// Kthena v1.0's shape: one spec.backend, held as a one-item list that
+// remembers its shape, so it encodes back as written and errors name
+// spec.backend.<field>.
+TEST(Decode, SingleBackendShape) {
+  doc::Value v = test::parseOne(R"(apiVersion: workload.serving.volcano.sh/v1alpha1
+kind: ModelBooster
+metadata: {name: m}
+spec:
+  backend:
+    name: a
+    type: vLLM
+    modelURI: ms://Qwen/Qwen2.5-0.5B-Instruct
+    replicas: 3
+    runtimeClassName: nvidia
+    workers: [{type: server, tolerations: [{key: k, operator: Exists}]}]
+)");
+  Errors errors;
+  ModelBooster b = decodeModelBooster(v, errors);
+  ASSERT_TRUE(errors.empty()) << errors.str();
+  EXPECT_EQ(b.spec.backendShape, BackendShape::Single);
+  ASSERT_EQ(b.spec.backends.size(), 1u);
+  EXPECT_EQ(b.spec.backends[0].name, "a");
+  EXPECT_EQ(b.spec.backends[0].replicas, 3);
+  EXPECT_EQ(b.spec.backends[0].runtimeClassName, "nvidia");
+  EXPECT_TRUE(b.spec.backends[0].workers[0].tolerations.isArray());
+  EXPECT_TRUE(doc::equal(v, encode(b))) << doc::toYaml(encode(b));
+  // The list shape still encodes as a list, even with one item.
+  ModelBooster list = b;
+  list.spec.backendShape = BackendShape::List;
+  list.spec.backends[0].replicas.reset();
+  list.spec.backends[0].minReplicas = list.spec.backends[0].maxReplicas = 3;
+  doc::Value encoded = encode(list);
+  EXPECT_EQ(encoded.find("spec")->find("backend"), nullptr);
+  EXPECT_EQ(encoded.find("spec")->find("backends")->items().size(), 1u);
+}
+
+TEST(Decode, SingleBackendErrorsNameSpecBackendWithLines) {
+  doc::Value v = test::parseOne(R"(apiVersion: workload.serving.volcano.sh/v1alpha1
+kind: ModelBooster
+metadata: {name: m}
+spec:
+  backend:
+    name: a
+    replicas: two
+    workers: [{type: server, imagePullPolicy: Always}]
+)");
+  Errors errors;
+  decodeModelBooster(v, errors);
+  ASSERT_EQ(errors.size(), 2u) << errors.str();
+  EXPECT_EQ(errors.list()[0].field, "spec.backend.replicas");
+  EXPECT_EQ(errors.list()[0].message, "must be an integer, not a string");
+  EXPECT_EQ(errors.list()[0].mark.line, 7u);
+  EXPECT_EQ(errors.list()[1].field, "spec.backend.workers[0].imagePullPolicy");
+}
+
+TEST(Decode, ReplicasAndBoundsAreExclusive) {
+  doc::Value v = test::parseOne(R"(apiVersion: workload.serving.volcano.sh/v1alpha1
+kind: ModelBooster
+metadata: {name: m}
+spec:
+  backend: {name: a, replicas: 1, maxReplicas: 2, workers: [{}]}
+)");
+  Errors errors;
+  decodeModelBooster(v, errors);
+  ASSERT_EQ(errors.size(), 1u) << errors.str();
+  EXPECT_EQ(errors.list()[0].field, "spec.backend.replicas");
+  EXPECT_NE(errors.list()[0].message.find("set either replicas or minReplicas and maxReplicas"), std::string::npos);
+}
+
+TEST(Decode, BothShapesAreOneError) {
+  doc::Value v = test::parseOne(R"(apiVersion: workload.serving.volcano.sh/v1alpha1
+kind: ModelBooster
+metadata: {name: m}
+spec:
+  backends: [{name: a, minReplicas: 1, maxReplicas: 1, workers: [{}]}]
+  backend: {name: b, replicas: 1, workers: [{}]}
+)");
+  Errors errors;
+  ModelBooster b = decodeModelBooster(v, errors);
+  ASSERT_EQ(errors.size(), 1u) << errors.str();
+  EXPECT_EQ(errors.list()[0].field, "spec.backend");
+  EXPECT_NE(errors.list()[0].message.find("spec.backends and spec.backend are both set"), std::string::npos);
+  EXPECT_EQ(errors.list()[0].mark.line, 6u);
+  EXPECT_EQ(b.spec.backends.size(), 1u);
+  // backend: null is no backend (the API server drops it).
+  v.find("spec")->put("backend", doc::Value());
+  errors = Errors{};
+  decodeModelBooster(v, errors);
+  EXPECT_TRUE(errors.empty()) << errors.str();
 }
 
 // Error paths name fields; reporting looks them up again for their line.

@@ -15,7 +15,7 @@ std::string example() { return test::readSource("examples/vllm-single-gpu.yaml")
 TEST(Render, EveryExampleRenders) {
   for (const char* f :
        {"examples/vllm-single-gpu.yaml", "examples/vllm-multi-node.yaml", "examples/vllm-pd-ascend-mooncake.yaml",
-        "examples/multi-backend-lora-autoscaling.yaml", "examples/sglang.yaml"}) {
+        "examples/multi-backend-lora-autoscaling.yaml", "examples/sglang.yaml", "examples/v1-single-backend.yaml"}) {
     RenderResult r;
     EXPECT_TRUE(render(test::readSource(f), Config{}, OutputFormat::Yaml, true, r)) << f << ": " << r.errors.at(0);
   }

@@ -552,13 +552,10 @@ TEST(Validate, DeviceCountsAreQuantities) {
 }
 
 // Pod rules the API server applies to what a booster passes through: each
-// would make every pod of the backend fail to be created.
-TEST(Validate, DeviceRequestNeedsAnEqualLimit) {
+// would make every pod of the backend fail to be created. A device request
+// without a limit is not one of them: the limit defaults to the request.
+TEST(Validate, DeviceRequestMustEqualItsLimit) {
   Errs errs = validateBase([](ModelBooster& mb) {
-    mb.spec.backends[0].workers[0].resources = json(R"({"requests": {"nvidia.com/gpu": "1"}})");
-  });
-  EXPECT_ONE_ERROR(errs, "spec.backends[0].workers[0].resources.requests.nvidia.com/gpu", "needs the same limit");
-  errs = validateBase([](ModelBooster& mb) {
     mb.spec.backends[0].workers[0].resources =
         json(R"({"requests": {"nvidia.com/gpu": "1"}, "limits": {"nvidia.com/gpu": "2"}})");
   });
@@ -566,6 +563,40 @@ TEST(Validate, DeviceRequestNeedsAnEqualLimit) {
   errs = validateBase([](ModelBooster& mb) {
     mb.spec.backends[0].workers[0].resources =
         json(R"({"requests": {"nvidia.com/gpu": "2.0"}, "limits": {"nvidia.com/gpu": 2}})");
+  });
+  EXPECT_TRUE(errs.empty()) << dump(errs);
+}
+
+TEST(Defaults, DeviceRequestWithoutLimitGetsTheRequestAsLimit) {
+  ModelBooster mb;
+  Backend b;
+  Worker w;
+  w.resources = json(R"({"requests": {"cpu": "2", "nvidia.com/gpu": "2", "huawei.com/ascend-1980": 1},
+                         "limits": {"memory": "8Gi"}})");
+  b.workers = {w};
+  Worker requestsOnly;
+  requestsOnly.resources = json(R"({"requests": {"huawei.com/ascend-910b": "4"}})");
+  Worker both;
+  both.resources = json(R"({"requests": {"nvidia.com/gpu": "1"}, "limits": {"nvidia.com/gpu": "1"}})");
+  b.workers.push_back(requestsOnly);
+  b.workers.push_back(both);
+  mb.spec.backends = {b};
+  mb::core::applyDefaults(mb);
+  const auto& workers = mb.spec.backends[0].workers;
+  EXPECT_EQ(mb::doc::toJson(workers[0].resources),
+            R"({"requests":{"cpu":"2","nvidia.com/gpu":"2","huawei.com/ascend-1980":1},)"
+            R"("limits":{"memory":"8Gi","nvidia.com/gpu":"2","huawei.com/ascend-1980":1}})");
+  EXPECT_EQ(mb::doc::toJson(workers[1].resources),
+            R"({"requests":{"huawei.com/ascend-910b":"4"},"limits":{"huawei.com/ascend-910b":"4"}})");
+  EXPECT_EQ(mb::doc::toJson(workers[2].resources),
+            R"({"requests":{"nvidia.com/gpu":"1"},"limits":{"nvidia.com/gpu":"1"}})");
+  // Idempotent, and the devices are counted once.
+  ModelBooster again = mb;
+  mb::core::applyDefaults(again);
+  EXPECT_TRUE(mb::doc::equal(again.spec.backends[0].workers[0].resources, workers[0].resources));
+  EXPECT_EQ(mb::core::workerDevices(workers[0]).count, 3);
+  Errs errs = validateBase([](ModelBooster& m) {
+    m.spec.backends[0].workers[0].resources = json(R"({"requests": {"nvidia.com/gpu": "1"}})");
   });
   EXPECT_TRUE(errs.empty()) << dump(errs);
 }
@@ -1062,6 +1093,8 @@ TEST(Validate, HostPathMustBeAbsolute) {
   Errs errs = validateBase([](ModelBooster& mb) { mb.spec.backends[0].cacheURI = "hostpath://tmp/x"; });
   EXPECT_ONE_ERROR(errs, "spec.backends[0].cacheURI", "hostpath:///tmp/x");
   EXPECT_THAT(errs[0].message, HasSubstr("three slashes"));
+  // ... and why: the two Kthena releases read it differently.
+  EXPECT_THAT(errs[0].message, HasSubstr("Kthena v1.0 reads hostpath://tmp/x as /tmp/x"));
   errs = validateBase([](ModelBooster& mb) { mb.spec.backends[0].cacheURI = "hostpath:///tmp/x"; });
   EXPECT_TRUE(errs.empty()) << dump(errs);
 }
@@ -1071,6 +1104,135 @@ TEST(Validate, CacheUriBadScheme) {
     Errs errs = validateBase([uri](ModelBooster& mb) { mb.spec.backends[0].cacheURI = uri; });
     EXPECT_ONE_ERROR(errs, "spec.backends[0].cacheURI", "must start with hostpath:// or pvc://");
   }
+}
+
+// ------------------------------------------------- spec.backend (Kthena v1.0)
+
+constexpr const char* kSingle = R"(apiVersion: workload.serving.volcano.sh/v1alpha1
+kind: ModelBooster
+metadata:
+  name: single
+  namespace: demo
+  uid: 7f1c2d3e-0000-4000-8000-000000000200
+spec:
+  backend:
+    name: gpu
+    type: vLLM
+    modelURI: hf://Qwen/Qwen2.5-0.5B-Instruct
+    replicas: 2
+    workers:
+      - type: server
+        resources:
+          limits:
+            nvidia.com/gpu: "1"
+)";
+
+TEST(ValidateSingle, ReplicasIsBothBounds) {
+  std::vector<mb::doc::Value> docs;
+  mb::doc::ParseError parseError;
+  ASSERT_TRUE(mb::doc::parseYaml(kSingle, docs, parseError));
+  mb::api::Errors errors;
+  ModelBooster b = mb::api::decodeModelBooster(docs[0], errors);
+  ASSERT_TRUE(errors.empty()) << errors.str();
+  EXPECT_EQ(b.spec.backendShape, mb::api::BackendShape::Single);
+  ASSERT_EQ(b.spec.backends.size(), 1u);
+  EXPECT_EQ(b.spec.backends[0].replicas, 2);
+  EXPECT_FALSE(b.spec.backends[0].minReplicas);
+  mb::core::applyDefaults(b);
+  EXPECT_EQ(b.spec.backends[0].minReplicas, 2);
+  EXPECT_EQ(b.spec.backends[0].maxReplicas, 2);
+  mb::core::validate(b, mb::api::profileOf(mb::api::kDefaultServingStack), errors);
+  EXPECT_TRUE(errors.empty()) << errors.str();
+  // Zero serving groups is a fixed count too (Kthena v1.0 allows 0).
+  EXPECT_TRUE(validateYaml(edit(kSingle, "replicas: 2", "replicas: 0")).empty());
+}
+
+TEST(ValidateSingle, ReplicasOrBothBoundsIsRequired) {
+  Errs errs = validateYaml(edit(kSingle, "    replicas: 2\n", ""));
+  EXPECT_ONE_ERROR(errs, "spec.backend.replicas", "is required");
+  EXPECT_THAT(errs[0].message, HasSubstr("minReplicas and maxReplicas"));
+  // The bounds instead of replicas: a v1.0 booster grown into an autoscaled one.
+  errs = validateYaml(edit(kSingle, "    replicas: 2\n", "    minReplicas: 1\n    maxReplicas: 1\n"));
+  EXPECT_TRUE(errs.empty()) << dump(errs);
+  errs = validateYaml(edit(kSingle, "    replicas: 2\n", "    minReplicas: 1\n"));
+  EXPECT_ONE_ERROR(errs, "spec.backend.maxReplicas", "is required");
+}
+
+TEST(ValidateSingle, ReplicasWithABoundIsRefused) {
+  for (const char* bound :
+       {"    minReplicas: 1\n", "    maxReplicas: 2\n", "    minReplicas: 2\n    maxReplicas: 2\n"}) {
+    Errs errs = validateYaml(edit(kSingle, "    replicas: 2\n", std::string("    replicas: 2\n") + bound));
+    EXPECT_ONE_ERROR(errs, "spec.backend.replicas", "may not be set together with minReplicas/maxReplicas");
+    EXPECT_EQ(errs[0].mark.line, 12u);
+  }
+}
+
+TEST(ValidateSingle, ReplicasIsNotAnItemField) {
+  Errs errs = validateYaml(edit(kBase, "      minReplicas: 1\n      maxReplicas: 1\n", "      replicas: 1\n"));
+  EXPECT_ONE_ERROR(errs, "spec.backends[0].replicas", "belongs to spec.backend");
+}
+
+TEST(ValidateSingle, BothShapesOrNeitherIsRefused) {
+  std::string both = std::string(kBase) + "  backend:\n    name: b\n    type: vLLM\n    modelURI: hf://o/m\n" +
+                     "    replicas: 1\n    workers: [{type: server}]\n";
+  Errs errs = validateYaml(both);
+  EXPECT_ONE_ERROR(errs, "spec.backend", "spec.backends and spec.backend are both set");
+  EXPECT_THAT(errs[0].message, HasSubstr("set exactly one"));
+  // The single backend's own mistakes are reported with it.
+  errs = validateYaml(edit(both, "    replicas: 1\n", "    replicas: 1\n    colour: red\n"));
+  ASSERT_EQ(errs.size(), 2u) << dump(errs);
+  EXPECT_EQ(errs[1].field, "spec.backend.colour");
+  errs = validateYaml(
+      "apiVersion: workload.serving.volcano.sh/v1alpha1\nkind: ModelBooster\nmetadata: {name: m}\n"
+      "spec: {name: m}\n");
+  EXPECT_ONE_ERROR(errs, "spec.backends", "set spec.backends (a list of backends) or spec.backend");
+}
+
+// Errors name spec.backend.<field>, never spec.backends[0].<field>.
+TEST(ValidateSingle, ErrorsNameSpecBackend) {
+  Errs errs = validateYaml(edit(kSingle, "type: vLLM", "type: MindIE"));
+  EXPECT_ONE_ERROR(errs, "spec.backend.type", "not supported yet");
+  errs = validateYaml(edit(kSingle, "      - type: server\n", "      - type: decode\n"));
+  EXPECT_ERROR_AT(errs, "spec.backend.workers[0].type", "not allowed for a vLLM backend");
+  errs = validateYaml(edit(kSingle, "    replicas: 2\n", "    replicas: 2\n    routeWeight: 0\n"));
+  EXPECT_ONE_ERROR(errs, "spec.backend.routeWeight", "send requests nowhere");
+  errs = validateYaml(edit(kSingle, "    replicas: 2\n", "    replicas: 1000001\n"));
+  EXPECT_ERROR_AT(errs, "spec.backend.replicas", "between 0 and 1000000");
+  errs = validateYaml(edit(kSingle, "    replicas: 2\n",
+                           "    replicas: 0\n    autoscalingPolicy: {metrics: "
+                           "[{metricName: m, targetValue: 1}]}\n"));
+  EXPECT_ONE_ERROR(errs, "spec.backend.replicas", "at least 1 with backend-level autoscaling");
+  errs = validateYaml(edit(kSingle, "    replicas: 2\n", "    replicas: 2\n    schedulerName: kai\n"));
+  EXPECT_TRUE(errs.empty()) << dump(errs);
+  for (const auto& e : validateYaml(edit(kSingle, "name: gpu", "name: GPU"))) {
+    EXPECT_EQ(e.field.rfind("spec.backend.", 0), 0u) << e.str();
+  }
+}
+
+TEST(ValidateSingle, ModelLevelAutoscalingNamesTheOneBackend) {
+  std::string yaml =
+      edit(kSingle, "spec:\n", "spec:\n  autoscalingPolicy: {metrics: [{metricName: m, targetValue: 1}]}\n");
+  yaml = edit(yaml, "    replicas: 2\n", "    minReplicas: 0\n    maxReplicas: 2\n    scalingCost: 1\n");
+  Errs errs = validateYaml(yaml);
+  EXPECT_ONE_ERROR(errs, "spec.backend.minReplicas", "at least 1 with model-level autoscaling");
+}
+
+// Every field of a backend is allowed in spec.backend, so that a v1.0
+// booster grows into an autoscaled, LoRA-serving one without a rewrite.
+TEST(ValidateSingle, TakesEveryBackendField) {
+  std::string yaml = edit(kSingle, "    replicas: 2\n", R"(    minReplicas: 1
+    maxReplicas: 4
+    routeWeight: 100
+    runtimeClassName: nvidia
+    schedulerName: volcano
+    gangScheduling: {enabled: true}
+    env: [{name: HF_ENDPOINT, value: "https://hf-mirror.example"}]
+    envFrom: [{secretRef: {name: s3}}]
+    loraAdapters: [{name: sql, artifactURL: hf://org/sql-lora}]
+    autoscalingPolicy: {metrics: [{metricName: kthena:num_requests_waiting, targetValue: 10}]}
+)");
+  Errs errs = validateYaml(yaml);
+  EXPECT_TRUE(errs.empty()) << dump(errs);
 }
 
 // --------------------------------------------------------------- modelMatch

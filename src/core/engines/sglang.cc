@@ -48,7 +48,7 @@ std::vector<api::Role> sglangRoles(const BackendContext& ctx) {
       c.set("ports", containerPorts("http", port));
     }
     if (!w.resources.isNull()) c.set("resources", w.resources);
-    c.set("volumeMounts", ctx.volumeMounts);
+    c.set("volumeMounts", ctx.engineVolumeMounts);
     if (entry) {
       c.set("readinessProbe", httpGetProbe(port, 30, 5, 3));
       c.set("lifecycle", drainPreStop(port, "sglang:num_running_reqs|sglang:num_queue_reqs"));

@@ -80,7 +80,7 @@ std::vector<api::Role> vllmRoles(const BackendContext& ctx) {
   engine.set("env", env);
   engine.set("ports", containerPorts("http", port));
   if (!w.resources.isNull()) engine.set("resources", w.resources);
-  engine.set("volumeMounts", ctx.volumeMounts);
+  engine.set("volumeMounts", ctx.engineVolumeMounts);
   engine.set("readinessProbe", httpGetProbe(port, 30, 5, 3));
   engine.set("lifecycle", drainPreStop(port, "vllm:num_requests_running|vllm:num_requests_waiting"));
 
@@ -103,7 +103,7 @@ std::vector<api::Role> vllmRoles(const BackendContext& ctx) {
                                             {"command", doc::Value::array({"bash", "-c", doc::Value(std::move(line))})},
                                             {"env", env}});
     if (!w.resources.isNull()) worker.set("resources", w.resources);
-    worker.set("volumeMounts", ctx.volumeMounts);
+    worker.set("volumeMounts", ctx.engineVolumeMounts);
     api::PodTemplate tmpl;
     tmpl.spec.set("initContainers", init);
     tmpl.spec.set("containers", doc::Value::array({std::move(worker)}));

@@ -18,7 +18,7 @@ std::vector<api::Role> vllmDisaggregatedRoles(const BackendContext& ctx) {
                                               {"env", env}});
       engine.set("ports", containerPorts("http", port));
       if (!w.resources.isNull()) engine.set("resources", w.resources);
-      engine.set("volumeMounts", ctx.volumeMounts);
+      engine.set("volumeMounts", ctx.engineVolumeMounts);
       // Loading weights can take many minutes: the startup probe holds the
       // liveness probe back until the engine first answers.
       doc::Value startup = httpGetProbe(port, 10, 10, 180);

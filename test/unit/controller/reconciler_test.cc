@@ -129,6 +129,39 @@ TEST_F(ReconcilerTest, InvalidSpecStatusWriteFailureIsRetried) {
   EXPECT_TRUE(client_.callsStartingWith("create ").empty());
 }
 
+// Kthena v1.0's shape (spec.backend with replicas) makes the same children
+// and the same backendStatuses; a mistake in it is named at spec.backend.
+constexpr const char* kSingleBooster = R"({"apiVersion":"workload.serving.volcano.sh/v1alpha1","kind":"ModelBooster",
+  "metadata":{"name":"m","namespace":"n","uid":"u","generation":1,"resourceVersion":"7"},
+  "spec":{"backend":{"name":"a","type":"vLLM","modelURI":"hf://org/model","cacheURI":"hostpath:///mnt/models",
+    "replicas":1,"workers":[{"type":"server","image":"vllm/vllm-openai:v0.10.1"}]}}})";
+
+TEST_F(ReconcilerTest, SingleBackendShapeMakesTheSameChildren) {
+  setBooster(json(kSingleBooster));
+  EXPECT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
+  EXPECT_EQ(client_.callsStartingWith("create ").size(), 3U);
+  ASSERT_NE(caches_.of(ChildKind::ModelServing).get("n/m-a"), nullptr);
+  const doc::Value& status = client_.statuses.at("n/m");
+  EXPECT_EQ(conditionOf(status, "Initialized"), "True");
+  const doc::Value* backends = status.find("backendStatuses");
+  ASSERT_NE(backends, nullptr);
+  ASSERT_EQ(backends->items().size(), 1U);
+  EXPECT_EQ(backends->items()[0].find("name")->text(), "a");
+}
+
+TEST_F(ReconcilerTest, SingleBackendShapeErrorsNameSpecBackend) {
+  doc::Value invalid = json(kSingleBooster);
+  invalid.find("spec")->find("backend")->put("type", "MindIE");
+  setBooster(std::move(invalid));
+  EXPECT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
+  const doc::Value& status = client_.statuses.at("n/m");
+  EXPECT_EQ(conditionOf(status, "Failed"), "True");
+  EXPECT_EQ(conditionOf(status, "Failed", "reason"), "InvalidSpec");
+  std::string message = conditionOf(status, "Failed", "message");
+  EXPECT_NE(message.find("spec.backend.type: MindIE is not supported yet"), std::string::npos) << message;
+  EXPECT_EQ(message.find("spec.backends"), std::string::npos) << message;
+}
+
 // Someone removed our ownerReference (kubectl edit): the child still carries
 // this booster's model-uid label, so it is ours and the reference is put
 // back; it is not "owned by someone else", and garbage collection keeps
