@@ -61,17 +61,18 @@ doc::Value withOwners(const doc::Value* refs, const doc::Value& ours) {
 
 }  // namespace
 
-SyncPlan planChild(ChildKind kind, const doc::Value& desired, const doc::Value& live, const ReplicaBounds& replicas) {
+SyncPlan planChild(api::ChildKind kind, const doc::Value& desired, const doc::Value& live,
+                   const ReplicaBounds& replicas) {
   SyncPlan plan;
   // Immutable fields: the API rejects an update, so the child is replaced.
-  if (kind == ChildKind::ModelRoute &&
+  if (kind == api::ChildKind::ModelRoute &&
       !sameOrAbsent(path(desired, {"spec", "modelName"}), path(live, {"spec", "modelName"}))) {
     plan.op = SyncPlan::Op::Replace;
     plan.reason = "spec.modelName changed (immutable)";
     return plan;
   }
-  if (kind == ChildKind::ModelServing && !sameOrAbsent(path(desired, {"spec", "template", "gangPolicy"}),
-                                                       path(live, {"spec", "template", "gangPolicy"}))) {
+  if (kind == api::ChildKind::ModelServing && !sameOrAbsent(path(desired, {"spec", "template", "gangPolicy"}),
+                                                            path(live, {"spec", "template", "gangPolicy"}))) {
     plan.op = SyncPlan::Op::Replace;
     plan.reason = "spec.template.gangPolicy changed (immutable once set)";
     return plan;
@@ -80,7 +81,7 @@ SyncPlan planChild(ChildKind kind, const doc::Value& desired, const doc::Value& 
   doc::Value desiredSpec = *path(desired, {"spec"});
   const doc::Value* liveSpec = path(live, {"spec"});
   int64_t liveReplicas = asInt(liveSpec != nullptr ? liveSpec->find("replicas") : nullptr, -1);
-  if (kind == ChildKind::ModelServing && replicas.autoscaled && liveReplicas >= 0) {
+  if (kind == api::ChildKind::ModelServing && replicas.autoscaled && liveReplicas >= 0) {
     // Leave the autoscaler's choice alone unless it is out of range.
     int64_t clamped = std::min(std::max(liveReplicas, replicas.min), replicas.max);
     desiredSpec.put("replicas", doc::Value::integer(clamped));

@@ -27,6 +27,7 @@ struct SyncPlan {
 };
 
 // `desired` and `live` are whole objects (apiVersion, kind, metadata, spec).
-SyncPlan planChild(ChildKind kind, const doc::Value& desired, const doc::Value& live, const ReplicaBounds& replicas);
+SyncPlan planChild(api::ChildKind kind, const doc::Value& desired, const doc::Value& live,
+                   const ReplicaBounds& replicas);
 
 }  // namespace mb::controller

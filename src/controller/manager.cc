@@ -161,14 +161,15 @@ int runManager(const ManagerOptions& options, const std::atomic<bool>& stop) {
   for (const auto& ns : namespaces) {
     if (namespaces.size() > 1) {
       caches.boosters.expectNamespace(ns);
-      for (ChildKind kind : kChildKinds) caches.of(kind).expectNamespace(ns);
+      for (const auto& k : api::kChildKinds) caches.of(k.kind).expectNamespace(ns);
     }
     watchers.push_back(std::make_unique<kube::Watcher>(
         *client, kube::WatcherConfig{kube::resources::modelBoosters(), ns}, caches.boosters, enqueue));
-    for (ChildKind kind : kChildKinds) {
-      kube::WatcherConfig wc{resourceOf(kind), ns};
+    for (const auto& k : api::kChildKinds) {
+      caches.setWatched(k.kind);
+      kube::WatcherConfig wc{resourceOf(k.kind), ns};
       wc.labelSelector = kManagedBySelector;
-      watchers.push_back(std::make_unique<kube::Watcher>(*client, wc, caches.of(kind), onChild));
+      watchers.push_back(std::make_unique<kube::Watcher>(*client, wc, caches.of(k.kind), onChild));
     }
   }
   kube::Store configStore;

@@ -67,11 +67,12 @@ const std::string& modelUidLabel(const doc::Value& child) {
   return text(at(child, {"metadata", "labels", core::kLabelModelUid}));
 }
 
-ChildKind kindOfObject(const doc::Value& o) {
-  ChildKind k = ChildKind::ModelServing;
-  childKindOf(text(o.find("kind")), k);
-  return k;
+// The kind of a desired child (conversion writes only child kinds).
+api::ChildKind kindOfObject(const doc::Value& o) {
+  return api::childKindNamed(text(o.find("kind"))).value_or(api::ChildKind::ModelServing);
 }
+
+std::string kindName(api::ChildKind kind) { return std::string(api::kindInfo(kind).name); }
 
 }  // namespace
 
@@ -135,17 +136,17 @@ struct Reconciler::Pass {
     return modelUidLabel(child) == booster.metadata.uid;
   }
 
-  void remember(ChildKind kind, doc::Value written) {
+  void remember(api::ChildKind kind, doc::Value written) {
     kube::trimForCache(written);
     kube::Store::Writer(r.caches_.of(kind)).applyIfNewer(std::make_shared<const doc::Value>(std::move(written)));
   }
 
   // Step 3-5 for one desired child. Returns false when it is not in place.
   bool syncChild(const doc::Value& desired) {
-    ChildKind kind = kindOfObject(desired);
+    api::ChildKind kind = kindOfObject(desired);
     kube::Resource resource = resourceOf(kind);
     std::string childName = nameOf(desired);
-    std::string label = std::string(kindName(kind)) + " " + ns + "/" + childName;
+    std::string label = kindName(kind) + " " + ns + "/" + childName;
     kube::ObjectPtr live = r.caches_.of(kind).get(kube::objectKey(ns, childName));
     if (live == nullptr) {
       auto created = r.client_.create(resource, ns, desired);
@@ -224,16 +225,17 @@ struct Reconciler::Pass {
   // Returns false when one could not be deleted.
   bool deleteOrphans(const std::set<std::string>& desiredKeys) {
     bool deleted = true;
-    for (ChildKind kind : kChildKinds) {
+    for (const auto& info : api::kChildKinds) {
+      const api::ChildKind kind = info.kind;
       for (const auto& child : r.caches_.of(kind).ownedBy(booster.metadata.uid)) {
         const std::string& modelUid = modelUidLabel(*child);
-        std::string key = std::string(kindName(kind)) + "/" + nameOf(*child);
+        std::string key = kindName(kind) + "/" + nameOf(*child);
         if (modelUid != booster.metadata.uid || desiredKeys.contains(key)) continue;
         kube::DeleteOptions del;
         del.preconditionUid = uidOf(*child);
         del.propagationPolicy = "Background";
         auto removed = r.client_.remove(resourceOf(kind), ns, nameOf(*child), del);
-        std::string label = std::string(kindName(kind)) + " " + ns + "/" + nameOf(*child);
+        std::string label = kindName(kind) + " " + ns + "/" + nameOf(*child);
         if (!removed && !removed.error().is(kube::ErrorKind::NotFound)) {
           apiFailure("deleting " + label, removed.error());
           deleted = false;
@@ -249,7 +251,7 @@ struct Reconciler::Pass {
   void observeServings(const std::vector<std::string>& servingNames) {
     for (size_t i = 0; i < servingNames.size(); ++i) {
       const std::string& servingName = servingNames[i];
-      kube::ObjectPtr live = r.caches_.of(ChildKind::ModelServing).get(kube::objectKey(ns, servingName));
+      kube::ObjectPtr live = r.caches_.of(api::ChildKind::ModelServing).get(kube::objectKey(ns, servingName));
       bool ok = live != nullptr && available(*live);
       if (!ok) observed.notAvailable.push_back(servingName);
       observed.backends.push_back(
@@ -333,7 +335,7 @@ runtime::Action Reconciler::reconcile(const std::string& key) {
   std::set<std::string> desiredKeys;
   bool allInPlace = true;
   for (const auto& d : desired) {
-    desiredKeys.insert(std::string(kindName(kindOfObject(d))) + "/" + nameOf(d));
+    desiredKeys.insert(kindName(kindOfObject(d)) + "/" + nameOf(d));
     allInPlace = pass.syncChild(d) && allInPlace;
   }
   // Step 6.

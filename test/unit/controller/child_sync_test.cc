@@ -32,14 +32,14 @@ doc::Value liveFrom(const char* desired, const char* specReplicas = "2", const c
 }
 
 TEST(PlanChild, NothingToDoWhenOurFieldsMatch) {
-  SyncPlan p = planChild(ChildKind::ModelServing, json(kDesired), liveFrom(kDesired), {});
+  SyncPlan p = planChild(api::ChildKind::ModelServing, json(kDesired), liveFrom(kDesired), {});
   EXPECT_EQ(p.op, SyncPlan::Op::None);
 }
 
 TEST(PlanChild, HandEditIsPutBackKeepingOthersFields) {
   doc::Value live = liveFrom(kDesired);
   live.find("spec")->find("template")->find("roles")->items()[0].put("replicas", doc::Value::integer(5));
-  SyncPlan p = planChild(ChildKind::ModelServing, json(kDesired), live, {});
+  SyncPlan p = planChild(api::ChildKind::ModelServing, json(kDesired), live, {});
   ASSERT_EQ(p.op, SyncPlan::Op::Update);
   EXPECT_EQ(doc::toJson(*p.object.find("spec")->find("template")), R"({"roles":[{"name":"leader","replicas":1}]})");
   EXPECT_EQ(p.object.find("metadata")->find("resourceVersion")->text(), "42") << "updates are conditional";
@@ -49,36 +49,37 @@ TEST(PlanChild, HandEditIsPutBackKeepingOthersFields) {
 
 TEST(PlanChild, AutoscalerOwnsReplicasInsideTheBounds) {
   ReplicaBounds bounds{true, 1, 8};
-  EXPECT_EQ(planChild(ChildKind::ModelServing, json(kDesired), liveFrom(kDesired, "5"), bounds).op, SyncPlan::Op::None);
-  SyncPlan above = planChild(ChildKind::ModelServing, json(kDesired), liveFrom(kDesired, "20"), bounds);
+  EXPECT_EQ(planChild(api::ChildKind::ModelServing, json(kDesired), liveFrom(kDesired, "5"), bounds).op,
+            SyncPlan::Op::None);
+  SyncPlan above = planChild(api::ChildKind::ModelServing, json(kDesired), liveFrom(kDesired, "20"), bounds);
   ASSERT_EQ(above.op, SyncPlan::Op::Update);
   EXPECT_EQ(above.object.find("spec")->find("replicas")->text(), "8");
-  SyncPlan below = planChild(ChildKind::ModelServing, json(kDesired), liveFrom(kDesired, "0"), bounds);
+  SyncPlan below = planChild(api::ChildKind::ModelServing, json(kDesired), liveFrom(kDesired, "0"), bounds);
   ASSERT_EQ(below.op, SyncPlan::Op::Update);
   EXPECT_EQ(below.object.find("spec")->find("replicas")->text(), "1");
   // Without autoscaling, replicas are ours.
-  SyncPlan fixed = planChild(ChildKind::ModelServing, json(kDesired), liveFrom(kDesired, "5"), {});
+  SyncPlan fixed = planChild(api::ChildKind::ModelServing, json(kDesired), liveFrom(kDesired, "5"), {});
   ASSERT_EQ(fixed.op, SyncPlan::Op::Update);
   EXPECT_EQ(fixed.object.find("spec")->find("replicas")->text(), "2");
 }
 
 TEST(PlanChild, ImmutableFieldsMeanReplace) {
-  SyncPlan gang = planChild(ChildKind::ModelServing, json(kDesired),
+  SyncPlan gang = planChild(api::ChildKind::ModelServing, json(kDesired),
                             liveFrom(kDesired, "2", R"({"minRoleReplicas":{"leader":1}})"), {});
   EXPECT_EQ(gang.op, SyncPlan::Op::Replace);
   EXPECT_NE(gang.reason.find("gangPolicy"), std::string::npos);
   doc::Value route = json(R"({"kind":"ModelRoute","metadata":{"name":"m"},"spec":{"modelName":"new"}})");
   doc::Value liveRoute = json(R"({"kind":"ModelRoute","metadata":{"name":"m"},"spec":{"modelName":"old"}})");
-  EXPECT_EQ(planChild(ChildKind::ModelRoute, route, liveRoute, {}).op, SyncPlan::Op::Replace);
+  EXPECT_EQ(planChild(api::ChildKind::ModelRoute, route, liveRoute, {}).op, SyncPlan::Op::Replace);
 }
 
 TEST(PlanChild, LostLabelOrOwnerIsRestored) {
   doc::Value live = liveFrom(kDesired);
   live.find("metadata")->find("labels")->put("workload.serving.volcano.sh/revision", "old");
-  EXPECT_EQ(planChild(ChildKind::ModelServing, json(kDesired), live, {}).op, SyncPlan::Op::Update);
+  EXPECT_EQ(planChild(api::ChildKind::ModelServing, json(kDesired), live, {}).op, SyncPlan::Op::Update);
   doc::Value orphaned = liveFrom(kDesired);
   orphaned.find("metadata")->erase("ownerReferences");
-  EXPECT_EQ(planChild(ChildKind::ModelServing, json(kDesired), orphaned, {}).op, SyncPlan::Op::Update);
+  EXPECT_EQ(planChild(api::ChildKind::ModelServing, json(kDesired), orphaned, {}).op, SyncPlan::Op::Update);
 }
 
 }  // namespace

@@ -54,9 +54,9 @@ class ReconcilerTest : public ::testing::Test {
 
   // A hand edit of the cached ModelServing, so that the next pass updates it.
   void editServing() {
-    doc::Value serving = *caches_.of(ChildKind::ModelServing).get("n/m-a");
+    doc::Value serving = *caches_.of(api::ChildKind::ModelServing).get("n/m-a");
     serving.find("spec")->find("template")->put("restartGracePeriodSeconds", doc::Value::integer(5));
-    kube::Store::Writer(caches_.of(ChildKind::ModelServing))
+    kube::Store::Writer(caches_.of(api::ChildKind::ModelServing))
         .apply(std::make_shared<const doc::Value>(std::move(serving)));
   }
 
@@ -98,9 +98,9 @@ TEST_F(ReconcilerTest, ConflictOnAChildRequeuesWithoutWritingStatus) {
 TEST_F(ReconcilerTest, FailedDeleteOfAnOrphanIsNotInitialized) {
   ASSERT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
   // A second backend's serving, left over from an earlier generation.
-  doc::Value orphan = *caches_.of(ChildKind::ModelServing).get("n/m-a");
+  doc::Value orphan = *caches_.of(api::ChildKind::ModelServing).get("n/m-a");
   orphan.find("metadata")->put("name", "m-b");
-  kube::Store::Writer(caches_.of(ChildKind::ModelServing)).apply(std::make_shared<const doc::Value>(orphan));
+  kube::Store::Writer(caches_.of(api::ChildKind::ModelServing)).apply(std::make_shared<const doc::Value>(orphan));
   client_.failures["delete modelservings n/m-b"] = apiError(500);
   setBooster(booster());
 
@@ -135,15 +135,15 @@ TEST_F(ReconcilerTest, InvalidSpecStatusWriteFailureIsRetried) {
 // working.
 TEST_F(ReconcilerTest, LostOwnerReferenceIsRestored) {
   ASSERT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
-  doc::Value serving = *caches_.of(ChildKind::ModelServing).get("n/m-a");
+  doc::Value serving = *caches_.of(api::ChildKind::ModelServing).get("n/m-a");
   serving.find("metadata")->erase("ownerReferences");
-  kube::Store::Writer(caches_.of(ChildKind::ModelServing)).apply(std::make_shared<const doc::Value>(serving));
+  kube::Store::Writer(caches_.of(api::ChildKind::ModelServing)).apply(std::make_shared<const doc::Value>(serving));
   client_.calls.clear();
 
   EXPECT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
   EXPECT_EQ(client_.callsStartingWith("update modelservings n/m-a").size(), 1U);
   const doc::Value* owners =
-      caches_.of(ChildKind::ModelServing).get("n/m-a")->find("metadata")->find("ownerReferences");
+      caches_.of(api::ChildKind::ModelServing).get("n/m-a")->find("metadata")->find("ownerReferences");
   ASSERT_NE(owners, nullptr);
   EXPECT_EQ(owners->items().at(0).find("uid")->text(), "u");
 }
@@ -153,7 +153,7 @@ TEST_F(ReconcilerTest, LostOwnerReferenceIsRestored) {
 TEST_F(ReconcilerTest, HandMadeChildWithoutOurLabelIsLeftAlone) {
   doc::Value foreign = json(R"({"apiVersion":"workload.serving.volcano.sh/v1alpha1","kind":"ModelServer",
     "metadata":{"name":"m-a","namespace":"n","uid":"x","resourceVersion":"3"},"spec":{"model":"other"}})");
-  kube::Store::Writer(caches_.of(ChildKind::ModelServer)).apply(std::make_shared<const doc::Value>(foreign));
+  kube::Store::Writer(caches_.of(api::ChildKind::ModelServer)).apply(std::make_shared<const doc::Value>(foreign));
 
   EXPECT_EQ(reconcile().kind(), runtime::Action::Kind::Error);
   EXPECT_TRUE(client_.callsStartingWith("update modelservers").empty());
@@ -165,11 +165,11 @@ TEST_F(ReconcilerTest, HandMadeChildWithoutOurLabelIsLeftAlone) {
 // an app grouping); ours is restored without removing theirs.
 TEST_F(ReconcilerTest, OthersOwnerReferencesAreKept) {
   ASSERT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
-  doc::Value serving = *caches_.of(ChildKind::ModelServing).get("n/m-a");
+  doc::Value serving = *caches_.of(api::ChildKind::ModelServing).get("n/m-a");
   serving.find("metadata")
       ->find("ownerReferences")
       ->push(json(R"({"apiVersion":"v1","kind":"ConfigMap","name":"grouping","uid":"g"})"));
-  kube::Store::Writer(caches_.of(ChildKind::ModelServing)).apply(std::make_shared<const doc::Value>(serving));
+  kube::Store::Writer(caches_.of(api::ChildKind::ModelServing)).apply(std::make_shared<const doc::Value>(serving));
   client_.calls.clear();
 
   EXPECT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
@@ -192,9 +192,9 @@ TEST_F(ReconcilerTest, TooManyRequestsWaitsAsTheServerAsked) {
 // (the old object still terminating) the booster says so and is retried.
 TEST_F(ReconcilerTest, FailedRecreateDuringReplacementIsRetried) {
   ASSERT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
-  doc::Value route = *caches_.of(ChildKind::ModelRoute).get("n/m");
+  doc::Value route = *caches_.of(api::ChildKind::ModelRoute).get("n/m");
   route.find("spec")->put("modelName", "renamed-by-hand");
-  kube::Store::Writer(caches_.of(ChildKind::ModelRoute)).apply(std::make_shared<const doc::Value>(route));
+  kube::Store::Writer(caches_.of(api::ChildKind::ModelRoute)).apply(std::make_shared<const doc::Value>(route));
   client_.calls.clear();
   client_.failures["create modelroutes n/m"] = apiError(409);
 
