@@ -148,7 +148,11 @@ int runManager(const ManagerOptions& options, const std::atomic<bool>& stop) {
   // server), and the configuration ConfigMap.
   std::vector<std::unique_ptr<kube::Watcher>> watchers;
   auto enqueue = [&](const kube::Change& c) { queue.add(kube::objectKey(*c.object)); };
-  auto onChild = [&](const kube::Change& c) {
+  auto onChild = [&](api::ChildKind kind, const kube::Change& c) {
+    if (c.type == kube::Change::Type::Deleted) {
+      const doc::Value* meta = c.object->find("metadata");
+      reconciler.childDeleted(kind, text(meta->find("namespace")), text(meta->find("name")), text(meta->find("uid")));
+    }
     std::string owner = ownerKey(*c.object);
     if (!owner.empty()) queue.add(owner);
     // An edit that removed or changed the controller reference must still
@@ -169,7 +173,8 @@ int runManager(const ManagerOptions& options, const std::atomic<bool>& stop) {
       caches.setWatched(k.kind);
       kube::WatcherConfig wc{resourceOf(k.kind), ns};
       wc.labelSelector = kManagedBySelector;
-      watchers.push_back(std::make_unique<kube::Watcher>(*client, wc, caches.of(k.kind), onChild));
+      watchers.push_back(std::make_unique<kube::Watcher>(
+          *client, wc, caches.of(k.kind), [&onChild, kind = k.kind](const kube::Change& c) { onChild(kind, c); }));
     }
   }
   kube::Store configStore;

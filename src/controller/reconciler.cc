@@ -136,8 +136,19 @@ struct Reconciler::Pass {
     return modelUidLabel(child) == booster.metadata.uid;
   }
 
-  void remember(api::ChildKind kind, doc::Value written) {
+  // Records a child we just wrote: in the cache (so a pass starting before
+  // the watch delivers it does not write it again) and, when the server did
+  // not keep it as sent, its version of `desired` in the memory planChild
+  // compares with.
+  void remember(api::ChildKind kind, const std::string& memoryKey, const doc::Value& desired, doc::Value written) {
     kube::trimForCache(written);
+    doc::Value view = serverView(kind, desired, written);
+    if (keptAsSent(view, desired)) {
+      r.written_.forget(memoryKey);
+    } else {
+      r.written_.remember(memoryKey, WrittenChildren::hashOf(desired),
+                          std::make_shared<const doc::Value>(std::move(view)), uidOf(written));
+    }
     kube::Store::Writer(r.caches_.of(kind)).applyIfNewer(std::make_shared<const doc::Value>(std::move(written)));
   }
 
@@ -147,11 +158,12 @@ struct Reconciler::Pass {
     kube::Resource resource = resourceOf(kind);
     std::string childName = nameOf(desired);
     std::string label = kindName(kind) + " " + ns + "/" + childName;
+    const std::string memoryKey = WrittenChildren::keyOf(kind, ns, childName);
     kube::ObjectPtr live = r.caches_.of(kind).get(kube::objectKey(ns, childName));
     if (live == nullptr) {
       auto created = r.client_.create(resource, ns, desired);
       if (created) {
-        remember(kind, std::move(*created));
+        remember(kind, memoryKey, desired, std::move(*created));
         event("Normal", "Created", "created " + label);
         return true;
       }
@@ -177,7 +189,11 @@ struct Reconciler::Pass {
       retry = true;
       return false;
     }
-    SyncPlan plan = planChild(kind, desired, *live, boundsFor(childName));
+    // While the desired object is the one we last wrote, the live child is
+    // compared with what the server made of it (pruned fields, defaults,
+    // webhook rewrites): a steady child costs no writes.
+    kube::ObjectPtr expected = r.written_.expectedFor(memoryKey, WrittenChildren::hashOf(desired));
+    SyncPlan plan = planChild(kind, desired, *live, boundsFor(childName), expected.get());
     switch (plan.op) {
       case SyncPlan::Op::None:
         return true;
@@ -191,7 +207,7 @@ struct Reconciler::Pass {
           apiFailure("updating " + label, updated.error());
           return false;
         }
-        remember(kind, std::move(*updated));
+        remember(kind, memoryKey, desired, std::move(*updated));
         event("Normal", "Updated", "updated " + label + " to match the booster");
         return true;
       }
@@ -204,6 +220,7 @@ struct Reconciler::Pass {
           apiFailure("deleting " + label + " to replace it", removed.error());
           return false;
         }
+        r.written_.forget(memoryKey);
         auto created = r.client_.create(resource, ns, desired);
         if (!created) {
           // The old one may still be terminating: try again shortly.
@@ -213,7 +230,7 @@ struct Reconciler::Pass {
           retry = true;
           return false;
         }
-        remember(kind, std::move(*created));
+        remember(kind, memoryKey, desired, std::move(*created));
         event("Normal", "Replaced", "replaced " + label + ": " + plan.reason);
         return true;
       }
@@ -241,6 +258,7 @@ struct Reconciler::Pass {
           deleted = false;
           continue;
         }
+        r.written_.forget(WrittenChildren::keyOf(kind, ns, nameOf(*child)));
         event("Normal", "Deleted", "deleted " + label + ": no longer desired");
       }
     }
@@ -285,6 +303,11 @@ Reconciler::Reconciler(kube::Client& client, Caches& caches, kube::EventRecorder
   if (!now_) now_ = [] { return kube::formatTime(std::chrono::system_clock::now()); };
 }
 
+void Reconciler::childDeleted(api::ChildKind kind, const std::string& ns, const std::string& name,
+                              const std::string& uid) {
+  written_.forget(WrittenChildren::keyOf(kind, ns, name), uid);
+}
+
 runtime::Action Reconciler::reconcile(const std::string& key) {
   // Step 1: gone means nothing to do; the garbage collector removes children.
   kube::ObjectPtr object = caches_.boosters.get(key);
@@ -326,12 +349,13 @@ runtime::Action Reconciler::reconcile(const std::string& key) {
     }
   }
 
-  // Steps 3-5.
   std::vector<std::string> servingNames;
   servingNames.reserve(children.servings.size());
   for (const auto& s : children.servings) servingNames.push_back(s.metadata.name);
   // Moved, not copied: the pod templates are most of the children.
   std::vector<doc::Value> desired = std::move(children).objects();
+
+  // Steps 3-5.
   std::set<std::string> desiredKeys;
   bool allInPlace = true;
   for (const auto& d : desired) {

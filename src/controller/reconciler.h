@@ -1,7 +1,8 @@
 // Reconcile of one ModelBooster (CONTROLLER.md steps 1-8): read it from the
 // cache, validate and convert, write each child that is missing or differs
-// in a field we own, replace children whose immutable fields changed,
-// delete children no longer desired, and write status only when it changed.
+// in a field we own (compared with what the server kept of our last write),
+// replace children whose immutable fields changed, delete children no
+// longer desired, and write status only when it changed.
 #pragma once
 
 #include <functional>
@@ -10,6 +11,7 @@
 #include <string>
 
 #include "controller/caches.h"
+#include "controller/child_sync.h"
 #include "core/config.h"
 #include "kube/client.h"
 #include "kube/events.h"
@@ -29,6 +31,13 @@ class Reconciler {
 
   runtime::Action reconcile(const std::string& key);
 
+  // A child was deleted (the watch saw it go): forget what the server kept
+  // of it, so the memory holds only children that exist. `uid` is the
+  // deleted object's: a child replaced since (same name) is remembered on.
+  void childDeleted(api::ChildKind kind, const std::string& ns, const std::string& name, const std::string& uid);
+  // Children whose server version is remembered (tests, bounds).
+  size_t rememberedChildren() const { return written_.size(); }
+
  private:
   struct Pass;  // state of one reconcile
 
@@ -37,6 +46,7 @@ class Reconciler {
   kube::EventRecorder* events_;
   ConfigSource config_;
   Now now_;
+  WrittenChildren written_;
 };
 
 }  // namespace mb::controller

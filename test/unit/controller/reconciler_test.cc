@@ -1,7 +1,8 @@
 // The reconciler's decisions when the API server answers with errors, which
 // a real control plane will not produce on demand (a 409 between our read
-// and our write, a 500 on one call). Happy paths and drift run against the
-// real API server in test/e2e.
+// and our write, a 500 on one call), and when it changes what we write
+// (pruning, defaults, webhooks).
+// Happy paths and drift also run against the real API server in test/e2e.
 #include "controller/reconciler.h"
 
 #include <gtest/gtest.h>
@@ -208,6 +209,146 @@ TEST_F(ReconcilerTest, FailedRecreateDuringReplacementIsRetried) {
   client_.failures.clear();
   EXPECT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
   EXPECT_EQ(conditionOf(client_.statuses.at("n/m"), "Failed"), "False");
+}
+
+// A booster whose only backend autoscales (so it has an AutoscalingPolicy).
+doc::Value autoscaledBooster(const std::string& name) {
+  doc::Value b = json(kBooster);
+  b.find("metadata")->put("name", name);
+  b.find("metadata")->put("uid", "u-" + name);
+  doc::Value& backend = b.find("spec")->find("backends")->items()[0];
+  backend.put("maxReplicas", doc::Value::integer(4));
+  backend.put("autoscalingPolicy", json(R"({"metrics":[{"metricName":"kthena:num_requests_waiting",
+    "targetValue":5}]})"));
+  return b;
+}
+
+// As a structural schema, defaulting and a mutating webhook do: the server
+// drops a field we send, adds defaults, and rewrites a value of ours.
+void serverChangesWhatWeSend(FakeClient& client) {
+  client.mutate = [](const std::string& plural, doc::Value& o) {
+    doc::Value* spec = o.find("spec");
+    if (plural == "modelservings") {
+      ASSERT_TRUE(spec->find("template")->erase("restartGracePeriodSeconds")) << "the pruned field must be ours";
+      spec->put("recoveryPolicy", "ServingGroupRecreate");
+    }
+    if (plural == "modelservers") {
+      doc::Value* retry = spec->find("trafficPolicy")->find("retry");
+      ASSERT_NE(retry->find("retryInterval"), nullptr);
+      retry->put("retryInterval", "0");  // "0s" normalised
+    }
+    if (plural == "autoscalingpolicies") {
+      spec->put("behavior", json(R"({"scaleUp":{"panicPolicy":{"period":"1s"}},"scaleDown":{}})"));
+      ASSERT_NE(spec->find("tolerancePercent"), nullptr);
+      spec->put("tolerancePercent", doc::Value::integer(15));  // a webhook's rewrite
+    }
+  };
+}
+
+TEST_F(ReconcilerTest, WhatTheServerChangesCostsOneWriteThenNone) {
+  serverChangesWhatWeSend(client_);
+  ASSERT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
+  EXPECT_EQ(client_.callsStartingWith("create ").size(), 3U);
+  EXPECT_EQ(reconciler_.rememberedChildren(), 2U) << "the serving and the server; the route was kept as sent";
+  client_.calls.clear();
+  for (int i = 0; i < 20; ++i) ASSERT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
+  EXPECT_TRUE(client_.calls.empty()) << "steady state wrote: " << client_.calls.front();
+
+  // A restart forgets what the server kept: one write per child the server
+  // changed, which refills the memory, then none.
+  Reconciler restarted(
+      client_, caches_, nullptr, [] { return core::Config{}; }, [] { return "T"; });
+  client_.calls.clear();
+  ASSERT_EQ(restarted.reconcile("n/m").kind(), runtime::Action::Kind::Done);
+  EXPECT_EQ(client_.calls, (std::vector<std::string>{"update modelservings n/m-a", "update modelservers n/m-a"}));
+  client_.calls.clear();
+  for (int i = 0; i < 20; ++i) ASSERT_EQ(restarted.reconcile("n/m").kind(), runtime::Action::Kind::Done);
+  EXPECT_TRUE(client_.calls.empty()) << "steady state after a restart wrote: " << client_.calls.front();
+}
+
+// A webhook rewriting an autoscaling policy (Kthena's adds behavior
+// defaults) and an autoscaler moving replicas inside the bounds: no writes.
+TEST_F(ReconcilerTest, AutoscaledChildrenTheServerChangesStaySteady) {
+  serverChangesWhatWeSend(client_);
+  setBooster(autoscaledBooster("m"));
+  ASSERT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
+  EXPECT_EQ(client_.callsStartingWith("create autoscalingpolicies ").size(), 1U);
+  doc::Value serving = *caches_.of(api::ChildKind::ModelServing).get("n/m-a");
+  serving.find("spec")->put("replicas", doc::Value::integer(3));  // the autoscaler's choice
+  kube::Store::Writer(caches_.of(api::ChildKind::ModelServing)).apply(std::make_shared<const doc::Value>(serving));
+  client_.calls.clear();
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
+  EXPECT_TRUE(client_.calls.empty()) << "wrote: " << client_.calls.front();
+
+  // Without the memory (a restart), the rewritten policy is written once.
+  Reconciler restarted(
+      client_, caches_, nullptr, [] { return core::Config{}; }, [] { return "T"; });
+  ASSERT_EQ(restarted.reconcile("n/m").kind(), runtime::Action::Kind::Done);
+  EXPECT_EQ(client_.calls, (std::vector<std::string>{"update modelservings n/m-a", "update modelservers n/m-a",
+                                                     "update autoscalingpolicies n/m-a"}));
+  client_.calls.clear();
+  ASSERT_EQ(restarted.reconcile("n/m").kind(), runtime::Action::Kind::Done);
+  EXPECT_TRUE(client_.calls.empty()) << "wrote: " << client_.calls.front();
+
+  serving = *caches_.of(api::ChildKind::ModelServing).get("n/m-a");
+  serving.find("spec")->put("replicas", doc::Value::integer(9));  // out of [1, 4]
+  kube::Store::Writer(caches_.of(api::ChildKind::ModelServing)).apply(std::make_shared<const doc::Value>(serving));
+  ASSERT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
+  ASSERT_EQ(client_.calls, std::vector<std::string>{"update modelservings n/m-a"});
+  EXPECT_EQ(caches_.of(api::ChildKind::ModelServing).get("n/m-a")->find("spec")->find("replicas")->text(), "4");
+}
+
+// Drift is still corrected while the server's version is remembered.
+TEST_F(ReconcilerTest, ALiveEditIsCorrected) {
+  serverChangesWhatWeSend(client_);
+  ASSERT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
+  doc::Value serving = *caches_.of(api::ChildKind::ModelServing).get("n/m-a");
+  serving.find("spec")->put("replicas", doc::Value::integer(9));
+  kube::Store::Writer(caches_.of(api::ChildKind::ModelServing)).apply(std::make_shared<const doc::Value>(serving));
+  doc::Value server = *caches_.of(api::ChildKind::ModelServer).get("n/m-a");
+  server.find("spec")->find("trafficPolicy")->find("retry")->put("retryInterval", "5s");
+  kube::Store::Writer(caches_.of(api::ChildKind::ModelServer)).apply(std::make_shared<const doc::Value>(server));
+  client_.calls.clear();
+
+  ASSERT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
+  EXPECT_EQ(client_.calls, (std::vector<std::string>{"update modelservings n/m-a", "update modelservers n/m-a"}));
+  EXPECT_EQ(caches_.of(api::ChildKind::ModelServing).get("n/m-a")->find("spec")->find("replicas")->text(), "1");
+  EXPECT_EQ(doc::toJson(*caches_.of(api::ChildKind::ModelServer).get("n/m-a")->find("spec")->find("trafficPolicy")),
+            R"({"retry":{"attempts":5,"retryInterval":"0"}})");
+  client_.calls.clear();
+  ASSERT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
+  EXPECT_TRUE(client_.calls.empty()) << "wrote: " << client_.calls.front();
+}
+
+// The memory holds at most the children that exist: what we delete, and
+// what the watch sees deleted, goes.
+TEST_F(ReconcilerTest, ChildrenKeptAsSentNeedNoMemory) {
+  ASSERT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
+  EXPECT_EQ(reconciler_.rememberedChildren(), 0U);
+}
+
+TEST_F(ReconcilerTest, MemoryForgetsDeletedChildren) {
+  serverChangesWhatWeSend(client_);  // the route is kept as sent
+  setBooster(autoscaledBooster("m"));
+  ASSERT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
+  EXPECT_EQ(reconciler_.rememberedChildren(), 3U);
+  // The autoscaling policy taken away: the reconciler deletes it.
+  doc::Value plain = booster();
+  plain.find("spec")->find("backends")->items()[0].erase("autoscalingPolicy");
+  plain.find("spec")->find("backends")->items()[0].put("maxReplicas", doc::Value::integer(1));
+  plain.find("metadata")->put("generation", doc::Value::integer(2));
+  setBooster(std::move(plain));
+  ASSERT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
+  EXPECT_EQ(client_.callsStartingWith("delete autoscalingpolicies ").size(), 1U);
+  EXPECT_EQ(reconciler_.rememberedChildren(), 2U);
+  // The booster deleted: the garbage collector removes the children, the
+  // watch reports each deletion.
+  reconciler_.childDeleted(api::ChildKind::ModelServer, "n", "m-a", "uid-other");
+  EXPECT_EQ(reconciler_.rememberedChildren(), 2U) << "a deletion of another object of that name";
+  reconciler_.childDeleted(api::ChildKind::ModelRoute, "n", "m", "uid-m");
+  reconciler_.childDeleted(api::ChildKind::ModelServer, "n", "m-a", "uid-m-a");
+  reconciler_.childDeleted(api::ChildKind::ModelServing, "n", "m-a", "uid-m-a");
+  EXPECT_EQ(reconciler_.rememberedChildren(), 0U);
 }
 
 }  // namespace
