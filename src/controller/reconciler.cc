@@ -298,8 +298,14 @@ struct Reconciler::Pass {
   }
 };
 
-Reconciler::Reconciler(kube::Client& client, Caches& caches, kube::EventRecorder* events, ConfigSource config, Now now)
-    : client_(client), caches_(caches), events_(events), config_(std::move(config)), now_(std::move(now)) {
+Reconciler::Reconciler(kube::Client& client, Caches& caches, kube::EventRecorder* events, ConfigSource config, Now now,
+                       const ServingStackState* stack)
+    : client_(client),
+      caches_(caches),
+      events_(events),
+      config_(std::move(config)),
+      now_(std::move(now)),
+      stack_(stack) {
   if (!now_) now_ = [] { return kube::formatTime(std::chrono::system_clock::now()); };
 }
 
@@ -354,6 +360,27 @@ runtime::Action Reconciler::reconcile(const std::string& key) {
   for (const auto& s : children.servings) servingNames.push_back(s.metadata.name);
   // Moved, not copied: the pod templates are most of the children.
   std::vector<doc::Value> desired = std::move(children).objects();
+
+  // A kind this booster needs that the API server does not serve: write no
+  // child at all (never half a set), say so, and wait; the manager requeues
+  // every booster once the kind is served and watched.
+  if (stack_ != nullptr) {
+    std::set<api::ChildKind> needed;
+    for (const auto& d : desired) needed.insert(kindOfObject(d));
+    if (std::string message = stack_->blockingMessage(needed); !message.empty()) {
+      pass.fail("ServingStackIncomplete", message);
+      pass.event("Warning", "ServingStackIncomplete", message);
+      pass.observeServings(servingNames);
+      switch (pass.writeStatus()) {
+        case Pass::StatusWrite::Conflict:
+          return runtime::Action::requeue();
+        case Pass::StatusWrite::Failed:
+          return runtime::Action::error("writing the status of a booster the serving stack cannot serve failed");
+        default:
+          return runtime::Action::done();
+      }
+    }
+  }
 
   // Steps 3-5.
   std::set<std::string> desiredKeys;

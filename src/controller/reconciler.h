@@ -12,6 +12,7 @@
 
 #include "controller/caches.h"
 #include "controller/child_sync.h"
+#include "controller/serving_stack_check.h"
 #include "core/config.h"
 #include "kube/client.h"
 #include "kube/events.h"
@@ -27,7 +28,11 @@ class Reconciler {
   // The reconciler reads the caches, and records in them what it has just
   // written (Store::Writer::applyIfNewer) so that a reconcile starting before
   // the watch delivers those writes does not create a child twice.
-  Reconciler(kube::Client& client, Caches& caches, kube::EventRecorder* events, ConfigSource config, Now now = {});
+  // `stack` (may be null: every kind served) says which child kinds the
+  // API server does not serve: a booster that needs one of them gets
+  // Failed=True (ServingStackIncomplete) and no child writes at all.
+  Reconciler(kube::Client& client, Caches& caches, kube::EventRecorder* events, ConfigSource config, Now now = {},
+             const ServingStackState* stack = nullptr);
 
   runtime::Action reconcile(const std::string& key);
 
@@ -46,6 +51,7 @@ class Reconciler {
   kube::EventRecorder* events_;
   ConfigSource config_;
   Now now_;
+  const ServingStackState* stack_;
   WrittenChildren written_;
 };
 

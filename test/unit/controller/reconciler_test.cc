@@ -1,7 +1,7 @@
 // The reconciler's decisions when the API server answers with errors, which
 // a real control plane will not produce on demand (a 409 between our read
-// and our write, a 500 on one call), and when it changes what we write
-// (pruning, defaults, webhooks).
+// and our write, a 500 on one call), when it changes what we write (pruning,
+// defaults, webhooks), and when it does not serve a kind the booster needs.
 // Happy paths and drift also run against the real API server in test/e2e.
 #include "controller/reconciler.h"
 
@@ -349,6 +349,58 @@ TEST_F(ReconcilerTest, MemoryForgetsDeletedChildren) {
   reconciler_.childDeleted(api::ChildKind::ModelServer, "n", "m-a", "uid-m-a");
   reconciler_.childDeleted(api::ChildKind::ModelServing, "n", "m-a", "uid-m-a");
   EXPECT_EQ(reconciler_.rememberedChildren(), 0U);
+}
+
+StackCheck withoutPolicies() {
+  StackCheck c;
+  c.stack = api::ServingStack::V1_0;
+  c.source = StackSource::Auto;
+  c.served = {api::ChildKind::ModelServing, api::ChildKind::ModelServer, api::ChildKind::ModelRoute};
+  c.missing = {api::ChildKind::AutoscalingPolicy};
+  return c;
+}
+
+// A kind the server does not serve: the boosters that need it fail with a
+// message saying what to install, and not one child of theirs is written;
+// the others reconcile as usual. Once the kind is served they recover.
+TEST_F(ReconcilerTest, AMissingKindFailsOnlyTheBoostersThatNeedItAndWritesNoChildOfThem) {
+  ServingStackState stack;
+  stack.set(withoutPolicies());
+  Reconciler r(
+      client_, caches_, nullptr, [] { return core::Config{}; }, [] { return "T"; }, &stack);
+  setBooster(autoscaledBooster("m"));
+  // A plain booster next to it.
+  doc::Value plain = json(kBooster);
+  plain.find("metadata")->put("name", "p");
+  plain.find("metadata")->put("uid", "u-p");
+  setBooster(std::move(plain));
+
+  EXPECT_EQ(r.reconcile("n/m").kind(), runtime::Action::Kind::Done);
+  EXPECT_EQ(client_.calls, std::vector<std::string>{"update modelboosters/status n/m"}) << "no child writes at all";
+  const doc::Value& status = client_.statuses.at("n/m");
+  EXPECT_EQ(conditionOf(status, "Failed"), "True");
+  EXPECT_EQ(conditionOf(status, "Failed", "reason"), "ServingStackIncomplete");
+  EXPECT_EQ(conditionOf(status, "Failed", "message"),
+            "serving stack v1.0 (auto) is incomplete: the API server does not serve AutoscalingPolicy "
+            "(autoscalingpolicies.workload.serving.volcano.sh/v1alpha1); install the Kthena v1.0.0 CRDs");
+  EXPECT_EQ(conditionOf(status, "Initialized"), "False");
+  client_.calls.clear();
+  EXPECT_EQ(r.reconcile("n/m").kind(), runtime::Action::Kind::Done);
+  EXPECT_TRUE(client_.calls.empty()) << "a second pass writes the same status again: " << client_.calls.front();
+
+  EXPECT_EQ(r.reconcile("n/p").kind(), runtime::Action::Kind::Done);
+  EXPECT_EQ(client_.callsStartingWith("create ").size(), 3U);
+  EXPECT_EQ(conditionOf(client_.statuses.at("n/p"), "Failed"), "False");
+
+  // The kind appears.
+  StackCheck complete = withoutPolicies();
+  complete.served.push_back(api::ChildKind::AutoscalingPolicy);
+  complete.missing.clear();
+  stack.set(complete);
+  client_.calls.clear();
+  EXPECT_EQ(r.reconcile("n/m").kind(), runtime::Action::Kind::Done);
+  EXPECT_EQ(client_.callsStartingWith("create ").size(), 4U);
+  EXPECT_EQ(conditionOf(client_.statuses.at("n/m"), "Failed"), "False");
 }
 
 }  // namespace
