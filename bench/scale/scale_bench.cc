@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "controller/caches.h"
 #include "core/render.h"
 #include "doc/parse.h"
 #include "kube/factory.h"
@@ -169,11 +170,12 @@ int main(int argc, char** argv) {
   parallel(static_cast<int>(children.size()), 16, [&](int i) {
     const Value& c = children[static_cast<size_t>(i)];
     std::string kind = c.find("kind")->text();
-    mb::kube::Resource res = kind == "ModelServing"        ? mb::kube::resources::modelServings()
-                             : kind == "ModelServer"       ? mb::kube::resources::modelServers()
-                             : kind == "ModelRoute"        ? mb::kube::resources::modelRoutes()
-                             : kind == "AutoscalingPolicy" ? mb::kube::resources::autoscalingPolicies()
-                                                           : mb::kube::resources::autoscalingPolicyBindings();
+    auto childKind = mb::api::childKindNamed(kind);
+    if (!childKind) {
+      std::cerr << "raw create: not a child kind: " << kind << "\n";
+      return;
+    }
+    mb::kube::Resource res = mb::controller::resourceOf(*childKind);
     auto r = client->create(res, rawNs, c);
     if (!r) std::cerr << "raw create: " << r.error().str() << "\n";
   });

@@ -3,30 +3,39 @@
 #pragma once
 
 #include <array>
-#include <string>
+#include <atomic>
 
+#include "api/serving_stack.h"
 #include "kube/resource.h"
 #include "kube/store.h"
 
 namespace mb::controller {
 
-// The five kinds a booster owns, in the order they are created.
-enum class ChildKind { ModelServing, ModelServer, ModelRoute, AutoscalingPolicy, AutoscalingPolicyBinding };
-inline constexpr std::array<ChildKind, 5> kChildKinds = {ChildKind::ModelServing, ChildKind::ModelServer,
-                                                         ChildKind::ModelRoute, ChildKind::AutoscalingPolicy,
-                                                         ChildKind::AutoscalingPolicyBinding};
+// The API resource of a child kind, built from the one table of kinds
+// (api::kChildKinds: group, version, plural). Every child request goes
+// through it.
+kube::Resource resourceOf(api::ChildKind kind);
 
-const char* kindName(ChildKind kind);
-kube::Resource resourceOf(ChildKind kind);
-// The kind named by an object's `kind` field; false for other kinds.
-bool childKindOf(const std::string& kind, ChildKind& out);
-
-struct Caches {
+class Caches {
+ public:
   kube::Store boosters;
-  std::array<kube::Store, 5> children;  // indexed by ChildKind
-  kube::Store& of(ChildKind kind) { return children[static_cast<size_t>(kind)]; }
-  const kube::Store& of(ChildKind kind) const { return children[static_cast<size_t>(kind)]; }
+
+  kube::Store& of(api::ChildKind kind) { return children_[index(kind)]; }
+  const kube::Store& of(api::ChildKind kind) const { return children_[index(kind)]; }
+
+  // The manager watches only the child kinds the API server serves and
+  // marks each one here before its watchers start; the others' stores stay
+  // empty and never count against synced().
+  void setWatched(api::ChildKind kind) { watched_[index(kind)].store(true); }
+  bool watched(api::ChildKind kind) const { return watched_[index(kind)].load(); }
+  // The boosters and every watched kind have had their first full list.
   bool synced() const;
+
+ private:
+  static size_t index(api::ChildKind kind) { return static_cast<size_t>(kind); }
+
+  std::array<kube::Store, api::kChildKinds.size()> children_;  // indexed by ChildKind
+  std::array<std::atomic<bool>, api::kChildKinds.size()> watched_{};
 };
 
 }  // namespace mb::controller

@@ -1,6 +1,8 @@
 #include "controller/child_sync.h"
 
+#include <algorithm>
 #include <charconv>
+#include <vector>
 
 namespace mb::controller {
 namespace {
@@ -59,38 +61,112 @@ doc::Value withOwners(const doc::Value* refs, const doc::Value& ours) {
   return out;
 }
 
+// `desired` cut down to what `stored` kept of it (see serverView).
+doc::Value project(const doc::Value& desired, const doc::Value& stored) {
+  if (desired.isObject() && stored.isObject()) {
+    doc::Value out = doc::Value::object();
+    for (const auto& m : desired.members()) {
+      const doc::Value* kept = stored.find(m.key);
+      if (kept != nullptr) out.set(m.key, project(m.value, *kept));  // absent: pruned
+    }
+    return out;
+  }
+  if (desired.isArray() && stored.isArray() && desired.items().size() == stored.items().size()) {
+    doc::Value out = doc::Value::array();
+    for (size_t i = 0; i < desired.items().size(); ++i) out.push(project(desired.items()[i], stored.items()[i]));
+    return out;
+  }
+  return stored;
+}
+
+// Puts `stored`'s value at spec.<keys...> into `view` (or removes it there).
+void takeWhole(doc::Value& view, const doc::Value& stored, std::initializer_list<const char*> keys) {
+  std::vector<const char*> k(keys);
+  const doc::Value* value = path(stored, keys);
+  doc::Value* cur = &view;
+  for (size_t i = 0; i + 1 < k.size(); ++i) {
+    doc::Value* next = cur->find(k[i]);
+    if (next == nullptr || !next->isObject()) {
+      if (value == nullptr) return;
+      next = &cur->put(k[i], doc::Value::object());
+    }
+    cur = next;
+  }
+  if (value != nullptr) {
+    cur->put(k.back(), *value);
+  } else {
+    cur->erase(k.back());
+  }
+}
+
 }  // namespace
 
-SyncPlan planChild(ChildKind kind, const doc::Value& desired, const doc::Value& live, const ReplicaBounds& replicas) {
+doc::Value serverView(api::ChildKind kind, const doc::Value& desired, const doc::Value& stored) {
+  doc::Value view = doc::Value::object();
+  if (const doc::Value* labels = path(desired, {"metadata", "labels"}); labels != nullptr) {
+    const doc::Value* kept = path(stored, {"metadata", "labels"});
+    view.set("metadata",
+             doc::Value::object({{"labels", kept != nullptr ? project(*labels, *kept) : doc::Value::object()}}));
+  }
+  const doc::Value* spec = path(desired, {"spec"});
+  const doc::Value* keptSpec = path(stored, {"spec"});
+  view.set("spec", spec != nullptr && keptSpec != nullptr ? project(*spec, *keptSpec) : doc::Value::object());
+  if (kind == api::ChildKind::ModelRoute) takeWhole(view, stored, {"spec", "modelName"});
+  if (kind == api::ChildKind::ModelServing) takeWhole(view, stored, {"spec", "template", "gangPolicy"});
+  return view;
+}
+
+bool keptAsSent(const doc::Value& view, const doc::Value& desired) {
+  auto same = [](const doc::Value* a, const doc::Value* b) {
+    return a == nullptr ? b == nullptr : b != nullptr && doc::equal(*a, *b);
+  };
+  return same(path(view, {"spec"}), path(desired, {"spec"})) &&
+         same(path(view, {"metadata", "labels"}), path(desired, {"metadata", "labels"}));
+}
+
+SyncPlan planChild(api::ChildKind kind, const doc::Value& desired, const doc::Value& live,
+                   const ReplicaBounds& replicas, const doc::Value* expected) {
   SyncPlan plan;
+  // What the live object should look like in the fields we own: the
+  // server's version of what we last wrote, or what we want.
+  const doc::Value& want = expected != nullptr ? *expected : desired;
   // Immutable fields: the API rejects an update, so the child is replaced.
-  if (kind == ChildKind::ModelRoute &&
-      !sameOrAbsent(path(desired, {"spec", "modelName"}), path(live, {"spec", "modelName"}))) {
+  if (kind == api::ChildKind::ModelRoute &&
+      !sameOrAbsent(path(want, {"spec", "modelName"}), path(live, {"spec", "modelName"}))) {
     plan.op = SyncPlan::Op::Replace;
     plan.reason = "spec.modelName changed (immutable)";
     return plan;
   }
-  if (kind == ChildKind::ModelServing && !sameOrAbsent(path(desired, {"spec", "template", "gangPolicy"}),
-                                                       path(live, {"spec", "template", "gangPolicy"}))) {
+  if (kind == api::ChildKind::ModelServing &&
+      !sameOrAbsent(path(want, {"spec", "template", "gangPolicy"}), path(live, {"spec", "template", "gangPolicy"}))) {
     plan.op = SyncPlan::Op::Replace;
     plan.reason = "spec.template.gangPolicy changed (immutable once set)";
     return plan;
   }
 
-  doc::Value desiredSpec = *path(desired, {"spec"});
+  const doc::Value* wantSpec = path(want, {"spec"});
   const doc::Value* liveSpec = path(live, {"spec"});
   int64_t liveReplicas = asInt(liveSpec != nullptr ? liveSpec->find("replicas") : nullptr, -1);
-  if (kind == ChildKind::ModelServing && replicas.autoscaled && liveReplicas >= 0) {
+  std::optional<int64_t> clamped;
+  if (kind == api::ChildKind::ModelServing && replicas.autoscaled && liveReplicas >= 0) {
     // Leave the autoscaler's choice alone unless it is out of range.
-    int64_t clamped = std::min(std::max(liveReplicas, replicas.min), replicas.max);
-    desiredSpec.put("replicas", doc::Value::integer(clamped));
+    clamped = std::min(std::max(liveReplicas, replicas.min), replicas.max);
   }
 
-  bool specDiffers = liveSpec == nullptr || !doc::isSubset(desiredSpec, *liveSpec);
+  bool specDiffers = liveSpec == nullptr;
+  if (!specDiffers && wantSpec != nullptr) {
+    if (clamped) {
+      doc::Value w = *wantSpec;
+      w.put("replicas", doc::Value::integer(*clamped));
+      specDiffers = !doc::isSubset(w, *liveSpec);
+    } else {
+      specDiffers = !doc::isSubset(*wantSpec, *liveSpec);
+    }
+  }
   const doc::Value* desiredLabels = path(desired, {"metadata", "labels"});
+  const doc::Value* wantLabels = path(want, {"metadata", "labels"});
   const doc::Value* liveLabels = path(live, {"metadata", "labels"});
-  bool labelsDiffer =
-      desiredLabels != nullptr && (liveLabels == nullptr || !doc::isSubset(*desiredLabels, *liveLabels));
+  bool labelsDiffer = wantLabels != nullptr && (liveLabels == nullptr || !doc::isSubset(*wantLabels, *liveLabels));
   const doc::Value* desiredOwners = path(desired, {"metadata", "ownerReferences"});
   const doc::Value* liveOwners = path(live, {"metadata", "ownerReferences"});
   bool ownersDiffer = desiredOwners != nullptr && !containsAll(liveOwners, *desiredOwners);
@@ -108,8 +184,43 @@ SyncPlan planChild(ChildKind kind, const doc::Value& desired, const doc::Value& 
     for (const auto& m : desiredLabels->members()) labels->put(m.key, m.value);
   }
   if (ownersDiffer) meta->put("ownerReferences", withOwners(liveOwners, *desiredOwners));
+  doc::Value desiredSpec = *path(desired, {"spec"});
+  if (clamped) desiredSpec.put("replicas", doc::Value::integer(*clamped));
   plan.object.put("spec", std::move(desiredSpec));
   return plan;
+}
+
+std::string WrittenChildren::keyOf(api::ChildKind kind, const std::string& ns, const std::string& name) {
+  return std::string(api::kindInfo(kind).name) + " " + ns + "/" + name;
+}
+
+kube::ObjectPtr WrittenChildren::expectedFor(const std::string& key, uint64_t desiredHash) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = entries_.find(key);
+  if (it == entries_.end() || it->second.desiredHash != desiredHash) return nullptr;
+  return it->second.expected;
+}
+
+void WrittenChildren::remember(const std::string& key, uint64_t desiredHash, kube::ObjectPtr expected,
+                               std::string uid) {
+  std::lock_guard<std::mutex> lock(mu_);
+  entries_[key] = Entry{desiredHash, std::move(expected), std::move(uid)};
+}
+
+void WrittenChildren::forget(const std::string& key) {
+  std::lock_guard<std::mutex> lock(mu_);
+  entries_.erase(key);
+}
+
+void WrittenChildren::forget(const std::string& key, const std::string& uid) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = entries_.find(key);
+  if (it != entries_.end() && (uid.empty() || it->second.uid.empty() || it->second.uid == uid)) entries_.erase(it);
+}
+
+size_t WrittenChildren::size() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return entries_.size();
 }
 
 }  // namespace mb::controller

@@ -1,13 +1,18 @@
 // Deciding what to write for one child: nothing, an update of the fields we
 // own, or a replacement (immutable fields changed). Pure functions of the
-// desired and live objects, unit-tested without a cluster.
+// desired and live objects, unit-tested without a cluster; and the memory of
+// what the server kept of each child we wrote.
 #pragma once
 
+#include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 
-#include "controller/caches.h"
+#include "api/serving_stack.h"
 #include "doc/value.h"
+#include "kube/store.h"
 
 namespace mb::controller {
 
@@ -27,6 +32,62 @@ struct SyncPlan {
 };
 
 // `desired` and `live` are whole objects (apiVersion, kind, metadata, spec).
-SyncPlan planChild(ChildKind kind, const doc::Value& desired, const doc::Value& live, const ReplicaBounds& replicas);
+// `expected`, when given, is what the server made of `desired` the last time
+// we wrote it (serverView()): the live object is compared with it instead of
+// with `desired`, so that fields the server prunes, defaults inside our
+// fields and values a webhook rewrites do not look like drift. What is
+// written is always `desired`.
+SyncPlan planChild(api::ChildKind kind, const doc::Value& desired, const doc::Value& live,
+                   const ReplicaBounds& replicas, const doc::Value* expected = nullptr);
+
+// The server's version of the fields we own: `stored` (the object a create
+// or update returned, i.e. what the server stores) cut down to the shape of
+// `desired`'s metadata.labels and spec. A member of `desired` that `stored`
+// lacks was pruned and is left out; where both have an object (or arrays of
+// the same length) the members of `desired` are followed; anywhere else the
+// stored value is taken whole, rewritten or defaulted as it is. The
+// immutable fields (ModelRoute spec.modelName, ModelServing
+// spec.template.gangPolicy) are taken from `stored` whole, present or not,
+// so that a default the server adds there is not a reason to replace.
+doc::Value serverView(api::ChildKind kind, const doc::Value& desired, const doc::Value& stored);
+// True when `view` (serverView of `desired`) says the server kept our
+// labels and spec as we sent them: then comparing with `desired` is the
+// same, and nothing needs remembering.
+bool keptAsSent(const doc::Value& view, const doc::Value& desired);
+
+// What the server kept of the children this process wrote: per child whose
+// server version differs from what we sent (keptAsSent() false), the hash
+// of the desired object last written and serverView() of the server's
+// answer. While the desired object hashes the same, planChild compares the
+// live child with that view. Empty after a restart: then each such child
+// is written once, which refills it. Entries go when the child is deleted
+// (by us, or seen deleted by the watch) or written again and kept as sent,
+// so the memory holds at most one entry per existing child.
+// Thread-safe: workers reconcile different boosters at once.
+class WrittenChildren {
+ public:
+  static std::string keyOf(api::ChildKind kind, const std::string& ns, const std::string& name);
+  static uint64_t hashOf(const doc::Value& desired) { return doc::nodeHash(desired); }
+
+  // The remembered server view for `key` if it was written from a desired
+  // object with this hash; else null.
+  kube::ObjectPtr expectedFor(const std::string& key, uint64_t desiredHash) const;
+  // `uid`: the child's metadata.uid as the server answered.
+  void remember(const std::string& key, uint64_t desiredHash, kube::ObjectPtr expected, std::string uid);
+  void forget(const std::string& key);
+  // For a deletion the watch reports: forgets the entry only if it is about
+  // that object, not about the one that replaced it since (same name).
+  void forget(const std::string& key, const std::string& uid);
+  size_t size() const;
+
+ private:
+  struct Entry {
+    uint64_t desiredHash = 0;
+    kube::ObjectPtr expected;
+    std::string uid;
+  };
+  mutable std::mutex mu_;
+  std::unordered_map<std::string, Entry> entries_;  // guarded by mu_
+};
 
 }  // namespace mb::controller

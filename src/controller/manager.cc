@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -12,6 +13,7 @@
 
 #include "controller/caches.h"
 #include "controller/reconciler.h"
+#include "controller/serving_stack_check.h"
 #include "kube/events.h"
 #include "kube/factory.h"
 #include "kube/leader_election.h"
@@ -27,6 +29,7 @@ namespace {
 
 using observe::logError;
 using observe::logInfo;
+using observe::logWarning;
 
 constexpr const char* kManagedBySelector = "workload.serving.volcano.sh/managed-by=workload.serving.volcano.sh";
 constexpr const char* kConfigMapName = "model-booster-controller-config";
@@ -70,12 +73,61 @@ std::string podNamespace() {
   return "default";
 }
 
+std::string nameOf(const doc::Value& o) {
+  const doc::Value* meta = o.find("metadata");
+  return meta != nullptr ? text(meta->find("name")) : std::string();
+}
+std::string namespaceOf(const doc::Value& o) {
+  const doc::Value* meta = o.find("metadata");
+  return meta != nullptr ? text(meta->find("namespace")) : std::string();
+}
+std::string uidOf(const doc::Value& o) {
+  const doc::Value* meta = o.find("metadata");
+  return meta != nullptr ? text(meta->find("uid")) : std::string();
+}
+
+// Waits until `clock` reaches `deadline`, polling `stop` (real time) so that
+// a signal ends the wait; false when stopped.
+bool waitUntil(runtime::Clock& clock, runtime::TimePoint deadline, const std::atomic<bool>& stop) {
+  while (!stop && clock.now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  return !stop;
+}
+
+// The watchers and their threads; more are started while the manager runs
+// (a child kind that appears), so starting is locked.
+class WatcherSet {
+ public:
+  explicit WatcherSet(kube::Client& client) : client_(client) {}
+  ~WatcherSet() { stopAll(); }
+  WatcherSet(const WatcherSet&) = delete;
+  WatcherSet& operator=(const WatcherSet&) = delete;
+
+  void start(kube::WatcherConfig config, kube::Store& store, std::function<void(const kube::Change&)> onChange) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto w = std::make_unique<kube::Watcher>(client_, std::move(config), store, std::move(onChange));
+    kube::Watcher* watcher = w.get();
+    watchers_.push_back(std::move(w));
+    threads_.emplace_back([watcher] { watcher->run(); });
+  }
+  void stopAll() {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& w : watchers_) w->stop();
+    for (auto& t : threads_) t.join();
+    threads_.clear();
+  }
+
+ private:
+  kube::Client& client_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<kube::Watcher>> watchers_;  // guarded by mu_
+  std::vector<std::thread> threads_;                      // guarded by mu_
+};
+
 }  // namespace
 
 int runManager(const ManagerOptions& options, const std::atomic<bool>& stop) {
-  auto restConfig = kube::loadConfig(options.kube);
-  if (!restConfig) {
-    logError("cannot load the Kubernetes configuration", {{"error", restConfig.error().message}});
+  if (options.servingStack != "auto" && !api::parseServingStack(options.servingStack)) {
+    logError("unknown serving stack", {{"serving_stack", options.servingStack}, {"expected", "auto, v1.0 or v0.1"}});
     return 1;
   }
   // One watcher per namespace and kind (a single "" watcher for all).
@@ -83,30 +135,52 @@ int runManager(const ManagerOptions& options, const std::atomic<bool>& stop) {
   if (namespaces.empty()) namespaces.emplace_back();
   std::string watched;
   for (const auto& ns : namespaces) watched += (watched.empty() ? "" : ",") + (ns.empty() ? "(all)" : ns);
-  kube::RestConfig rc = *restConfig;
-  rc.qps = options.qps;
-  rc.burst = options.burst;
-  rc.userAgent = "modelbooster-controller";
-  logInfo("starting", {{"server", rc.server},
-                       {"source", rc.source},
-                       {"namespaces", watched},
-                       {"workers", std::to_string(options.workers)}});
 
   observe::Registry registry;
-  auto client = kube::makeClient(rc, kube::standardHooks(rc, &registry));
+  std::unique_ptr<kube::Client> ownClient;
+  kube::Client* client = options.client;
+  std::string server = "(injected client)";
+  std::string source = "test";
+  if (client == nullptr) {
+    auto restConfig = kube::loadConfig(options.kube);
+    if (!restConfig) {
+      logError("cannot load the Kubernetes configuration", {{"error", restConfig.error().message}});
+      return 1;
+    }
+    kube::RestConfig rc = *restConfig;
+    rc.qps = options.qps;
+    rc.burst = options.burst;
+    rc.userAgent = "modelbooster-controller";
+    server = rc.server;
+    source = rc.source;
+    ownClient = kube::makeClient(rc, kube::standardHooks(rc, &registry));
+    client = ownClient.get();
+  }
+  logInfo("starting", {{"server", server},
+                       {"source", source},
+                       {"namespaces", watched},
+                       {"workers", std::to_string(options.workers)},
+                       {"serving_stack", options.servingStack}});
+
+  runtime::Clock& clock = options.clock != nullptr ? *options.clock : runtime::RealClock::instance();
   const std::string configNamespace = options.configNamespace.empty() ? podNamespace() : options.configNamespace;
   const std::string self = identity();
 
   Caches caches;
-  runtime::WorkQueue queue("modelbooster", runtime::WorkQueueOptions{nullptr, nullptr, &registry});
+  ServingStackState stack;
+  runtime::WorkQueue queue("modelbooster", runtime::WorkQueueOptions{&clock, nullptr, &registry});
   kube::EventRecorder events(*client, "modelbooster-controller", self);
 
   std::mutex configMutex;
-  core::Config config = options.config;  // guarded by configMutex
-  Reconciler reconciler(*client, caches, &events, [&] {
-    std::lock_guard<std::mutex> lock(configMutex);
-    return config;
-  });
+  core::Config baseConfig = options.config;  // the flags and the detected stack; guarded by configMutex
+  core::Config config = options.config;      // with the ConfigMap applied; guarded by configMutex
+  Reconciler reconciler(
+      *client, caches, &events,
+      [&] {
+        std::lock_guard<std::mutex> lock(configMutex);
+        return config;
+      },
+      {}, &stack);
   runtime::Controller controller(
       "modelbooster", queue,
       [&](const std::string& key) {
@@ -123,7 +197,7 @@ int runManager(const ManagerOptions& options, const std::atomic<bool>& stop) {
                           {{"booster", key}, {"generation", generation}, {"ms", std::to_string(ms.count())}});
         return a;
       },
-      runtime::ControllerOptions{nullptr, &registry, [](const std::string& key, const std::string& error) {
+      runtime::ControllerOptions{&clock, &registry, [](const std::string& key, const std::string& error) {
                                    logError("reconcile failed", {{"booster", key}, {"error", error}});
                                  }});
 
@@ -144,11 +218,98 @@ int runManager(const ManagerOptions& options, const std::atomic<bool>& stop) {
     for (const auto& [k, n] : counts) boosterGauge.gauge({k.first, k.second}).set(n);
   });
 
-  // Watchers: boosters, the five child kinds (ours only, filtered by the
-  // server), and the configuration ConfigMap.
-  std::vector<std::unique_ptr<kube::Watcher>> watchers;
+  // The endpoints come first, so that /readyz can say what start-up waits for.
+  kube::Store configStore;
+  std::atomic<bool> leading{!options.leaderElect};
+  std::atomic<bool> lostLease{false};
+  observe::HttpServer metrics(options.metricsAddress,
+                              {{"/metrics", [&] {
+                                  return observe::HttpResponse{200, "text/plain; version=0.0.4", registry.text()};
+                                }}});
+  observe::HttpServer health(options.healthAddress, {{"/healthz",
+                                                      [] {
+                                                        return observe::HttpResponse{200, "text/plain", "ok\n"};
+                                                      }},
+                                                     {"/readyz", [&] {
+                                                        // Ready once the serving stack is known and complete and the
+                                                        // caches are synced; a standby replica is ready too (it is
+                                                        // healthy and waiting for the lease).
+                                                        std::optional<StackCheck> check = stack.get();
+                                                        Readiness r =
+                                                            readiness(check ? &*check : nullptr, stack.discoveryError(),
+                                                                      caches.synced() && configStore.synced(), leading);
+                                                        return observe::HttpResponse{r.status, "text/plain", r.body};
+                                                      }}});
+  for (auto* endpoint : {&metrics, &health}) {
+    auto started = endpoint->start();
+    if (!started) {
+      logError("cannot serve", {{"error", started.error()}});
+      return 1;
+    }
+  }
+  logInfo("serving", {{"metrics", options.metricsAddress}, {"health", options.healthAddress}});
+
+  // The serving stack: which profile, and which of its kinds are served.
+  Discovery discovery;
+  std::optional<StackChoice> choice;
+  runtime::Duration retry = std::chrono::seconds(1);
+  while (!stop) {
+    discovery = discover(*client);
+    auto chosen = chooseStack(options.servingStack, discovery);
+    if (chosen && discovery.complete()) {
+      choice = *chosen;
+      break;
+    }
+    std::string why = chosen ? discovery.errors() : chosen.error();
+    stack.setDiscoveryError(why);
+    logError("API discovery failed; retrying",
+             {{"error", why},
+              {"retry_seconds", std::to_string(std::chrono::duration_cast<std::chrono::seconds>(retry).count())}});
+    if (!waitUntil(clock, runtime::addSaturating(clock.now(), retry), stop)) break;
+    retry = std::min<runtime::Duration>(retry * 2, options.discoveryPeriod);
+  }
+  if (!choice) {
+    metrics.stop();
+    health.stop();
+    logInfo("stopped");
+    return 0;
+  }
+  {
+    std::lock_guard<std::mutex> lock(configMutex);
+    baseConfig.stack = choice->stack;
+    config.stack = choice->stack;
+  }
+  StackCheck check = checkStack(*choice, discovery);
+  stack.set(check);
+  exportStackMetrics(registry, check);
+  logInfo("serving stack", {{"profile", std::string(check.profile().name)},
+                            {"chosen_by", std::string(sourceName(check.source))},
+                            {"release", std::string(check.profile().release)},
+                            {"kinds_served", kindList(check.served)},
+                            {"kinds_missing", kindList(check.missing)}});
+  for (api::ChildKind kind : check.missing) {
+    const api::KindInfo& k = api::kindInfo(kind);
+    api::ChildKind one[] = {kind};
+    logError(missingMessage(check, one), {{"kind", std::string(k.name)},
+                                          {"group", std::string(k.group)},
+                                          {"version", std::string(k.version)},
+                                          {"resource", std::string(k.plural)},
+                                          {"profile", std::string(check.profile().name)},
+                                          {"install", std::string(check.profile().release) + " CRDs"}});
+  }
+  if (kube::Resource b = kube::resources::modelBoosters(); !discovery.serves(b.group, b.version, b.plural)) {
+    logError("the API server does not serve modelboosters." + b.apiVersion() +
+                 ": install modelbooster's CRDs (modelbooster crds | kubectl apply --server-side -f -)",
+             {{"resource", b.plural}, {"group", b.group}, {"version", b.version}});
+  }
+
+  // Watchers: boosters, the stack's child kinds the server serves (ours
+  // only, filtered by the server), and the configuration ConfigMap.
   auto enqueue = [&](const kube::Change& c) { queue.add(kube::objectKey(*c.object)); };
-  auto onChild = [&](const kube::Change& c) {
+  auto onChild = [&](api::ChildKind kind, const kube::Change& c) {
+    if (c.type == kube::Change::Type::Deleted) {
+      reconciler.childDeleted(kind, namespaceOf(*c.object), nameOf(*c.object), uidOf(*c.object));
+    }
     std::string owner = ownerKey(*c.object);
     if (!owner.empty()) queue.add(owner);
     // An edit that removed or changed the controller reference must still
@@ -158,64 +319,94 @@ int runManager(const ManagerOptions& options, const std::atomic<bool>& stop) {
       if (!before.empty() && before != owner) queue.add(before);
     }
   };
-  for (const auto& ns : namespaces) {
+  WatcherSet watchers(*client);  // after the callbacks it calls, so it stops before they go
+  // Only kinds that are watched count for Caches::synced(): a kind the
+  // server does not serve never holds the controller back.
+  auto watchKind = [&](api::ChildKind kind) {
     if (namespaces.size() > 1) {
-      caches.boosters.expectNamespace(ns);
-      for (ChildKind kind : kChildKinds) caches.of(kind).expectNamespace(ns);
+      for (const auto& ns : namespaces) caches.of(kind).expectNamespace(ns);
     }
-    watchers.push_back(std::make_unique<kube::Watcher>(
-        *client, kube::WatcherConfig{kube::resources::modelBoosters(), ns}, caches.boosters, enqueue));
-    for (ChildKind kind : kChildKinds) {
+    caches.setWatched(kind);
+    for (const auto& ns : namespaces) {
       kube::WatcherConfig wc{resourceOf(kind), ns};
       wc.labelSelector = kManagedBySelector;
-      watchers.push_back(std::make_unique<kube::Watcher>(*client, wc, caches.of(kind), onChild));
+      watchers.start(wc, caches.of(kind), [&onChild, kind](const kube::Change& c) { onChild(kind, c); });
     }
+  };
+  if (namespaces.size() > 1) {
+    for (const auto& ns : namespaces) caches.boosters.expectNamespace(ns);
   }
-  kube::Store configStore;
+  for (const auto& ns : namespaces) {
+    watchers.start(kube::WatcherConfig{kube::resources::modelBoosters(), ns}, caches.boosters, enqueue);
+  }
+  for (api::ChildKind kind : check.served) watchKind(kind);
   kube::WatcherConfig cc{kube::resources::configMaps(), configNamespace};
   cc.fieldSelector = std::string("metadata.name=") + kConfigMapName;
-  watchers.push_back(std::make_unique<kube::Watcher>(*client, cc, configStore, [&](const kube::Change& c) {
+  watchers.start(cc, configStore, [&](const kube::Change& c) {
     {
       std::lock_guard<std::mutex> lock(configMutex);
-      config = withConfigMap(options.config, c.type == kube::Change::Type::Applied ? c.object.get() : nullptr);
+      config = withConfigMap(baseConfig, c.type == kube::Change::Type::Applied ? c.object.get() : nullptr);
     }
     logInfo("configuration changed; re-rendering every booster",
             {{"configmap", configNamespace + "/" + kConfigMapName}});
     for (const auto& b : caches.boosters.list()) queue.add(kube::objectKey(*b));
-  }));
-  std::vector<std::thread> watcherThreads;
-  watcherThreads.reserve(watchers.size());
-  for (auto& w : watchers) watcherThreads.emplace_back([&w] { w->run(); });
+  });
 
-  std::atomic<bool> leading{!options.leaderElect};
-  std::atomic<bool> lostLease{false};
-  observe::HttpServer metrics(options.metricsAddress,
-                              {{"/metrics", [&] {
-                                  return observe::HttpResponse{200, "text/plain; version=0.0.4", registry.text()};
-                                }}});
-  observe::HttpServer health(options.healthAddress,
-                             {{"/healthz",
-                               [] {
-                                 return observe::HttpResponse{200, "text/plain", "ok\n"};
-                               }},
-                              {"/readyz", [&] {
-                                 // Ready once the caches are synced; a standby replica is ready too
-                                 // (it is healthy and waiting for the lease).
-                                 bool ready = caches.synced() && configStore.synced();
-                                 return observe::HttpResponse{
-                                     ready ? 200 : 503, "text/plain",
-                                     ready ? (leading ? "ok: leading\n" : "ok: standby\n") : "caches not synced\n"};
-                               }}});
-  for (auto* server : {&metrics, &health}) {
-    auto started = server->start();
-    if (!started) {
-      logError("cannot serve", {{"error", started.error()}});
-      for (auto& w : watchers) w->stop();
-      for (auto& t : watcherThreads) t.join();
-      return 1;
-    }
+  // While a kind the stack needs is missing: discovery again every period;
+  // a kind that appears is watched, and once its cache is synced it counts
+  // as served and every booster is requeued, so the boosters that waited
+  // for it recover without a restart. Its own thread: a discovery request
+  // must never delay the lease checks below.
+  std::thread stackThread;
+  if (!check.complete()) {
+    stackThread = std::thread([&] {
+      std::vector<api::ChildKind> pending;  // watched, first list not in yet
+      runtime::TimePoint next = runtime::addSaturating(clock.now(), options.discoveryPeriod);
+      while (!stop) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        StackCheck current = *stack.get();
+        bool changed = false;
+        for (auto it = pending.begin(); it != pending.end();) {
+          if (!caches.of(*it).synced()) {
+            ++it;
+            continue;
+          }
+          std::erase(current.missing, *it);
+          current.served.clear();
+          for (api::ChildKind kind : current.profile().kinds) {
+            if (std::find(current.missing.begin(), current.missing.end(), kind) == current.missing.end()) {
+              current.served.push_back(kind);
+            }
+          }
+          logInfo("a missing child kind is now served and watched", {{"kind", kindList({&*it, 1})}});
+          it = pending.erase(it);
+          changed = true;
+        }
+        if (changed) {
+          stack.set(current);
+          exportStackMetrics(registry, current);
+          if (current.complete()) {
+            logInfo("serving stack complete", {{"profile", std::string(current.profile().name)},
+                                               {"chosen_by", std::string(sourceName(current.source))},
+                                               {"kinds_served", kindList(current.served)}});
+          }
+          for (const auto& b : caches.boosters.list()) queue.add(kube::objectKey(*b));
+        }
+        if (current.complete()) return;
+        if (pending.size() == current.missing.size() || clock.now() < next) continue;
+        next = runtime::addSaturating(clock.now(), options.discoveryPeriod);
+        Discovery again = discover(*client);
+        for (api::ChildKind kind : current.missing) {
+          if (std::find(pending.begin(), pending.end(), kind) != pending.end()) continue;
+          if (!again.serves(api::kindInfo(kind))) continue;
+          logInfo("a missing child kind is now served; watching it", {{"kind", kindList({&kind, 1})}});
+          watchKind(kind);
+          pending.push_back(kind);
+        }
+        if (!again.complete()) logWarning("API discovery failed; trying again later", {{"error", again.errors()}});
+      }
+    });
   }
-  logInfo("serving", {{"metrics", options.metricsAddress}, {"health", options.healthAddress}});
 
   auto waitSynced = [&] {
     while (!stop && !(caches.synced() && configStore.synced()))
@@ -289,8 +480,8 @@ int runManager(const ManagerOptions& options, const std::atomic<bool>& stop) {
     elector->stop();
     if (electorThread.joinable()) electorThread.join();
   }
-  for (auto& w : watchers) w->stop();
-  for (auto& t : watcherThreads) t.join();
+  if (stackThread.joinable()) stackThread.join();
+  watchers.stopAll();
   if (!events.flush(std::chrono::seconds(5))) logError("some events were not sent before exiting");
   metrics.stop();
   health.stop();

@@ -4,11 +4,14 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <string>
 #include <vector>
 
 #include "core/config.h"
+#include "kube/client.h"
 #include "kube/config.h"
+#include "runtime/clock.h"
 
 namespace mb::controller {
 
@@ -27,6 +30,14 @@ struct ManagerOptions {
   std::string servingStack = "auto";       // --serving-stack: auto | v1.0 | v0.1
   std::string configNamespace;             // where model-booster-controller-config lives
   std::chrono::seconds shutdownGrace{30};  // bound on in-flight reconciles at SIGTERM
+  // While a child kind the serving stack needs is missing, discovery runs
+  // again this often (on `clock`); the start-up discovery retries failures
+  // from 1 s, doubling up to this.
+  std::chrono::seconds discoveryPeriod{30};
+  // The one clock of the queue, the workers and discovery (RealClock when null).
+  runtime::Clock* clock = nullptr;
+  // Tests: talk to this client instead of one built from `kube`.
+  kube::Client* client = nullptr;
 };
 
 // Runs until `stop` becomes true (SIGTERM). Returns the process exit code:

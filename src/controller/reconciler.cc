@@ -67,11 +67,12 @@ const std::string& modelUidLabel(const doc::Value& child) {
   return text(at(child, {"metadata", "labels", core::kLabelModelUid}));
 }
 
-ChildKind kindOfObject(const doc::Value& o) {
-  ChildKind k = ChildKind::ModelServing;
-  childKindOf(text(o.find("kind")), k);
-  return k;
+// The kind of a desired child (conversion writes only child kinds).
+api::ChildKind kindOfObject(const doc::Value& o) {
+  return api::childKindNamed(text(o.find("kind"))).value_or(api::ChildKind::ModelServing);
 }
+
+std::string kindName(api::ChildKind kind) { return std::string(api::kindInfo(kind).name); }
 
 }  // namespace
 
@@ -135,22 +136,34 @@ struct Reconciler::Pass {
     return modelUidLabel(child) == booster.metadata.uid;
   }
 
-  void remember(ChildKind kind, doc::Value written) {
+  // Records a child we just wrote: in the cache (so a pass starting before
+  // the watch delivers it does not write it again) and, when the server did
+  // not keep it as sent, its version of `desired` in the memory planChild
+  // compares with.
+  void remember(api::ChildKind kind, const std::string& memoryKey, const doc::Value& desired, doc::Value written) {
     kube::trimForCache(written);
+    doc::Value view = serverView(kind, desired, written);
+    if (keptAsSent(view, desired)) {
+      r.written_.forget(memoryKey);
+    } else {
+      r.written_.remember(memoryKey, WrittenChildren::hashOf(desired),
+                          std::make_shared<const doc::Value>(std::move(view)), uidOf(written));
+    }
     kube::Store::Writer(r.caches_.of(kind)).applyIfNewer(std::make_shared<const doc::Value>(std::move(written)));
   }
 
   // Step 3-5 for one desired child. Returns false when it is not in place.
   bool syncChild(const doc::Value& desired) {
-    ChildKind kind = kindOfObject(desired);
+    api::ChildKind kind = kindOfObject(desired);
     kube::Resource resource = resourceOf(kind);
     std::string childName = nameOf(desired);
-    std::string label = std::string(kindName(kind)) + " " + ns + "/" + childName;
+    std::string label = kindName(kind) + " " + ns + "/" + childName;
+    const std::string memoryKey = WrittenChildren::keyOf(kind, ns, childName);
     kube::ObjectPtr live = r.caches_.of(kind).get(kube::objectKey(ns, childName));
     if (live == nullptr) {
       auto created = r.client_.create(resource, ns, desired);
       if (created) {
-        remember(kind, std::move(*created));
+        remember(kind, memoryKey, desired, std::move(*created));
         event("Normal", "Created", "created " + label);
         return true;
       }
@@ -176,7 +189,11 @@ struct Reconciler::Pass {
       retry = true;
       return false;
     }
-    SyncPlan plan = planChild(kind, desired, *live, boundsFor(childName));
+    // While the desired object is the one we last wrote, the live child is
+    // compared with what the server made of it (pruned fields, defaults,
+    // webhook rewrites): a steady child costs no writes.
+    kube::ObjectPtr expected = r.written_.expectedFor(memoryKey, WrittenChildren::hashOf(desired));
+    SyncPlan plan = planChild(kind, desired, *live, boundsFor(childName), expected.get());
     switch (plan.op) {
       case SyncPlan::Op::None:
         return true;
@@ -190,7 +207,7 @@ struct Reconciler::Pass {
           apiFailure("updating " + label, updated.error());
           return false;
         }
-        remember(kind, std::move(*updated));
+        remember(kind, memoryKey, desired, std::move(*updated));
         event("Normal", "Updated", "updated " + label + " to match the booster");
         return true;
       }
@@ -203,6 +220,7 @@ struct Reconciler::Pass {
           apiFailure("deleting " + label + " to replace it", removed.error());
           return false;
         }
+        r.written_.forget(memoryKey);
         auto created = r.client_.create(resource, ns, desired);
         if (!created) {
           // The old one may still be terminating: try again shortly.
@@ -212,7 +230,7 @@ struct Reconciler::Pass {
           retry = true;
           return false;
         }
-        remember(kind, std::move(*created));
+        remember(kind, memoryKey, desired, std::move(*created));
         event("Normal", "Replaced", "replaced " + label + ": " + plan.reason);
         return true;
       }
@@ -224,21 +242,23 @@ struct Reconciler::Pass {
   // Returns false when one could not be deleted.
   bool deleteOrphans(const std::set<std::string>& desiredKeys) {
     bool deleted = true;
-    for (ChildKind kind : kChildKinds) {
+    for (const auto& info : api::kChildKinds) {
+      const api::ChildKind kind = info.kind;
       for (const auto& child : r.caches_.of(kind).ownedBy(booster.metadata.uid)) {
         const std::string& modelUid = modelUidLabel(*child);
-        std::string key = std::string(kindName(kind)) + "/" + nameOf(*child);
+        std::string key = kindName(kind) + "/" + nameOf(*child);
         if (modelUid != booster.metadata.uid || desiredKeys.contains(key)) continue;
         kube::DeleteOptions del;
         del.preconditionUid = uidOf(*child);
         del.propagationPolicy = "Background";
         auto removed = r.client_.remove(resourceOf(kind), ns, nameOf(*child), del);
-        std::string label = std::string(kindName(kind)) + " " + ns + "/" + nameOf(*child);
+        std::string label = kindName(kind) + " " + ns + "/" + nameOf(*child);
         if (!removed && !removed.error().is(kube::ErrorKind::NotFound)) {
           apiFailure("deleting " + label, removed.error());
           deleted = false;
           continue;
         }
+        r.written_.forget(WrittenChildren::keyOf(kind, ns, nameOf(*child)));
         event("Normal", "Deleted", "deleted " + label + ": no longer desired");
       }
     }
@@ -249,7 +269,7 @@ struct Reconciler::Pass {
   void observeServings(const std::vector<std::string>& servingNames) {
     for (size_t i = 0; i < servingNames.size(); ++i) {
       const std::string& servingName = servingNames[i];
-      kube::ObjectPtr live = r.caches_.of(ChildKind::ModelServing).get(kube::objectKey(ns, servingName));
+      kube::ObjectPtr live = r.caches_.of(api::ChildKind::ModelServing).get(kube::objectKey(ns, servingName));
       bool ok = live != nullptr && available(*live);
       if (!ok) observed.notAvailable.push_back(servingName);
       observed.backends.push_back(
@@ -278,9 +298,20 @@ struct Reconciler::Pass {
   }
 };
 
-Reconciler::Reconciler(kube::Client& client, Caches& caches, kube::EventRecorder* events, ConfigSource config, Now now)
-    : client_(client), caches_(caches), events_(events), config_(std::move(config)), now_(std::move(now)) {
+Reconciler::Reconciler(kube::Client& client, Caches& caches, kube::EventRecorder* events, ConfigSource config, Now now,
+                       const ServingStackState* stack)
+    : client_(client),
+      caches_(caches),
+      events_(events),
+      config_(std::move(config)),
+      now_(std::move(now)),
+      stack_(stack) {
   if (!now_) now_ = [] { return kube::formatTime(std::chrono::system_clock::now()); };
+}
+
+void Reconciler::childDeleted(api::ChildKind kind, const std::string& ns, const std::string& name,
+                              const std::string& uid) {
+  written_.forget(WrittenChildren::keyOf(kind, ns, name), uid);
 }
 
 runtime::Action Reconciler::reconcile(const std::string& key) {
@@ -324,16 +355,38 @@ runtime::Action Reconciler::reconcile(const std::string& key) {
     }
   }
 
-  // Steps 3-5.
   std::vector<std::string> servingNames;
   servingNames.reserve(children.servings.size());
   for (const auto& s : children.servings) servingNames.push_back(s.metadata.name);
   // Moved, not copied: the pod templates are most of the children.
   std::vector<doc::Value> desired = std::move(children).objects();
+
+  // A kind this booster needs that the API server does not serve: write no
+  // child at all (never half a set), say so, and wait; the manager requeues
+  // every booster once the kind is served and watched.
+  if (stack_ != nullptr) {
+    std::set<api::ChildKind> needed;
+    for (const auto& d : desired) needed.insert(kindOfObject(d));
+    if (std::string message = stack_->blockingMessage(needed); !message.empty()) {
+      pass.fail("ServingStackIncomplete", message);
+      pass.event("Warning", "ServingStackIncomplete", message);
+      pass.observeServings(servingNames);
+      switch (pass.writeStatus()) {
+        case Pass::StatusWrite::Conflict:
+          return runtime::Action::requeue();
+        case Pass::StatusWrite::Failed:
+          return runtime::Action::error("writing the status of a booster the serving stack cannot serve failed");
+        default:
+          return runtime::Action::done();
+      }
+    }
+  }
+
+  // Steps 3-5.
   std::set<std::string> desiredKeys;
   bool allInPlace = true;
   for (const auto& d : desired) {
-    desiredKeys.insert(std::string(kindName(kindOfObject(d))) + "/" + nameOf(d));
+    desiredKeys.insert(kindName(kindOfObject(d)) + "/" + nameOf(d));
     allInPlace = pass.syncChild(d) && allInPlace;
   }
   // Step 6.

@@ -1,7 +1,8 @@
 // Reconcile of one ModelBooster (CONTROLLER.md steps 1-8): read it from the
 // cache, validate and convert, write each child that is missing or differs
-// in a field we own, replace children whose immutable fields changed,
-// delete children no longer desired, and write status only when it changed.
+// in a field we own (compared with what the server kept of our last write),
+// replace children whose immutable fields changed, delete children no
+// longer desired, and write status only when it changed.
 #pragma once
 
 #include <functional>
@@ -10,6 +11,8 @@
 #include <string>
 
 #include "controller/caches.h"
+#include "controller/child_sync.h"
+#include "controller/serving_stack_check.h"
 #include "core/config.h"
 #include "kube/client.h"
 #include "kube/events.h"
@@ -25,9 +28,20 @@ class Reconciler {
   // The reconciler reads the caches, and records in them what it has just
   // written (Store::Writer::applyIfNewer) so that a reconcile starting before
   // the watch delivers those writes does not create a child twice.
-  Reconciler(kube::Client& client, Caches& caches, kube::EventRecorder* events, ConfigSource config, Now now = {});
+  // `stack` (may be null: every kind served) says which child kinds the
+  // API server does not serve: a booster that needs one of them gets
+  // Failed=True (ServingStackIncomplete) and no child writes at all.
+  Reconciler(kube::Client& client, Caches& caches, kube::EventRecorder* events, ConfigSource config, Now now = {},
+             const ServingStackState* stack = nullptr);
 
   runtime::Action reconcile(const std::string& key);
+
+  // A child was deleted (the watch saw it go): forget what the server kept
+  // of it, so the memory holds only children that exist. `uid` is the
+  // deleted object's: a child replaced since (same name) is remembered on.
+  void childDeleted(api::ChildKind kind, const std::string& ns, const std::string& name, const std::string& uid);
+  // Children whose server version is remembered (tests, bounds).
+  size_t rememberedChildren() const { return written_.size(); }
 
  private:
   struct Pass;  // state of one reconcile
@@ -37,6 +51,8 @@ class Reconciler {
   kube::EventRecorder* events_;
   ConfigSource config_;
   Now now_;
+  const ServingStackState* stack_;
+  WrittenChildren written_;
 };
 
 }  // namespace mb::controller

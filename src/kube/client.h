@@ -58,6 +58,14 @@ struct DeleteOptions {
   std::string preconditionResourceVersion;
 };
 
+// One entry of an APIResourceList, what discovery says a group/version
+// serves.
+struct ApiResource {
+  std::string name;  // the plural ("modelservings"), or "plural/subresource"
+  std::string kind;
+  bool namespaced = false;
+};
+
 class Client {
  public:
   virtual ~Client() = default;
@@ -78,6 +86,10 @@ class Client {
   virtual ApiResult<Unit> watch(const Resource& r, const std::string& ns, const WatchOptions& options,
                                 const std::function<bool(WatchEvent&&)>& onEvent,
                                 const std::atomic<bool>* stop = nullptr) = 0;
+  // Discovery: what the server serves in one group/version (GET
+  // /apis/<group>/<version>, /api/<version> for the core group). NotFound
+  // means the server does not serve that group/version at all.
+  virtual ApiResult<std::vector<ApiResource>> serverResources(const std::string& group, const std::string& version) = 0;
 };
 
 }  // namespace mb::kube

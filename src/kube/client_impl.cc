@@ -371,4 +371,21 @@ ApiResult<Unit> ClientImpl::watch(const Resource& r, const std::string& ns, cons
   return Unit{};
 }
 
+ApiResult<std::vector<ApiResource>> ClientImpl::serverResources(const std::string& group, const std::string& version) {
+  Request req{"get", "GET", group.empty() ? "/api/" + version : "/apis/" + group + "/" + version};
+  auto v = objectResult(perform(req));
+  if (!v) return err(std::move(v).error());
+  std::vector<ApiResource> out;
+  const doc::Value* resources = v->find("resources");
+  if (resources == nullptr || !resources->isArray()) return out;
+  for (const auto& r : resources->items()) {
+    ApiResource a;
+    if (const doc::Value* name = r.find("name"); name != nullptr && name->isString()) a.name = name->text();
+    if (const doc::Value* kind = r.find("kind"); kind != nullptr && kind->isString()) a.kind = kind->text();
+    if (const doc::Value* ns = r.find("namespaced"); ns != nullptr && ns->isBool()) a.namespaced = ns->asBool();
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
 }  // namespace mb::kube

@@ -50,6 +50,7 @@ class ClientImpl : public Client {
                          const DeleteOptions& options) override;
   ApiResult<Unit> watch(const Resource& r, const std::string& ns, const WatchOptions& options,
                         const std::function<bool(WatchEvent&&)>& onEvent, const std::atomic<bool>* stop) override;
+  ApiResult<std::vector<ApiResource>> serverResources(const std::string& group, const std::string& version) override;
 
   struct Request;
   struct Response {

@@ -13,13 +13,6 @@ std::string Resource::path(const std::string& ns, const std::string& name, const
 
 namespace resources {
 Resource modelBoosters() { return {"workload.serving.volcano.sh", "v1alpha1", "modelboosters", true}; }
-Resource modelServings() { return {"workload.serving.volcano.sh", "v1alpha1", "modelservings", true}; }
-Resource modelServers() { return {"networking.serving.volcano.sh", "v1alpha1", "modelservers", true}; }
-Resource modelRoutes() { return {"networking.serving.volcano.sh", "v1alpha1", "modelroutes", true}; }
-Resource autoscalingPolicies() { return {"workload.serving.volcano.sh", "v1alpha1", "autoscalingpolicies", true}; }
-Resource autoscalingPolicyBindings() {
-  return {"workload.serving.volcano.sh", "v1alpha1", "autoscalingpolicybindings", true};
-}
 Resource configMaps() { return {"", "v1", "configmaps", true}; }
 Resource namespaces() { return {"", "v1", "namespaces", false}; }
 Resource leases() { return {"coordination.k8s.io", "v1", "leases", true}; }

@@ -16,13 +16,10 @@ struct Resource {
   std::string path(const std::string& ns, const std::string& name = "", const std::string& subresource = "") const;
 };
 
+// The resources the controller itself needs. The child kinds' resources come
+// from the one table of kinds (api::kChildKinds, controller::resourceOf).
 namespace resources {
 Resource modelBoosters();
-Resource modelServings();
-Resource modelServers();
-Resource modelRoutes();
-Resource autoscalingPolicies();
-Resource autoscalingPolicyBindings();
 Resource configMaps();
 Resource namespaces();
 Resource leases();

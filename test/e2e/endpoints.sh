@@ -15,6 +15,7 @@ health=${CTL_HEALTH[main]}
 metrics=${CTL_METRICS[main]}
 expect_eq "$(curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$health/healthz")" "200" "/healthz status"
 expect_eq "$(curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$health/readyz")" "200" "/readyz status"
+[[ $(readyz main) == "ok: leading; serving stack v"* ]] || fail "/readyz does not name the serving stack: '$(readyz main)'"
 
 body=$(curl -fsS -D "$MB_TMP/metrics.headers" "http://127.0.0.1:$metrics/metrics") || fail "cannot read /metrics"
 grep -qi '^content-type: text/plain; version=0.0.4' "$MB_TMP/metrics.headers" ||
@@ -22,7 +23,7 @@ grep -qi '^content-type: text/plain; version=0.0.4' "$MB_TMP/metrics.headers" ||
 for name in controller_runtime_reconcile_total controller_runtime_reconcile_errors_total \
   controller_runtime_reconcile_time_seconds workqueue_depth workqueue_adds_total \
   workqueue_queue_duration_seconds workqueue_work_duration_seconds workqueue_retries_total \
-  rest_client_requests_total; do
+  rest_client_requests_total modelbooster_serving_stack_info modelbooster_serving_stack_kind_served; do
   grep -q "^# TYPE $name " <<<"$body" || fail "/metrics has no metric $name"
 done
 note "every metric name of the contract is exported"

@@ -246,7 +246,8 @@ ctl_check_alive() {
   done
 }
 
-# readyz ID: the body of /readyz ("ok: leading", "ok: standby", ...).
+# readyz ID: the body of /readyz ("ok: leading; serving stack v1.0 (auto)",
+# "ok: standby; ...", ...).
 readyz() { curl -sS "http://127.0.0.1:${CTL_HEALTH[$1]}/readyz" 2>/dev/null || true; }
 
 # metric NAME [LABEL-FRAGMENT...]: the sum of the series of metric NAME whose

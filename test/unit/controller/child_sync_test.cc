@@ -32,14 +32,14 @@ doc::Value liveFrom(const char* desired, const char* specReplicas = "2", const c
 }
 
 TEST(PlanChild, NothingToDoWhenOurFieldsMatch) {
-  SyncPlan p = planChild(ChildKind::ModelServing, json(kDesired), liveFrom(kDesired), {});
+  SyncPlan p = planChild(api::ChildKind::ModelServing, json(kDesired), liveFrom(kDesired), {});
   EXPECT_EQ(p.op, SyncPlan::Op::None);
 }
 
 TEST(PlanChild, HandEditIsPutBackKeepingOthersFields) {
   doc::Value live = liveFrom(kDesired);
   live.find("spec")->find("template")->find("roles")->items()[0].put("replicas", doc::Value::integer(5));
-  SyncPlan p = planChild(ChildKind::ModelServing, json(kDesired), live, {});
+  SyncPlan p = planChild(api::ChildKind::ModelServing, json(kDesired), live, {});
   ASSERT_EQ(p.op, SyncPlan::Op::Update);
   EXPECT_EQ(doc::toJson(*p.object.find("spec")->find("template")), R"({"roles":[{"name":"leader","replicas":1}]})");
   EXPECT_EQ(p.object.find("metadata")->find("resourceVersion")->text(), "42") << "updates are conditional";
@@ -49,36 +49,122 @@ TEST(PlanChild, HandEditIsPutBackKeepingOthersFields) {
 
 TEST(PlanChild, AutoscalerOwnsReplicasInsideTheBounds) {
   ReplicaBounds bounds{true, 1, 8};
-  EXPECT_EQ(planChild(ChildKind::ModelServing, json(kDesired), liveFrom(kDesired, "5"), bounds).op, SyncPlan::Op::None);
-  SyncPlan above = planChild(ChildKind::ModelServing, json(kDesired), liveFrom(kDesired, "20"), bounds);
+  EXPECT_EQ(planChild(api::ChildKind::ModelServing, json(kDesired), liveFrom(kDesired, "5"), bounds).op,
+            SyncPlan::Op::None);
+  SyncPlan above = planChild(api::ChildKind::ModelServing, json(kDesired), liveFrom(kDesired, "20"), bounds);
   ASSERT_EQ(above.op, SyncPlan::Op::Update);
   EXPECT_EQ(above.object.find("spec")->find("replicas")->text(), "8");
-  SyncPlan below = planChild(ChildKind::ModelServing, json(kDesired), liveFrom(kDesired, "0"), bounds);
+  SyncPlan below = planChild(api::ChildKind::ModelServing, json(kDesired), liveFrom(kDesired, "0"), bounds);
   ASSERT_EQ(below.op, SyncPlan::Op::Update);
   EXPECT_EQ(below.object.find("spec")->find("replicas")->text(), "1");
   // Without autoscaling, replicas are ours.
-  SyncPlan fixed = planChild(ChildKind::ModelServing, json(kDesired), liveFrom(kDesired, "5"), {});
+  SyncPlan fixed = planChild(api::ChildKind::ModelServing, json(kDesired), liveFrom(kDesired, "5"), {});
   ASSERT_EQ(fixed.op, SyncPlan::Op::Update);
   EXPECT_EQ(fixed.object.find("spec")->find("replicas")->text(), "2");
 }
 
 TEST(PlanChild, ImmutableFieldsMeanReplace) {
-  SyncPlan gang = planChild(ChildKind::ModelServing, json(kDesired),
+  SyncPlan gang = planChild(api::ChildKind::ModelServing, json(kDesired),
                             liveFrom(kDesired, "2", R"({"minRoleReplicas":{"leader":1}})"), {});
   EXPECT_EQ(gang.op, SyncPlan::Op::Replace);
   EXPECT_NE(gang.reason.find("gangPolicy"), std::string::npos);
   doc::Value route = json(R"({"kind":"ModelRoute","metadata":{"name":"m"},"spec":{"modelName":"new"}})");
   doc::Value liveRoute = json(R"({"kind":"ModelRoute","metadata":{"name":"m"},"spec":{"modelName":"old"}})");
-  EXPECT_EQ(planChild(ChildKind::ModelRoute, route, liveRoute, {}).op, SyncPlan::Op::Replace);
+  EXPECT_EQ(planChild(api::ChildKind::ModelRoute, route, liveRoute, {}).op, SyncPlan::Op::Replace);
 }
 
 TEST(PlanChild, LostLabelOrOwnerIsRestored) {
   doc::Value live = liveFrom(kDesired);
   live.find("metadata")->find("labels")->put("workload.serving.volcano.sh/revision", "old");
-  EXPECT_EQ(planChild(ChildKind::ModelServing, json(kDesired), live, {}).op, SyncPlan::Op::Update);
+  EXPECT_EQ(planChild(api::ChildKind::ModelServing, json(kDesired), live, {}).op, SyncPlan::Op::Update);
   doc::Value orphaned = liveFrom(kDesired);
   orphaned.find("metadata")->erase("ownerReferences");
-  EXPECT_EQ(planChild(ChildKind::ModelServing, json(kDesired), orphaned, {}).op, SyncPlan::Op::Update);
+  EXPECT_EQ(planChild(api::ChildKind::ModelServing, json(kDesired), orphaned, {}).op, SyncPlan::Op::Update);
+}
+
+// What the server kept of our fields: pruned members left out, defaults
+// inside objects we set ignored, rewritten values taken as the server wrote
+// them, other people's labels not ours.
+TEST(ServerView, IsTheStoredVersionOfOurFieldsOnly) {
+  doc::Value desired = json(R"({"kind":"ModelServer","metadata":{"name":"m-a","labels":{"ours":"1"}},
+    "spec":{"model":"x","retryInterval":"0s","gone":{"a":1},"workloadSelector":{"matchLabels":{"k":"v"}},
+      "list":[{"n":1},{"n":2}]}})");
+  doc::Value stored = json(R"({"kind":"ModelServer","metadata":{"name":"m-a","uid":"u1","resourceVersion":"5",
+      "labels":{"ours":"1","theirs":"2"}},
+    "spec":{"model":"x","retryInterval":"0","workloadSelector":{"matchLabels":{"k":"v"},"defaulted":true},
+      "list":[{"n":1,"d":0},{"n":2,"d":0}],"topLevelDefault":3},
+    "status":{"x":1}})");
+  doc::Value view = serverView(api::ChildKind::ModelServer, desired, stored);
+  EXPECT_EQ(doc::toJson(view), R"({"metadata":{"labels":{"ours":"1"}},"spec":{"model":"x","retryInterval":"0",)"
+                               R"("workloadSelector":{"matchLabels":{"k":"v"}},"list":[{"n":1},{"n":2}]}})");
+}
+
+TEST(ServerView, ImmutableFieldsAreTakenWhole) {
+  doc::Value desired = json(kDesired);
+  doc::Value stored = liveFrom(kDesired, "2", R"({"minRoleReplicas":{"leader":1}})");
+  doc::Value view = serverView(api::ChildKind::ModelServing, desired, stored);
+  ASSERT_NE(view.find("spec")->find("template")->find("gangPolicy"), nullptr)
+      << "a gangPolicy the server defaulted is not a reason to replace";
+  EXPECT_EQ(planChild(api::ChildKind::ModelServing, desired, stored, {}, &view).op, SyncPlan::Op::None);
+  EXPECT_EQ(planChild(api::ChildKind::ModelServing, desired, stored, {}).op, SyncPlan::Op::Replace)
+      << "without the view the defaulted gangPolicy looks like a change";
+}
+
+doc::Value prunedAndRewritten() {
+  // The server dropped a field we sent and rewrote a value of ours.
+  doc::Value live = liveFrom(kDesired);
+  live.find("spec")->find("template")->find("roles")->items()[0].put("replicas", doc::Value::integer(3));
+  return live;
+}
+
+TEST(PlanChild, ComparesWithTheServersVersionWhenGiven) {
+  doc::Value desired = json(kDesired);
+  desired.find("spec")->put("prunedByTheServer", "x");
+  doc::Value live = prunedAndRewritten();
+  EXPECT_EQ(planChild(api::ChildKind::ModelServing, desired, live, {}).op, SyncPlan::Op::Update)
+      << "desired is not a subset of what the server keeps";
+  doc::Value view = serverView(api::ChildKind::ModelServing, desired, live);
+  EXPECT_EQ(planChild(api::ChildKind::ModelServing, desired, live, {}, &view).op, SyncPlan::Op::None);
+
+  // Someone edits a field we own: back to what we want, from `desired`.
+  doc::Value edited = live;
+  edited.find("spec")->put("replicas", doc::Value::integer(7));
+  SyncPlan p = planChild(api::ChildKind::ModelServing, desired, edited, {}, &view);
+  ASSERT_EQ(p.op, SyncPlan::Op::Update);
+  EXPECT_EQ(p.object.find("spec")->find("replicas")->text(), "2");
+  EXPECT_EQ(p.object.find("spec")->find("prunedByTheServer")->text(), "x") << "what is written is the desired spec";
+  // Someone removes our label: restored.
+  doc::Value unlabelled = live;
+  unlabelled.find("metadata")->find("labels")->erase("workload.serving.volcano.sh/revision");
+  EXPECT_EQ(planChild(api::ChildKind::ModelServing, desired, unlabelled, {}, &view).op, SyncPlan::Op::Update);
+}
+
+TEST(PlanChild, ReplicaClampingWorksWithTheServersVersion) {
+  ReplicaBounds bounds{true, 1, 8};
+  doc::Value desired = json(kDesired);
+  doc::Value view = serverView(api::ChildKind::ModelServing, desired, liveFrom(kDesired, "2"));
+  EXPECT_EQ(planChild(api::ChildKind::ModelServing, desired, liveFrom(kDesired, "5"), bounds, &view).op,
+            SyncPlan::Op::None)
+      << "the autoscaler's choice inside the bounds is left alone";
+  SyncPlan above = planChild(api::ChildKind::ModelServing, desired, liveFrom(kDesired, "20"), bounds, &view);
+  ASSERT_EQ(above.op, SyncPlan::Op::Update);
+  EXPECT_EQ(above.object.find("spec")->find("replicas")->text(), "8");
+}
+
+TEST(WrittenChildren, RemembersPerDesiredHashAndForgetsDeletedObjects) {
+  WrittenChildren memory;
+  doc::Value desired = json(kDesired);
+  std::string key = WrittenChildren::keyOf(api::ChildKind::ModelServing, "n", "m-a");
+  EXPECT_EQ(key, "ModelServing n/m-a");
+  uint64_t hash = WrittenChildren::hashOf(desired);
+  memory.remember(key, hash, std::make_shared<const doc::Value>(desired), "uid-1");
+  EXPECT_NE(memory.expectedFor(key, hash), nullptr);
+  desired.find("spec")->put("replicas", doc::Value::integer(3));
+  EXPECT_EQ(memory.expectedFor(key, WrittenChildren::hashOf(desired)), nullptr) << "a new desired object";
+  memory.forget(key, "uid-0");
+  EXPECT_EQ(memory.size(), 1U) << "the deletion of an object replaced since is not about this entry";
+  memory.forget(key, "uid-1");
+  EXPECT_EQ(memory.size(), 0U);
 }
 
 }  // namespace

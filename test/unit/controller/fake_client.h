@@ -1,63 +1,164 @@
 // An in-process stand-in for the API server at the kube::Client seam, for
-// unit tests of the reconciler's decisions: it answers writes by echoing the
-// object (with a uid and a bumped resourceVersion), records every call, and
-// fails the calls a test names. Integration tests use the real API server.
+// unit tests of the reconciler's and the manager's decisions: it answers
+// writes by echoing the object (with a uid and a bumped resourceVersion, and
+// whatever `mutate` does to it, as defaulting, pruning and webhooks would),
+// keeps what it was given, lists it, holds watches open without events,
+// answers discovery from `discovery`, records every call, and fails the
+// calls a test names. Thread-safe, so a whole manager can run against it.
+// Integration tests use the real API server.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "api/serving_stack.h"
 #include "kube/client.h"
+#include "kube/resource.h"
 
 namespace mb::controller::testing {
 
 class FakeClient : public kube::Client {
  public:
   // A call is described as "<verb> <plural>[/<subresource>] <namespace>/<name>",
-  // e.g. "update modelservings n/m-a" or "update modelboosters/status n/m".
+  // e.g. "update modelservings n/m-a" or "update modelboosters/status n/m";
+  // discovery as "discover <group>/<version>". Read it only while no other
+  // thread uses the client (or through callsStartingWith).
   std::vector<std::string> calls;
   // Answers a call with this error instead of succeeding.
   std::map<std::string, kube::ApiError> failures;
-  // Objects `get` returns, by "<plural> <namespace>/<name>".
+  // Objects `get` and `list` return, by "<plural> <namespace>/<name>".
+  // Creates and updates are kept here too.
   std::map<std::string, doc::Value> objects;
   // The last status written to each booster, by "<namespace>/<name>".
   std::map<std::string, doc::Value> statuses;
+  // What the server does to a child it stores (defaults, pruning, a
+  // mutating webhook): called with the plural and the object, before it is
+  // kept and returned. Not called for status writes.
+  std::function<void(const std::string& plural, doc::Value& object)> mutate;
+
+  FakeClient() { serveAll(); }
+
+  // Discovery answers: "<group>/<version>" -> its resources. A group/version
+  // not here answers 404 (not served); its lists and watches do too.
+  void serve(const std::string& group, const std::string& version, const std::string& plural) {
+    std::lock_guard<std::mutex> lock(mu_);
+    discovery_[group + "/" + version].insert(plural);
+  }
+  void unserve(const std::string& group, const std::string& version, const std::string& plural) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = discovery_.find(group + "/" + version);
+    if (it == discovery_.end()) return;
+    it->second.erase(plural);
+    if (it->second.empty()) discovery_.erase(it);
+  }
+  void serve(api::ChildKind kind) {
+    const api::KindInfo& k = api::kindInfo(kind);
+    serve(std::string(k.group), std::string(k.version), std::string(k.plural));
+  }
+  void unserve(api::ChildKind kind) {
+    const api::KindInfo& k = api::kindInfo(kind);
+    unserve(std::string(k.group), std::string(k.version), std::string(k.plural));
+  }
+  // Every child kind and ModelBoosters: a Kthena v0.1 cluster.
+  void serveAll() {
+    for (const auto& k : api::kChildKinds) serve(k.kind);
+    kube::Resource b = kube::resources::modelBoosters();
+    serve(b.group, b.version, b.plural);
+  }
+  // A Kthena v1.0 cluster: no AutoscalingPolicyBinding.
+  void serveV10() {
+    serveAll();
+    unserve(api::ChildKind::AutoscalingPolicyBinding);
+  }
 
   std::vector<std::string> callsStartingWith(const std::string& prefix) const {
+    std::lock_guard<std::mutex> lock(mu_);
     std::vector<std::string> out;
     for (const auto& c : calls) {
       if (c.rfind(prefix, 0) == 0) out.push_back(c);
     }
     return out;
   }
+  std::optional<doc::Value> statusOf(const std::string& key) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = statuses.find(key);
+    if (it == statuses.end()) return std::nullopt;
+    return it->second;
+  }
+  std::optional<doc::Value> objectAt(const std::string& key) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = objects.find(key);
+    if (it == objects.end()) return std::nullopt;
+    return it->second;
+  }
+  // `failures`, for tests that change them while other threads call.
+  void failCall(const std::string& call, kube::ApiError e) {
+    std::lock_guard<std::mutex> lock(mu_);
+    failures[call] = std::move(e);
+  }
+  void healCall(const std::string& call) {
+    std::lock_guard<std::mutex> lock(mu_);
+    failures.erase(call);
+  }
+  void putObject(const std::string& key, doc::Value object) {
+    std::lock_guard<std::mutex> lock(mu_);
+    objects[key] = std::move(object);
+  }
+  void clearCalls() {
+    std::lock_guard<std::mutex> lock(mu_);
+    calls.clear();
+  }
 
   kube::ApiResult<doc::Value> get(const kube::Resource& r, const std::string& ns, const std::string& name) override {
+    std::lock_guard<std::mutex> lock(mu_);
     if (auto e = record("get", r.plural, ns, name)) return err(*e);
     auto it = objects.find(r.plural + " " + ns + "/" + name);
     if (it == objects.end()) return err(kube::errorFromResponse(404, ""));
     return it->second;
   }
-  kube::ApiResult<kube::ListPage> list(const kube::Resource&, const std::string&, const kube::ListOptions&) override {
-    return err(kube::errorFromResponse(501, ""));
+  kube::ApiResult<kube::ListPage> list(const kube::Resource& r, const std::string& ns,
+                                       const kube::ListOptions&) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto e = record("list", r.plural, ns, "")) return err(*e);
+    if (!servedLocked(r)) return err(kube::errorFromResponse(404, ""));
+    kube::ListPage page;
+    const std::string prefix = r.plural + " " + ns + (ns.empty() ? "" : "/");
+    for (const auto& [key, object] : objects) {
+      if (key.rfind(prefix, 0) == 0) page.items.push_back(object);
+    }
+    page.resourceVersion = std::to_string(version_);
+    return page;
   }
   kube::ApiResult<doc::Value> create(const kube::Resource& r, const std::string& ns, const doc::Value& object,
                                      const kube::WriteOptions&) override {
+    std::lock_guard<std::mutex> lock(mu_);
     if (auto e = record("create", r.plural, ns, nameOf(object))) return err(*e);
     doc::Value out = object;
-    out.find("metadata")->put("uid", "uid-" + nameOf(object));
+    if (out.find("metadata")->find("uid") == nullptr) out.find("metadata")->put("uid", "uid-" + nameOf(object));
     out.find("metadata")->put("resourceVersion", std::to_string(++version_));
+    if (mutate) mutate(r.plural, out);
+    objects[r.plural + " " + ns + "/" + nameOf(object)] = out;
     return out;
   }
   kube::ApiResult<doc::Value> update(const kube::Resource& r, const std::string& ns, const doc::Value& object,
                                      const kube::WriteOptions& options) override {
+    std::lock_guard<std::mutex> lock(mu_);
     std::string plural = options.subresource.empty() ? r.plural : r.plural + "/" + options.subresource;
     if (auto e = record("update", plural, ns, nameOf(object))) return err(*e);
     if (options.subresource == "status") statuses[ns + "/" + nameOf(object)] = *object.find("status");
     doc::Value out = object;
     out.find("metadata")->put("resourceVersion", std::to_string(++version_));
+    if (options.subresource.empty()) {
+      if (mutate) mutate(r.plural, out);
+      objects[r.plural + " " + ns + "/" + nameOf(object)] = out;
+    }
     return out;
   }
   kube::ApiResult<doc::Value> patch(const kube::Resource&, const std::string&, const std::string&, kube::PatchType,
@@ -66,12 +167,38 @@ class FakeClient : public kube::Client {
   }
   kube::ApiResult<Unit> remove(const kube::Resource& r, const std::string& ns, const std::string& name,
                                const kube::DeleteOptions&) override {
+    std::lock_guard<std::mutex> lock(mu_);
     if (auto e = record("delete", r.plural, ns, name)) return err(*e);
+    objects.erase(r.plural + " " + ns + "/" + name);
     return Unit{};
   }
-  kube::ApiResult<Unit> watch(const kube::Resource&, const std::string&, const kube::WatchOptions&,
-                              const std::function<bool(kube::WatchEvent&&)>&, const std::atomic<bool>*) override {
-    return err(kube::errorFromResponse(501, ""));
+  // Open until `stop` (or a second, then the watcher re-watches); no events:
+  // the reconciler records its own writes in the caches.
+  kube::ApiResult<Unit> watch(const kube::Resource& r, const std::string&, const kube::WatchOptions&,
+                              const std::function<bool(kube::WatchEvent&&)>&, const std::atomic<bool>* stop) override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!servedLocked(r)) return err(kube::errorFromResponse(404, ""));
+    }
+    for (int i = 0; i < 100 && (stop == nullptr || !*stop); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return Unit{};
+  }
+  kube::ApiResult<std::vector<kube::ApiResource>> serverResources(const std::string& group,
+                                                                  const std::string& version) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::string gv = group + "/" + version;
+    calls.push_back("discover " + gv);
+    if (auto it = failures.find("discover " + gv); it != failures.end()) return err(it->second);
+    auto it = discovery_.find(gv);
+    if (it == discovery_.end()) return err(kube::errorFromResponse(404, ""));
+    std::vector<kube::ApiResource> out;
+    for (const auto& plural : it->second) {
+      out.push_back(kube::ApiResource{plural, "", true});
+      out.push_back(kube::ApiResource{plural + "/status", "", true});
+    }
+    return out;
   }
 
  private:
@@ -80,6 +207,13 @@ class FakeClient : public kube::Client {
     const doc::Value* name = meta != nullptr ? meta->find("name") : nullptr;
     return name != nullptr ? name->text() : std::string();
   }
+  // mu_ held.
+  bool servedLocked(const kube::Resource& r) const {
+    if (r.group.empty()) return true;  // the core group (ConfigMaps, Events)
+    auto it = discovery_.find(r.group + "/" + r.version);
+    return it != discovery_.end() && it->second.contains(r.plural);
+  }
+  // mu_ held.
   std::optional<kube::ApiError> record(const char* verb, const std::string& plural, const std::string& ns,
                                        const std::string& name) {
     std::string call = std::string(verb) + " " + plural + " " + ns + "/" + name;
@@ -89,7 +223,9 @@ class FakeClient : public kube::Client {
     return it->second;
   }
 
-  int version_ = 100;
+  mutable std::mutex mu_;
+  std::map<std::string, std::set<std::string>> discovery_;  // guarded by mu_
+  int version_ = 100;                                       // guarded by mu_
 };
 
 }  // namespace mb::controller::testing

@@ -1,7 +1,8 @@
 // The reconciler's decisions when the API server answers with errors, which
 // a real control plane will not produce on demand (a 409 between our read
-// and our write, a 500 on one call). Happy paths and drift run against the
-// real API server in test/e2e.
+// and our write, a 500 on one call), when it changes what we write (pruning,
+// defaults, webhooks), and when it does not serve a kind the booster needs.
+// Happy paths and drift also run against the real API server in test/e2e.
 #include "controller/reconciler.h"
 
 #include <gtest/gtest.h>
@@ -54,9 +55,9 @@ class ReconcilerTest : public ::testing::Test {
 
   // A hand edit of the cached ModelServing, so that the next pass updates it.
   void editServing() {
-    doc::Value serving = *caches_.of(ChildKind::ModelServing).get("n/m-a");
+    doc::Value serving = *caches_.of(api::ChildKind::ModelServing).get("n/m-a");
     serving.find("spec")->find("template")->put("restartGracePeriodSeconds", doc::Value::integer(5));
-    kube::Store::Writer(caches_.of(ChildKind::ModelServing))
+    kube::Store::Writer(caches_.of(api::ChildKind::ModelServing))
         .apply(std::make_shared<const doc::Value>(std::move(serving)));
   }
 
@@ -98,9 +99,9 @@ TEST_F(ReconcilerTest, ConflictOnAChildRequeuesWithoutWritingStatus) {
 TEST_F(ReconcilerTest, FailedDeleteOfAnOrphanIsNotInitialized) {
   ASSERT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
   // A second backend's serving, left over from an earlier generation.
-  doc::Value orphan = *caches_.of(ChildKind::ModelServing).get("n/m-a");
+  doc::Value orphan = *caches_.of(api::ChildKind::ModelServing).get("n/m-a");
   orphan.find("metadata")->put("name", "m-b");
-  kube::Store::Writer(caches_.of(ChildKind::ModelServing)).apply(std::make_shared<const doc::Value>(orphan));
+  kube::Store::Writer(caches_.of(api::ChildKind::ModelServing)).apply(std::make_shared<const doc::Value>(orphan));
   client_.failures["delete modelservings n/m-b"] = apiError(500);
   setBooster(booster());
 
@@ -168,15 +169,15 @@ TEST_F(ReconcilerTest, SingleBackendShapeErrorsNameSpecBackend) {
 // working.
 TEST_F(ReconcilerTest, LostOwnerReferenceIsRestored) {
   ASSERT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
-  doc::Value serving = *caches_.of(ChildKind::ModelServing).get("n/m-a");
+  doc::Value serving = *caches_.of(api::ChildKind::ModelServing).get("n/m-a");
   serving.find("metadata")->erase("ownerReferences");
-  kube::Store::Writer(caches_.of(ChildKind::ModelServing)).apply(std::make_shared<const doc::Value>(serving));
+  kube::Store::Writer(caches_.of(api::ChildKind::ModelServing)).apply(std::make_shared<const doc::Value>(serving));
   client_.calls.clear();
 
   EXPECT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
   EXPECT_EQ(client_.callsStartingWith("update modelservings n/m-a").size(), 1U);
   const doc::Value* owners =
-      caches_.of(ChildKind::ModelServing).get("n/m-a")->find("metadata")->find("ownerReferences");
+      caches_.of(api::ChildKind::ModelServing).get("n/m-a")->find("metadata")->find("ownerReferences");
   ASSERT_NE(owners, nullptr);
   EXPECT_EQ(owners->items().at(0).find("uid")->text(), "u");
 }
@@ -186,7 +187,7 @@ TEST_F(ReconcilerTest, LostOwnerReferenceIsRestored) {
 TEST_F(ReconcilerTest, HandMadeChildWithoutOurLabelIsLeftAlone) {
   doc::Value foreign = json(R"({"apiVersion":"workload.serving.volcano.sh/v1alpha1","kind":"ModelServer",
     "metadata":{"name":"m-a","namespace":"n","uid":"x","resourceVersion":"3"},"spec":{"model":"other"}})");
-  kube::Store::Writer(caches_.of(ChildKind::ModelServer)).apply(std::make_shared<const doc::Value>(foreign));
+  kube::Store::Writer(caches_.of(api::ChildKind::ModelServer)).apply(std::make_shared<const doc::Value>(foreign));
 
   EXPECT_EQ(reconcile().kind(), runtime::Action::Kind::Error);
   EXPECT_TRUE(client_.callsStartingWith("update modelservers").empty());
@@ -198,11 +199,11 @@ TEST_F(ReconcilerTest, HandMadeChildWithoutOurLabelIsLeftAlone) {
 // an app grouping); ours is restored without removing theirs.
 TEST_F(ReconcilerTest, OthersOwnerReferencesAreKept) {
   ASSERT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
-  doc::Value serving = *caches_.of(ChildKind::ModelServing).get("n/m-a");
+  doc::Value serving = *caches_.of(api::ChildKind::ModelServing).get("n/m-a");
   serving.find("metadata")
       ->find("ownerReferences")
       ->push(json(R"({"apiVersion":"v1","kind":"ConfigMap","name":"grouping","uid":"g"})"));
-  kube::Store::Writer(caches_.of(ChildKind::ModelServing)).apply(std::make_shared<const doc::Value>(serving));
+  kube::Store::Writer(caches_.of(api::ChildKind::ModelServing)).apply(std::make_shared<const doc::Value>(serving));
   client_.calls.clear();
 
   EXPECT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
@@ -225,9 +226,9 @@ TEST_F(ReconcilerTest, TooManyRequestsWaitsAsTheServerAsked) {
 // (the old object still terminating) the booster says so and is retried.
 TEST_F(ReconcilerTest, FailedRecreateDuringReplacementIsRetried) {
   ASSERT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
-  doc::Value route = *caches_.of(ChildKind::ModelRoute).get("n/m");
+  doc::Value route = *caches_.of(api::ChildKind::ModelRoute).get("n/m");
   route.find("spec")->put("modelName", "renamed-by-hand");
-  kube::Store::Writer(caches_.of(ChildKind::ModelRoute)).apply(std::make_shared<const doc::Value>(route));
+  kube::Store::Writer(caches_.of(api::ChildKind::ModelRoute)).apply(std::make_shared<const doc::Value>(route));
   client_.calls.clear();
   client_.failures["create modelroutes n/m"] = apiError(409);
 
@@ -240,6 +241,198 @@ TEST_F(ReconcilerTest, FailedRecreateDuringReplacementIsRetried) {
 
   client_.failures.clear();
   EXPECT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
+  EXPECT_EQ(conditionOf(client_.statuses.at("n/m"), "Failed"), "False");
+}
+
+// A booster whose only backend autoscales (so it has an AutoscalingPolicy).
+doc::Value autoscaledBooster(const std::string& name) {
+  doc::Value b = json(kBooster);
+  b.find("metadata")->put("name", name);
+  b.find("metadata")->put("uid", "u-" + name);
+  doc::Value& backend = b.find("spec")->find("backends")->items()[0];
+  backend.put("maxReplicas", doc::Value::integer(4));
+  backend.put("autoscalingPolicy", json(R"({"metrics":[{"metricName":"kthena:num_requests_waiting",
+    "targetValue":5}]})"));
+  return b;
+}
+
+// As a structural schema, defaulting and a mutating webhook do: the server
+// drops a field we send, adds defaults, and rewrites a value of ours.
+void serverChangesWhatWeSend(FakeClient& client) {
+  client.mutate = [](const std::string& plural, doc::Value& o) {
+    doc::Value* spec = o.find("spec");
+    if (plural == "modelservings") {
+      ASSERT_TRUE(spec->find("template")->erase("restartGracePeriodSeconds")) << "the pruned field must be ours";
+      spec->put("recoveryPolicy", "ServingGroupRecreate");
+    }
+    if (plural == "modelservers") {
+      doc::Value* retry = spec->find("trafficPolicy")->find("retry");
+      ASSERT_NE(retry->find("retryInterval"), nullptr);
+      retry->put("retryInterval", "0");  // "0s" normalised
+    }
+    if (plural == "autoscalingpolicies") {
+      spec->put("behavior", json(R"({"scaleUp":{"panicPolicy":{"period":"1s"}},"scaleDown":{}})"));
+      ASSERT_NE(spec->find("tolerancePercent"), nullptr);
+      spec->put("tolerancePercent", doc::Value::integer(15));  // a webhook's rewrite
+    }
+  };
+}
+
+TEST_F(ReconcilerTest, WhatTheServerChangesCostsOneWriteThenNone) {
+  serverChangesWhatWeSend(client_);
+  ASSERT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
+  EXPECT_EQ(client_.callsStartingWith("create ").size(), 3U);
+  EXPECT_EQ(reconciler_.rememberedChildren(), 2U) << "the serving and the server; the route was kept as sent";
+  client_.calls.clear();
+  for (int i = 0; i < 20; ++i) ASSERT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
+  EXPECT_TRUE(client_.calls.empty()) << "steady state wrote: " << client_.calls.front();
+
+  // A restart forgets what the server kept: one write per child the server
+  // changed, which refills the memory, then none.
+  Reconciler restarted(
+      client_, caches_, nullptr, [] { return core::Config{}; }, [] { return "T"; });
+  client_.calls.clear();
+  ASSERT_EQ(restarted.reconcile("n/m").kind(), runtime::Action::Kind::Done);
+  EXPECT_EQ(client_.calls, (std::vector<std::string>{"update modelservings n/m-a", "update modelservers n/m-a"}));
+  client_.calls.clear();
+  for (int i = 0; i < 20; ++i) ASSERT_EQ(restarted.reconcile("n/m").kind(), runtime::Action::Kind::Done);
+  EXPECT_TRUE(client_.calls.empty()) << "steady state after a restart wrote: " << client_.calls.front();
+}
+
+// A webhook rewriting an autoscaling policy (Kthena's adds behavior
+// defaults) and an autoscaler moving replicas inside the bounds: no writes.
+TEST_F(ReconcilerTest, AutoscaledChildrenTheServerChangesStaySteady) {
+  serverChangesWhatWeSend(client_);
+  setBooster(autoscaledBooster("m"));
+  ASSERT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
+  EXPECT_EQ(client_.callsStartingWith("create autoscalingpolicies ").size(), 1U);
+  doc::Value serving = *caches_.of(api::ChildKind::ModelServing).get("n/m-a");
+  serving.find("spec")->put("replicas", doc::Value::integer(3));  // the autoscaler's choice
+  kube::Store::Writer(caches_.of(api::ChildKind::ModelServing)).apply(std::make_shared<const doc::Value>(serving));
+  client_.calls.clear();
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
+  EXPECT_TRUE(client_.calls.empty()) << "wrote: " << client_.calls.front();
+
+  // Without the memory (a restart), the rewritten policy is written once.
+  Reconciler restarted(
+      client_, caches_, nullptr, [] { return core::Config{}; }, [] { return "T"; });
+  ASSERT_EQ(restarted.reconcile("n/m").kind(), runtime::Action::Kind::Done);
+  EXPECT_EQ(client_.calls, (std::vector<std::string>{"update modelservings n/m-a", "update modelservers n/m-a",
+                                                     "update autoscalingpolicies n/m-a"}));
+  client_.calls.clear();
+  ASSERT_EQ(restarted.reconcile("n/m").kind(), runtime::Action::Kind::Done);
+  EXPECT_TRUE(client_.calls.empty()) << "wrote: " << client_.calls.front();
+
+  serving = *caches_.of(api::ChildKind::ModelServing).get("n/m-a");
+  serving.find("spec")->put("replicas", doc::Value::integer(9));  // out of [1, 4]
+  kube::Store::Writer(caches_.of(api::ChildKind::ModelServing)).apply(std::make_shared<const doc::Value>(serving));
+  ASSERT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
+  ASSERT_EQ(client_.calls, std::vector<std::string>{"update modelservings n/m-a"});
+  EXPECT_EQ(caches_.of(api::ChildKind::ModelServing).get("n/m-a")->find("spec")->find("replicas")->text(), "4");
+}
+
+// Drift is still corrected while the server's version is remembered.
+TEST_F(ReconcilerTest, ALiveEditIsCorrected) {
+  serverChangesWhatWeSend(client_);
+  ASSERT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
+  doc::Value serving = *caches_.of(api::ChildKind::ModelServing).get("n/m-a");
+  serving.find("spec")->put("replicas", doc::Value::integer(9));
+  kube::Store::Writer(caches_.of(api::ChildKind::ModelServing)).apply(std::make_shared<const doc::Value>(serving));
+  doc::Value server = *caches_.of(api::ChildKind::ModelServer).get("n/m-a");
+  server.find("spec")->find("trafficPolicy")->find("retry")->put("retryInterval", "5s");
+  kube::Store::Writer(caches_.of(api::ChildKind::ModelServer)).apply(std::make_shared<const doc::Value>(server));
+  client_.calls.clear();
+
+  ASSERT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
+  EXPECT_EQ(client_.calls, (std::vector<std::string>{"update modelservings n/m-a", "update modelservers n/m-a"}));
+  EXPECT_EQ(caches_.of(api::ChildKind::ModelServing).get("n/m-a")->find("spec")->find("replicas")->text(), "1");
+  EXPECT_EQ(doc::toJson(*caches_.of(api::ChildKind::ModelServer).get("n/m-a")->find("spec")->find("trafficPolicy")),
+            R"({"retry":{"attempts":5,"retryInterval":"0"}})");
+  client_.calls.clear();
+  ASSERT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
+  EXPECT_TRUE(client_.calls.empty()) << "wrote: " << client_.calls.front();
+}
+
+// The memory holds at most the children that exist: what we delete, and
+// what the watch sees deleted, goes.
+TEST_F(ReconcilerTest, ChildrenKeptAsSentNeedNoMemory) {
+  ASSERT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
+  EXPECT_EQ(reconciler_.rememberedChildren(), 0U);
+}
+
+TEST_F(ReconcilerTest, MemoryForgetsDeletedChildren) {
+  serverChangesWhatWeSend(client_);  // the route is kept as sent
+  setBooster(autoscaledBooster("m"));
+  ASSERT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
+  EXPECT_EQ(reconciler_.rememberedChildren(), 3U);
+  // The autoscaling policy taken away: the reconciler deletes it.
+  doc::Value plain = booster();
+  plain.find("spec")->find("backends")->items()[0].erase("autoscalingPolicy");
+  plain.find("spec")->find("backends")->items()[0].put("maxReplicas", doc::Value::integer(1));
+  plain.find("metadata")->put("generation", doc::Value::integer(2));
+  setBooster(std::move(plain));
+  ASSERT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
+  EXPECT_EQ(client_.callsStartingWith("delete autoscalingpolicies ").size(), 1U);
+  EXPECT_EQ(reconciler_.rememberedChildren(), 2U);
+  // The booster deleted: the garbage collector removes the children, the
+  // watch reports each deletion.
+  reconciler_.childDeleted(api::ChildKind::ModelServer, "n", "m-a", "uid-other");
+  EXPECT_EQ(reconciler_.rememberedChildren(), 2U) << "a deletion of another object of that name";
+  reconciler_.childDeleted(api::ChildKind::ModelRoute, "n", "m", "uid-m");
+  reconciler_.childDeleted(api::ChildKind::ModelServer, "n", "m-a", "uid-m-a");
+  reconciler_.childDeleted(api::ChildKind::ModelServing, "n", "m-a", "uid-m-a");
+  EXPECT_EQ(reconciler_.rememberedChildren(), 0U);
+}
+
+StackCheck withoutPolicies() {
+  StackCheck c;
+  c.stack = api::ServingStack::V1_0;
+  c.source = StackSource::Auto;
+  c.served = {api::ChildKind::ModelServing, api::ChildKind::ModelServer, api::ChildKind::ModelRoute};
+  c.missing = {api::ChildKind::AutoscalingPolicy};
+  return c;
+}
+
+// A kind the server does not serve: the boosters that need it fail with a
+// message saying what to install, and not one child of theirs is written;
+// the others reconcile as usual. Once the kind is served they recover.
+TEST_F(ReconcilerTest, AMissingKindFailsOnlyTheBoostersThatNeedItAndWritesNoChildOfThem) {
+  ServingStackState stack;
+  stack.set(withoutPolicies());
+  Reconciler r(
+      client_, caches_, nullptr, [] { return core::Config{}; }, [] { return "T"; }, &stack);
+  setBooster(autoscaledBooster("m"));
+  // A plain booster next to it.
+  doc::Value plain = json(kBooster);
+  plain.find("metadata")->put("name", "p");
+  plain.find("metadata")->put("uid", "u-p");
+  setBooster(std::move(plain));
+
+  EXPECT_EQ(r.reconcile("n/m").kind(), runtime::Action::Kind::Done);
+  EXPECT_EQ(client_.calls, std::vector<std::string>{"update modelboosters/status n/m"}) << "no child writes at all";
+  const doc::Value& status = client_.statuses.at("n/m");
+  EXPECT_EQ(conditionOf(status, "Failed"), "True");
+  EXPECT_EQ(conditionOf(status, "Failed", "reason"), "ServingStackIncomplete");
+  EXPECT_EQ(conditionOf(status, "Failed", "message"),
+            "serving stack v1.0 (auto) is incomplete: the API server does not serve AutoscalingPolicy "
+            "(autoscalingpolicies.workload.serving.volcano.sh/v1alpha1); install the Kthena v1.0.0 CRDs");
+  EXPECT_EQ(conditionOf(status, "Initialized"), "False");
+  client_.calls.clear();
+  EXPECT_EQ(r.reconcile("n/m").kind(), runtime::Action::Kind::Done);
+  EXPECT_TRUE(client_.calls.empty()) << "a second pass writes the same status again: " << client_.calls.front();
+
+  EXPECT_EQ(r.reconcile("n/p").kind(), runtime::Action::Kind::Done);
+  EXPECT_EQ(client_.callsStartingWith("create ").size(), 3U);
+  EXPECT_EQ(conditionOf(client_.statuses.at("n/p"), "Failed"), "False");
+
+  // The kind appears.
+  StackCheck complete = withoutPolicies();
+  complete.served.push_back(api::ChildKind::AutoscalingPolicy);
+  complete.missing.clear();
+  stack.set(complete);
+  client_.calls.clear();
+  EXPECT_EQ(r.reconcile("n/m").kind(), runtime::Action::Kind::Done);
+  EXPECT_EQ(client_.callsStartingWith("create ").size(), 4U);
   EXPECT_EQ(conditionOf(client_.statuses.at("n/m"), "Failed"), "False");
 }
 

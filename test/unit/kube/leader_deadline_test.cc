@@ -52,6 +52,9 @@ class LeaseServer : public Client {
                         const std::function<bool(WatchEvent&&)>&, const std::atomic<bool>*) override {
     return err(errorFromResponse(501, ""));
   }
+  ApiResult<std::vector<ApiResource>> serverResources(const std::string&, const std::string&) override {
+    return err(errorFromResponse(404, ""));
+  }
 
  private:
   ApiResult<doc::Value> write(const doc::Value& object) {

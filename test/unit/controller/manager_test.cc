@@ -1,0 +1,208 @@
+// The whole manager against a fake API server at the client seam, on a fake
+// clock: which serving stack it finds, that a kind the server does not serve
+// never holds it back, and that a missing kind the stack needs is reported
+// and recovered from without a restart. The same against the real API
+// server runs in test/e2e.
+#include "controller/manager.h"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <thread>
+
+#include "doc/parse.h"
+#include "fake_client.h"
+
+namespace mb::controller {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::FakeClient;
+
+constexpr const char* kBooster = R"({"apiVersion":"workload.serving.volcano.sh/v1alpha1","kind":"ModelBooster",
+  "metadata":{"name":"NAME","namespace":"n","uid":"u-NAME","generation":1,"resourceVersion":"7"},
+  "spec":{"backends":[{"name":"a","type":"vLLM","modelURI":"hf://org/model","cacheURI":"hostpath:///mnt/models",
+    "minReplicas":1,"maxReplicas":MAX,AUTOSCALING"workers":[{"type":"server","image":"vllm/vllm-openai:v0.10.1"}]}]}})";
+
+doc::Value booster(const std::string& name, bool autoscaled) {
+  std::string t = kBooster;
+  auto replace = [&](const std::string& from, const std::string& to) {
+    for (size_t at = t.find(from); at != std::string::npos; at = t.find(from, at + to.size())) {
+      t.replace(at, from.size(), to);
+    }
+  };
+  replace("NAME", name);
+  replace("MAX", autoscaled ? "4" : "1");
+  replace("AUTOSCALING",
+          autoscaled
+              ? R"("autoscalingPolicy":{"metrics":[{"metricName":"kthena:num_requests_waiting","targetValue":5}]},)"
+              : "");
+  doc::Value v;
+  doc::ParseError e;
+  EXPECT_TRUE(doc::parseJson(t, v, e)) << e.str();
+  return v;
+}
+
+std::string condition(const doc::Value& status, const std::string& type, const char* field = "status") {
+  const doc::Value* conditions = status.find("conditions");
+  if (conditions == nullptr) return "";
+  for (const auto& c : conditions->items()) {
+    if (c.find("type")->text() == type) return c.find(field)->text();
+  }
+  return "";
+}
+
+class ManagerTest : public ::testing::Test {
+ protected:
+  ~ManagerTest() override { stop(); }
+
+  void addBooster(const std::string& name, bool autoscaled) {
+    client_.putObject("modelboosters n/" + name, booster(name, autoscaled));
+  }
+  void start(const std::string& servingStack) {
+    options_.client = &client_;
+    options_.clock = &clock_;
+    options_.metricsAddress = "0";
+    options_.healthAddress = "0";
+    options_.workers = 1;
+    options_.configNamespace = "default";
+    options_.servingStack = servingStack;
+    thread_ = std::thread([this] { exit_ = runManager(options_, stop_); });
+  }
+  int stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+    return exit_;
+  }
+  // Polls in real time: the manager's threads run on their own.
+  static bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds bound = 20s) {
+    auto deadline = std::chrono::steady_clock::now() + bound;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (condition()) return true;
+      std::this_thread::sleep_for(10ms);
+    }
+    return condition();
+  }
+  std::string failedReason(const std::string& key) const {
+    auto status = client_.statusOf(key);
+    return status ? condition(*status, "Failed", "reason") : "";
+  }
+  // Writes to child kinds about the booster NAME (its children are NAME-a
+  // and NAME).
+  std::vector<std::string> childWrites(const std::string& name) const {
+    std::vector<std::string> out;
+    for (const char* verb : {"create ", "update ", "delete "}) {
+      for (const auto& k : api::kChildKinds) {
+        for (const auto& c : client_.callsStartingWith(verb + std::string(k.plural) + " n/")) {
+          if (c.ends_with(" n/" + name) || c.ends_with(" n/" + name + "-a")) out.push_back(c);
+        }
+      }
+    }
+    return out;
+  }
+  size_t discoveries() const { return client_.callsStartingWith("discover ").size(); }
+
+  FakeClient client_;
+  runtime::FakeClock clock_;
+  ManagerOptions options_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+  int exit_ = -1;
+};
+
+// The bug: on a Kthena v1.0 server there is no AutoscalingPolicyBinding;
+// the manager watched it anyway, its list answered 404 forever, the caches
+// never synced, and no booster was ever reconciled, without a word.
+TEST_F(ManagerTest, AV10ServerIsNeverWaitedOnForABindingCache) {
+  client_.serveV10();
+  addBooster("m", false);
+  start("auto");
+  EXPECT_TRUE(eventually([&] { return !client_.callsStartingWith("create modelservings n/m-a").empty(); }))
+      << "the controller never reconciled";
+  EXPECT_TRUE(eventually([&] { return failedReason("n/m") == "Reconciled"; }));
+  EXPECT_TRUE(client_.callsStartingWith("list autoscalingpolicybindings").empty()) << "not a v1.0 kind: not watched";
+  EXPECT_EQ(stop(), 0);
+}
+
+// v0.1 named by the flag on a v1.0 server: the Binding is missing; a booster
+// without autoscaling needs none and is reconciled.
+TEST_F(ManagerTest, AKindNoBoosterNeedsDoesNotStopTheOthers) {
+  client_.serveV10();
+  addBooster("p", false);
+  addBooster("m", true);
+  start("v0.1");
+  EXPECT_TRUE(eventually([&] { return failedReason("n/p") == "Reconciled"; }));
+  EXPECT_TRUE(eventually([&] { return failedReason("n/m") == "ServingStackIncomplete"; }));
+  EXPECT_TRUE(childWrites("m").empty()) << childWrites("m").front();
+  auto status = client_.statusOf("n/m");
+  ASSERT_TRUE(status);
+  EXPECT_NE(condition(*status, "Failed", "message").find("AutoscalingPolicyBinding"), std::string::npos);
+  EXPECT_EQ(stop(), 0);
+}
+
+// A kind the stack needs is missing: the boosters that need it fail with
+// what to install and have no child written; discovery runs again every
+// period on the manager's clock; when the kind appears it is watched and,
+// once synced, every booster is requeued and recovers.
+TEST_F(ManagerTest, AMissingKindIsReportedAndRecoveredFromWithoutARestart) {
+  client_.serveV10();
+  client_.unserve(api::ChildKind::AutoscalingPolicy);
+  addBooster("m", true);
+  addBooster("p", false);
+  start("v1.0");
+  ASSERT_TRUE(eventually([&] { return failedReason("n/m") == "ServingStackIncomplete"; }));
+  ASSERT_TRUE(eventually([&] { return failedReason("n/p") == "Reconciled"; }))
+      << "a booster without autoscaling needs no AutoscalingPolicy";
+  auto status = client_.statusOf("n/m");
+  ASSERT_TRUE(status);
+  EXPECT_EQ(condition(*status, "Failed", "message"),
+            "serving stack v1.0 (flag) is incomplete: the API server does not serve AutoscalingPolicy "
+            "(autoscalingpolicies.workload.serving.volcano.sh/v1alpha1); install the Kthena v1.0.0 CRDs");
+  EXPECT_TRUE(childWrites("m").empty()) << "half a set was written: " << childWrites("m").front();
+  EXPECT_TRUE(client_.callsStartingWith("list autoscalingpolicies").empty()) << "a missing kind is not watched";
+
+  size_t before = discoveries();
+  clock_.advance(29s);
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(discoveries(), before) << "discovery again before the period is up";
+
+  client_.serve(api::ChildKind::AutoscalingPolicy);
+  clock_.advance(1s);
+  EXPECT_TRUE(eventually([&] { return discoveries() > before; }));
+  EXPECT_TRUE(eventually([&] { return !client_.callsStartingWith("create autoscalingpolicies n/").empty(); }))
+      << "the booster did not recover";
+  EXPECT_TRUE(eventually([&] { return failedReason("n/m") == "Reconciled"; }));
+  EXPECT_FALSE(client_.callsStartingWith("list autoscalingpolicies").empty());
+  // Complete now: no more discovery, however much time passes.
+  size_t after = discoveries();
+  clock_.advance(120s);
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(discoveries(), after);
+  EXPECT_EQ(stop(), 0);
+}
+
+// Discovery that fails at start-up (no answer, 5xx) is retried on the
+// clock; nothing is watched before the stack is known.
+TEST_F(ManagerTest, FailedDiscoveryAtStartUpIsRetried) {
+  client_.serveV10();
+  client_.failCall("discover networking.serving.volcano.sh/v1alpha1", kube::errorFromResponse(503, ""));
+  addBooster("m", false);
+  start("auto");
+  ASSERT_TRUE(eventually([&] { return discoveries() >= 2; }));
+  std::this_thread::sleep_for(100ms);
+  EXPECT_TRUE(client_.callsStartingWith("list modelservings").empty());
+  client_.healCall("discover networking.serving.volcano.sh/v1alpha1");
+  clock_.advance(1s);
+  EXPECT_TRUE(eventually([&] { return failedReason("n/m") == "Reconciled"; }));
+  EXPECT_EQ(stop(), 0);
+}
+
+TEST_F(ManagerTest, StopDuringStartUpDiscoveryExitsCleanly) {
+  client_.failCall("discover workload.serving.volcano.sh/v1alpha1", kube::errorFromResponse(500, ""));
+  start("auto");
+  ASSERT_TRUE(eventually([&] { return discoveries() >= 1; }));
+  EXPECT_EQ(stop(), 0);
+}
+
+}  // namespace
+}  // namespace mb::controller
