@@ -40,6 +40,11 @@ std::string fileFor(const char* base, const char* ext, mb::api::ServingStack sta
   return std::string(base) + "-" + std::string(mb::api::profileOf(stack).name) + ext;
 }
 
+// gtest prints a parameter with this (it would dump its bytes otherwise).
+void PrintTo(const GoldenCase& c, std::ostream* os) {
+  *os << c.name << " (" << mb::api::profileOf(c.stack).name << ")";
+}
+
 class Golden : public testing::TestWithParam<GoldenCase> {};
 
 TEST_P(Golden, RendersExactly) {

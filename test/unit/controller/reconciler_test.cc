@@ -141,7 +141,7 @@ TEST_F(ReconcilerTest, SingleBackendShapeMakesTheSameChildren) {
   setBooster(json(kSingleBooster));
   EXPECT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
   EXPECT_EQ(client_.callsStartingWith("create ").size(), 3U);
-  ASSERT_NE(caches_.of(ChildKind::ModelServing).get("n/m-a"), nullptr);
+  ASSERT_NE(caches_.of(api::ChildKind::ModelServing).get("n/m-a"), nullptr);
   const doc::Value& status = client_.statuses.at("n/m");
   EXPECT_EQ(conditionOf(status, "Initialized"), "True");
   const doc::Value* backends = status.find("backendStatuses");
