@@ -125,7 +125,7 @@ TEST(Convert, MultiNodePutsEveryEngineFlagInsideTheBashString) {
   EXPECT_EQ(cmd[0].text(), "bash");
   const std::string& line = cmd[2].text();
   EXPECT_THAT(line,
-              HasSubstr("leader --ray_cluster_size=3 --num-gpus=2 && python -m vllm.entrypoints.openai.api_server"));
+              HasSubstr("leader --ray_cluster_size=3 --num-gpus=2 && python3 -m vllm.entrypoints.openai.api_server"));
   EXPECT_THAT(line, HasSubstr("--distributed_executor_backend ray"));
   EXPECT_THAT(line, HasSubstr("--kv-events-config '{\"enable_kv_cache_events\":true"));
   EXPECT_THAT(line, HasSubstr("--enable-lora --lora-modules sql=/models/"));

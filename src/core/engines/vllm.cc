@@ -60,7 +60,7 @@ std::vector<api::Role> vllmRoles(const BackendContext& ctx) {
   int32_t pods = std::max(w.pods.value_or(1), 1);
   bool multiNode = pods > 1;
   const int32_t port = ctx.config.enginePort;
-  std::vector<std::string> serve = vllmCommand(ctx, w, "python", multiNode, true);
+  std::vector<std::string> serve = vllmCommand(ctx, w, "python3", multiNode, true);
 
   doc::Value command;
   const std::string script = shellQuote(ctx.config.multiNodeScript);
