@@ -55,6 +55,14 @@ bool available(const doc::Value& serving) {
   return false;
 }
 
+// spec.replicas, or -1 when absent.
+int64_t specReplicas(const doc::Value& serving) {
+  const doc::Value* r = at(serving, {"spec", "replicas"});
+  int64_t n = -1;
+  if (r != nullptr && r->isNumber()) std::from_chars(r->text().data(), r->text().data() + r->text().size(), n);
+  return n;
+}
+
 int32_t statusReplicas(const doc::Value& serving) {
   const doc::Value* r = at(serving, {"status", "replicas"});
   int32_t n = 0;
@@ -267,11 +275,18 @@ struct Reconciler::Pass {
 
   // `servingNames`: the booster's ModelServings, one per backend, in order.
   void observeServings(const std::vector<std::string>& servingNames) {
+    observed.servings = servingNames.size();
     for (size_t i = 0; i < servingNames.size(); ++i) {
       const std::string& servingName = servingNames[i];
       kube::ObjectPtr live = r.caches_.of(api::ChildKind::ModelServing).get(kube::objectKey(ns, servingName));
-      bool ok = live != nullptr && available(*live);
-      if (!ok) observed.notAvailable.push_back(servingName);
+      // A ModelServing at 0 replicas (a backend at minReplicas 0, or scaled
+      // to zero by the autoscaler) has nothing to make available; Kthena
+      // writes no status for it at all. It does not hold the booster back.
+      if (live != nullptr && specReplicas(*live) == 0) {
+        observed.scaledToZero.push_back(servingName);
+      } else if (live == nullptr || !available(*live)) {
+        observed.notAvailable.push_back(servingName);
+      }
       observed.backends.push_back(
           api::BackendStatus{booster.spec.backends[i].name, live != nullptr ? statusReplicas(*live) : 0});
     }

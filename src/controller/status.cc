@@ -47,9 +47,17 @@ api::ModelBoosterStatus nextStatus(const api::ModelBoosterStatus& current, const
     s.conditions.push_back(condition(current, "Initialized", true, "ChildrenReady",
                                      "every child of this generation is in place", o.generation, now));
   }
-  if (o.notAvailable.empty() && o.childrenWritten) {
-    s.conditions.push_back(
-        condition(current, "Active", true, "AllAvailable", "every ModelServing is available", o.generation, now));
+  const bool allScaledToZero = o.servings > 0 && o.scaledToZero.size() == o.servings;
+  if (o.notAvailable.empty() && o.childrenWritten && allScaledToZero) {
+    s.conditions.push_back(condition(current, "Active", false, "ScaledToZero",
+                                     "every backend is at 0 replicas: nothing serves until one is scaled up",
+                                     o.generation, now));
+  } else if (o.notAvailable.empty() && o.childrenWritten) {
+    s.conditions.push_back(condition(current, "Active", true, "AllAvailable",
+                                     o.scaledToZero.empty() ? "every ModelServing is available"
+                                                            : "every ModelServing is available, but " +
+                                                                  joined(o.scaledToZero) + " at 0 replicas",
+                                     o.generation, now));
   } else {
     std::string message = o.childrenWritten ? "ModelServings not yet available: " + joined(o.notAvailable)
                                             : "the children are not in place";

@@ -18,6 +18,8 @@ struct Observed {
   std::string failedMessage;
   bool childrenWritten = false;           // every child of this generation is in place
   std::vector<std::string> notAvailable;  // ModelServings without Available=True
+  std::vector<std::string> scaledToZero;  // ModelServings at spec.replicas 0 (not counted as unavailable)
+  size_t servings = 0;                    // the booster's ModelServings
   std::vector<api::BackendStatus> backends;
 };
 

@@ -28,6 +28,24 @@ TEST(Status, ActiveWaitsForEveryModelServing) {
   EXPECT_EQ(cond(s, "Active").observedGeneration, 3);
 }
 
+// Kthena writes no status for a ModelServing at 0 replicas: a backend at
+// minReplicas 0 (or scaled to zero) must not keep the booster from Active.
+TEST(Status, ABackendAtZeroReplicasDoesNotHoldActiveBack) {
+  Observed o;
+  o.generation = 1;
+  o.childrenWritten = true;
+  o.servings = 2;
+  o.scaledToZero = {"m-h100"};
+  api::ModelBoosterStatus s = nextStatus({}, o, "T1");
+  EXPECT_EQ(cond(s, "Active").status, "True");
+  EXPECT_EQ(cond(s, "Active").message, "every ModelServing is available, but m-h100 at 0 replicas");
+  // Every backend at zero: nothing serves.
+  o.scaledToZero = {"m-h100", "m-l4"};
+  s = nextStatus({}, o, "T1");
+  EXPECT_EQ(cond(s, "Active").status, "False");
+  EXPECT_EQ(cond(s, "Active").reason, "ScaledToZero");
+}
+
 TEST(Status, TransitionTimeMovesOnlyWhenStatusChanges) {
   Observed o;
   o.generation = 1;
