@@ -19,7 +19,8 @@ constexpr std::array<StackProfile, 2> kProfiles = {{
      .schedulerNameRequired = false,
      .servingLevelTopologySpread = false,
      .autoscalingBindings = false,
-     .servingNameWebhook = true},
+     .servingNameWebhook = true,
+     .implicitGang = true},
     {.stack = ServingStack::V0_1,
      .name = "v0.1",
      .release = "Kthena v0.1.0",
@@ -27,7 +28,8 @@ constexpr std::array<StackProfile, 2> kProfiles = {{
      .schedulerNameRequired = true,
      .servingLevelTopologySpread = true,
      .autoscalingBindings = true,
-     .servingNameWebhook = false},
+     .servingNameWebhook = false,
+     .implicitGang = false},
 }};
 
 }  // namespace

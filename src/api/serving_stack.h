@@ -64,6 +64,10 @@ struct StackProfile {
   // `<ms>-<replicas>-<role>-<role replicas>-<worker replicas>` is a DNS-1035
   // label (at most 63 characters, starting with a letter).
   bool servingNameWebhook;
+  // Pods that go to Volcano are gang-scheduled with every role at its
+  // replicas even without a gangPolicy (v1.0; v0.1 gangs only with one), so
+  // such a gangPolicy on a live ModelServing changes nothing.
+  bool implicitGang;
 
   bool writes(ChildKind kind) const;
 };

@@ -124,6 +124,23 @@ bool keptAsSent(const doc::Value& view, const doc::Value& desired) {
          same(path(view, {"metadata", "labels"}), path(desired, {"metadata", "labels"}));
 }
 
+bool keepImplicitGangPolicy(const doc::Value& desired, const doc::Value& live, doc::Value& out) {
+  if (path(desired, {"spec", "template", "gangPolicy"}) != nullptr) return false;
+  const doc::Value* liveGang = path(live, {"spec", "template", "gangPolicy"});
+  const doc::Value* minRoles = liveGang != nullptr ? liveGang->find("minRoleReplicas") : nullptr;
+  const doc::Value* roles = path(desired, {"spec", "template", "roles"});
+  if (minRoles == nullptr || !minRoles->isObject() || roles == nullptr || !roles->isArray()) return false;
+  if (liveGang->members().size() != 1 || minRoles->members().size() != roles->items().size()) return false;
+  for (const auto& role : roles->items()) {
+    const doc::Value* name = role.find("name");
+    const doc::Value* min = name != nullptr && name->isString() ? minRoles->find(name->text()) : nullptr;
+    if (min == nullptr || asInt(min, -1) != asInt(role.find("replicas"), 1)) return false;
+  }
+  out = desired;
+  out.find("spec")->find("template")->put("gangPolicy", *liveGang);
+  return true;
+}
+
 SyncPlan planChild(api::ChildKind kind, const doc::Value& desired, const doc::Value& live,
                    const ReplicaBounds& replicas, const doc::Value* expected) {
   SyncPlan plan;

@@ -40,6 +40,15 @@ struct SyncPlan {
 SyncPlan planChild(api::ChildKind kind, const doc::Value& desired, const doc::Value& live,
                    const ReplicaBounds& replicas, const doc::Value* expected = nullptr);
 
+// Kthena v1.0 gang-schedules every ModelServing that goes to Volcano: with
+// no gangPolicy, each role's replicas are its minimum (StackProfile::
+// implicitGang). A live gangPolicy that says exactly that for the desired
+// roles (as Kthena's own booster controller always writes it) is what the
+// stack does anyway, and it is immutable: when `desired` has none, `out`
+// becomes `desired` with the live gangPolicy, so that the child is updated
+// in place rather than replaced. False (and `out` untouched) otherwise.
+bool keepImplicitGangPolicy(const doc::Value& desired, const doc::Value& live, doc::Value& out);
+
 // The server's version of the fields we own: `stored` (the object a create
 // or update returned, i.e. what the server stores) cut down to the shape of
 // `desired`'s metadata.labels and spec. A member of `desired` that `stored`

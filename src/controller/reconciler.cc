@@ -94,7 +94,8 @@ struct Reconciler::Pass {
   Observed observed;
   bool retry = false;  // a transient API failure: come back with backoff
   std::chrono::seconds retryAfter{0};
-  bool conflict = false;  // a write met a newer version: requeue, not an error
+  bool conflict = false;      // a write met a newer version: requeue, not an error
+  bool implicitGang = false;  // the profile's StackProfile::implicitGang
 
   // An Event on the booster, and the same line in the log.
   void event(const char* type, const std::string& reason, const std::string& message) {
@@ -200,8 +201,15 @@ struct Reconciler::Pass {
     // While the desired object is the one we last wrote, the live child is
     // compared with what the server made of it (pruned fields, defaults,
     // webhook rewrites): a steady child costs no writes.
-    kube::ObjectPtr expected = r.written_.expectedFor(memoryKey, WrittenChildren::hashOf(desired));
-    SyncPlan plan = planChild(kind, desired, *live, boundsFor(childName), expected.get());
+    // An adopted ModelServing (made by Kthena's own booster controller) may
+    // carry the gangPolicy v1.0 applies anyway; keep it rather than replace.
+    doc::Value adopted;
+    const doc::Value& want =
+        kind == api::ChildKind::ModelServing && implicitGang && keepImplicitGangPolicy(desired, *live, adopted)
+            ? adopted
+            : desired;
+    kube::ObjectPtr expected = r.written_.expectedFor(memoryKey, WrittenChildren::hashOf(want));
+    SyncPlan plan = planChild(kind, want, *live, boundsFor(childName), expected.get());
     switch (plan.op) {
       case SyncPlan::Op::None:
         return true;
@@ -215,7 +223,7 @@ struct Reconciler::Pass {
           apiFailure("updating " + label, updated.error());
           return false;
         }
-        remember(kind, memoryKey, desired, std::move(*updated));
+        remember(kind, memoryKey, want, std::move(*updated));
         event("Normal", "Updated", "updated " + label + " to match the booster");
         return true;
       }
@@ -352,7 +360,9 @@ runtime::Action Reconciler::reconcile(const std::string& key) {
   pass.booster = api::decodeModelBooster(*object, errors);
   pass.observed.generation = pass.booster.metadata.generation;
   api::Children children;
-  if (errors.empty()) core::convert(pass.booster, config_(), children, errors);
+  const core::Config config = config_();
+  pass.implicitGang = config.profile().implicitGang;
+  if (errors.empty()) core::convert(pass.booster, config, children, errors);
   if (!errors.empty()) {
     std::string message = "the spec is invalid: " + errors.list().front().str();
     for (size_t i = 1; i < errors.list().size(); ++i) message += "; " + errors.list()[i].str();

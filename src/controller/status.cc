@@ -53,11 +53,11 @@ api::ModelBoosterStatus nextStatus(const api::ModelBoosterStatus& current, const
                                      "every backend is at 0 replicas: nothing serves until one is scaled up",
                                      o.generation, now));
   } else if (o.notAvailable.empty() && o.childrenWritten) {
-    s.conditions.push_back(condition(current, "Active", true, "AllAvailable",
-                                     o.scaledToZero.empty() ? "every ModelServing is available"
-                                                            : "every ModelServing is available, but " +
-                                                                  joined(o.scaledToZero) + " at 0 replicas",
-                                     o.generation, now));
+    s.conditions.push_back(condition(
+        current, "Active", true, "AllAvailable",
+        o.scaledToZero.empty() ? "every ModelServing is available"
+                               : "every ModelServing is available, but " + joined(o.scaledToZero) + " at 0 replicas",
+        o.generation, now));
   } else {
     std::string message = o.childrenWritten ? "ModelServings not yet available: " + joined(o.notAvailable)
                                             : "the children are not in place";

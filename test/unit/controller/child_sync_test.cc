@@ -167,5 +167,28 @@ TEST(WrittenChildren, RemembersPerDesiredHashAndForgetsDeletedObjects) {
   EXPECT_EQ(memory.size(), 0U);
 }
 
+// Kthena v1.0's own booster controller always writes gangPolicy with each
+// role at its replicas: what v1.0 does anyway without one. Adopting such a
+// ModelServing keeps it (immutable) instead of replacing the ModelServing.
+TEST(KeepImplicitGangPolicy, KeepsTheLiveOneOnlyWhenItIsTheImplicitGang) {
+  doc::Value desired =
+      json(R"({"spec":{"template":{"roles":[{"name":"prefill","replicas":1},{"name":"decode","replicas":2}]}}})");
+  doc::Value live =
+      json(R"({"spec":{"template":{"gangPolicy":{"minRoleReplicas":{"prefill":1,"decode":2}},"roles":[]}}})");
+  doc::Value out;
+  ASSERT_TRUE(keepImplicitGangPolicy(desired, live, out));
+  EXPECT_EQ(doc::toJson(*out.find("spec")->find("template")->find("gangPolicy")),
+            R"({"minRoleReplicas":{"prefill":1,"decode":2}})");
+  auto plan = planChild(api::ChildKind::ModelServing, out, live, ReplicaBounds{});
+  EXPECT_NE(plan.op, SyncPlan::Op::Replace);
+  // Another minimum is a real gang setting: not kept (the child is replaced).
+  doc::Value other = json(R"({"spec":{"template":{"gangPolicy":{"minRoleReplicas":{"prefill":1,"decode":1}}}}})");
+  EXPECT_FALSE(keepImplicitGangPolicy(desired, other, out));
+  // A desired gangPolicy (the booster opted in) is never overridden.
+  doc::Value opted =
+      json(R"({"spec":{"template":{"gangPolicy":{"minRoleReplicas":{"prefill":1,"decode":1}},"roles":[]}}})");
+  EXPECT_FALSE(keepImplicitGangPolicy(opted, live, out));
+}
+
 }  // namespace
 }  // namespace mb::controller
