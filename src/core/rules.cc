@@ -96,6 +96,8 @@ CacheLocation cacheLocation(const api::Backend& backend, std::string_view defaul
   if (uri.rfind("hostpath://", 0) == 0) {
     loc.kind = CacheLocation::Kind::HostPath;
     loc.hostPath = uri.substr(11);
+    // hostpath://tmp/test means /tmp/test, as Kthena v1.0 reads it.
+    if (!loc.hostPath.empty() && loc.hostPath.front() != '/') loc.hostPath.insert(0, "/");
     loc.mountPath = loc.hostPath;
   } else if (uri.rfind("pvc://", 0) == 0) {
     loc.kind = CacheLocation::Kind::Pvc;
