@@ -6,9 +6,9 @@
 namespace mb::cli {
 
 Action addCrds(CLI::App& app) {
-  CLI::App* cmd = app.add_subcommand(
-      "crds",
-      "Print the ModelBooster CustomResourceDefinition as YAML, for kubectl apply -f - (the child kinds' CRDs belong to the serving stack: Kthena installs them)");
+  CLI::App* cmd = app.add_subcommand("crds",
+                                     "Print the ModelBooster CustomResourceDefinition as YAML, for kubectl apply -f - "
+                                     "(the child kinds' CRDs belong to the serving stack: Kthena installs them)");
   return [cmd]() -> int {
     if (!cmd->parsed()) return -1;
     bool first = true;
