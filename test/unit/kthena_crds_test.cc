@@ -1,7 +1,8 @@
 // Every child we render, under each serving-stack profile, fits the CRDs of
 // the Kthena release that profile stands for: Kthena's own CRDs, read from
-// its source tree at test time (../shared/kthena/<tag>, or
-// $MB_KTHENA_SOURCES/<tag>), never copies of ours. A field their schema does
+// its source tree at test time ($MB_KTHENA_SOURCES/<tag>, ../shared/kthena/<tag>,
+// or the copy scripts/testenv.sh keeps beside the binaries it built,
+// ~/.cache/modelbooster/kthena/<tag>-<commit>/src), never copies of ours. A field their schema does
 // not declare is one the API server would prune: the child would not be
 // stored as we sent it, and the controller would rewrite it forever.
 // The real API server repeats this check with Kthena's webhooks in
@@ -33,15 +34,36 @@ std::string readFile(const fs::path& p) {
 
 const char* tagOf(ServingStack stack) { return stack == ServingStack::V1_0 ? "v1.0.0" : "v0.1.0"; }
 
-fs::path kthenaRoot() {
-  if (const char* env = std::getenv("MB_KTHENA_SOURCES"); env != nullptr && *env != '\0') return env;
-  return fs::path(MB_SOURCE_DIR) / ".." / "shared" / "kthena";
+// The source tree of `tag`, or an empty path.
+fs::path kthenaSource(const char* tag) {
+  std::vector<fs::path> candidates;
+  if (const char* env = std::getenv("MB_KTHENA_SOURCES"); env != nullptr && *env != '\0') {
+    candidates.push_back(fs::path(env) / tag);
+  }
+  candidates.push_back(fs::path(MB_SOURCE_DIR) / ".." / "shared" / "kthena" / tag);
+  const char* xdg = std::getenv("XDG_CACHE_HOME");
+  const char* home = std::getenv("HOME");
+  fs::path cache = xdg != nullptr && *xdg != '\0' ? fs::path(xdg)
+                   : home != nullptr              ? fs::path(home) / ".cache"
+                                                  : fs::path();
+  std::error_code ec;
+  if (!cache.empty() && fs::is_directory(cache / "modelbooster" / "kthena", ec)) {
+    for (const auto& e : fs::directory_iterator(cache / "modelbooster" / "kthena", ec)) {
+      if (e.path().filename().string().rfind(std::string(tag) + "-", 0) == 0) candidates.push_back(e.path() / "src");
+    }
+  }
+  for (const auto& c : candidates) {
+    if (fs::is_directory(c / "charts", ec)) return c;
+  }
+  return {};
 }
 
 // openAPIV3Schema of v1alpha1 by kind, from the tag's chart CRDs.
 std::map<std::string, mb::doc::Value> schemasOf(ServingStack stack) {
   std::map<std::string, mb::doc::Value> out;
-  fs::path charts = kthenaRoot() / tagOf(stack) / "charts" / "kthena" / "charts";
+  fs::path source = kthenaSource(tagOf(stack));
+  if (source.empty()) return out;
+  fs::path charts = source / "charts" / "kthena" / "charts";
   for (const char* sub : {"workload", "networking"}) {
     fs::path dir = charts / sub / "crds";
     if (!fs::is_directory(dir)) continue;
@@ -83,8 +105,10 @@ TEST_P(KthenaCrds, EveryRenderedChildFitsTheReleasesOwnSchema) {
   const auto& profile = mb::api::profileOf(GetParam());
   auto schemas = schemasOf(GetParam());
   if (schemas.empty()) {
-    GTEST_SKIP() << "no Kthena " << tagOf(GetParam()) << " CRDs under " << kthenaRoot()
-                 << " (set MB_KTHENA_SOURCES to a directory holding <tag>/charts)";
+    GTEST_SKIP() << "no Kthena " << tagOf(GetParam())
+                 << " source tree (set MB_KTHENA_SOURCES to a directory holding <tag>/charts, or run "
+                    "scripts/testenv.sh build --stack "
+                 << tagOf(GetParam()) << ")";
   }
   // The release serves exactly the kinds the profile writes.
   for (const auto& k : mb::api::kChildKinds) {
