@@ -124,20 +124,38 @@ bool keptAsSent(const doc::Value& view, const doc::Value& desired) {
          same(path(view, {"metadata", "labels"}), path(desired, {"metadata", "labels"}));
 }
 
-bool keepImplicitGangPolicy(const doc::Value& desired, const doc::Value& live, doc::Value& out) {
-  if (path(desired, {"spec", "template", "gangPolicy"}) != nullptr) return false;
-  const doc::Value* liveGang = path(live, {"spec", "template", "gangPolicy"});
-  const doc::Value* minRoles = liveGang != nullptr ? liveGang->find("minRoleReplicas") : nullptr;
-  const doc::Value* roles = path(desired, {"spec", "template", "roles"});
+namespace {
+
+// True when `gang` is {minRoleReplicas: {<role>: <its replicas>}} for
+// exactly the roles of `spec`.
+bool isImplicitGang(const doc::Value& gang, const doc::Value* roles) {
+  const doc::Value* minRoles = gang.find("minRoleReplicas");
   if (minRoles == nullptr || !minRoles->isObject() || roles == nullptr || !roles->isArray()) return false;
-  if (liveGang->members().size() != 1 || minRoles->members().size() != roles->items().size()) return false;
+  if (gang.members().size() != 1 || minRoles->members().size() != roles->items().size()) return false;
   for (const auto& role : roles->items()) {
     const doc::Value* name = role.find("name");
     const doc::Value* min = name != nullptr && name->isString() ? minRoles->find(name->text()) : nullptr;
     if (min == nullptr || asInt(min, -1) != asInt(role.find("replicas"), 1)) return false;
   }
+  return true;
+}
+
+}  // namespace
+
+bool keepImplicitGangPolicy(const doc::Value& desired, const doc::Value& live, doc::Value& out) {
+  const doc::Value* roles = path(desired, {"spec", "template", "roles"});
+  const doc::Value* want = path(desired, {"spec", "template", "gangPolicy"});
+  const doc::Value* have = path(live, {"spec", "template", "gangPolicy"});
+  if ((want == nullptr) == (have == nullptr)) return false;
+  // One side has none, the other the gang the stack applies anyway.
+  if (!isImplicitGang(want != nullptr ? *want : *have, roles)) return false;
   out = desired;
-  out.find("spec")->find("template")->put("gangPolicy", *liveGang);
+  doc::Value* tmpl = out.find("spec")->find("template");
+  if (have != nullptr) {
+    tmpl->put("gangPolicy", *have);
+  } else {
+    tmpl->erase("gangPolicy");
+  }
   return true;
 }
 

@@ -42,11 +42,13 @@ SyncPlan planChild(api::ChildKind kind, const doc::Value& desired, const doc::Va
 
 // Kthena v1.0 gang-schedules every ModelServing that goes to Volcano: with
 // no gangPolicy, each role's replicas are its minimum (StackProfile::
-// implicitGang). A live gangPolicy that says exactly that for the desired
-// roles (as Kthena's own booster controller always writes it) is what the
-// stack does anyway, and it is immutable: when `desired` has none, `out`
-// becomes `desired` with the live gangPolicy, so that the child is updated
-// in place rather than replaced. False (and `out` untouched) otherwise.
+// implicitGang). So there, no gangPolicy and a gangPolicy with every role at
+// its replicas (what Kthena's own booster controller always writes, and our
+// gangScheduling opt-in) mean the same, and gangPolicy is immutable: when
+// `desired` and `live` differ only that way, `out` becomes `desired` with
+// the live gangPolicy (or none), so that the ModelServing is updated in
+// place rather than replaced (which deletes every pod). False, and `out`
+// untouched, otherwise.
 bool keepImplicitGangPolicy(const doc::Value& desired, const doc::Value& live, doc::Value& out);
 
 // The server's version of the fields we own: `stored` (the object a create

@@ -40,6 +40,25 @@ ev=$(events_for "$B" Replaced | grep '^Normal Replaced .*ModelRoute' || true)
 note "ModelRoute replaced (uid $rt_uid -> $(uid_of "$K_RT" "$B")): $ev"
 expect_eq "$(children "$(uid_of "$K_MB" "$B")")" "modelservings/$MS modelservers/$MS modelroutes/$B" "children after the replacement"
 
+if [[ $MB_PROFILE == v1.0 ]]; then
+  # 2'. On Kthena v1.0 every ModelServing that goes to Volcano is gang
+  # scheduled with each role at its replicas, gangPolicy or not: the opt-in
+  # changes nothing there, so toggling it must not replace the ModelServing
+  # (which would delete every pod). docs/stacks.md.
+  ms_uid=$(uid_of "$K_MS" "$MS")
+  for enabled in true false; do
+    k patch "$K_MB" "$B" --type=json -p "[{\"op\":\"add\",\"path\":\"/spec/backends/0/gangScheduling\",\"value\":{\"enabled\":$enabled}}]" >/dev/null ||
+      fail "cannot set gangScheduling.enabled=$enabled"
+    wait_for bash -c "[[ \$(kubectl -n $MB_NS get $K_MB $B -o jsonpath='{.status.observedGeneration}') == \$(kubectl -n $MB_NS get $K_MB $B -o jsonpath='{.metadata.generation}') ]]" ||
+      fail "booster $B did not observe its new generation"
+    ctl_idle
+    expect_eq "$(uid_of "$K_MS" "$MS")" "$ms_uid" "ModelServing $MS uid after gangScheduling.enabled=$enabled (v1.0: no replacement)"
+    expect_eq "$(cond "$B" Initialized)" "True" "Initialized after gangScheduling.enabled=$enabled"
+  done
+  [[ -z $(events_for "$B" Replaced | grep 'ModelServing') ]] ||
+    fail "the ModelServing was replaced on v1.0 for a gang toggle: $(events_for "$B" Replaced)"
+  note "v1.0: gangScheduling toggled on and off, ModelServing kept (uid $ms_uid)"
+else
 # 2. gangScheduling on: the ModelServing is replaced and gets a gangPolicy.
 ms_uid=$(uid_of "$K_MS" "$MS")
 k patch "$K_MB" "$B" --type=json -p '[{"op":"add","path":"/spec/backends/0/gangScheduling","value":{"enabled":true}}]' >/dev/null
@@ -66,3 +85,4 @@ expect_eq "$(cond "$B" Failed)" "False" "Failed after the ModelServing replaceme
 ctl_idle
 expect_eq "$(children "$(uid_of "$K_MB" "$B")")" "modelservings/$MS modelservers/$MS modelroutes/$B" "children at the end"
 note "gangScheduling off: ModelServing replaced without a gangPolicy"
+fi
