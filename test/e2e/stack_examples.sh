@@ -8,10 +8,7 @@
 # to Active is printed per example (docs/testing.md records it).
 source "$(dirname "$0")/lib.sh"
 e2e_setup
-if [[ $MB_STACK == none ]]; then
-  note "no serving stack in this control plane (MODELBOOSTER_TESTENV_STACK=$MB_STACK): nothing to run on"
-  exit 0
-fi
+[[ $MB_STACK != none ]] || skip "no serving stack in this control plane (MODELBOOSTER_TESTENV_STACK=$MB_STACK): nothing to run on"
 ACTIVE_TIMEOUT=${MB_E2E_ACTIVE_TIMEOUT:-180}
 
 # The cache volume two examples name (pvc://model-cache): a statically bound
@@ -46,8 +43,12 @@ wait_for -t 60 bash -c "[[ \$(kubectl -n $MB_NS get pvc model-cache -o jsonpath=
 
 ctl_start main
 
+# Whole-node examples first: the multi-node one needs two GPU nodes with all
+# 8 devices free, and the scheduler spreads the small pods over every node
+# (least-allocated scoring) if they come first.
 examples=()
-for f in "$MB_REPO_ROOT"/examples/*.yaml; do examples+=("$f"); done
+for f in "$MB_REPO_ROOT"/examples/*multi-node*.yaml; do examples+=("$f"); done
+for f in "$MB_REPO_ROOT"/examples/*.yaml; do [[ $f == *multi-node* ]] || examples+=("$f"); done
 ((${#examples[@]} >= 5)) || fail "expected at least 5 examples, found ${#examples[@]}"
 
 declare -A applied_at=() booster_of=()
@@ -57,6 +58,11 @@ for f in "${examples[@]}"; do
   sed -E "s/^  namespace: default$/  namespace: $MB_NS/" "$f" | apply_yaml
   applied_at[$name]=$(date +%s.%N)
   booster_of[$name]=$(basename "$f")
+  if [[ $f == *multi-node* ]]; then
+    wait_for -t 60 bash -c "[[ -n \$(kubectl -n $MB_NS get pods -o jsonpath='{.items[*].spec.nodeName}') &&
+      -z \$(kubectl -n $MB_NS get pods -o json | jq -r '.items[] | select((.spec.nodeName // \"\") == \"\") | .metadata.name') ]]" ||
+      fail "the pods of $(basename "$f") were not scheduled: $(k get pods -o wide)"
+  fi
 done
 note "applied ${#examples[@]} examples: ${!booster_of[*]}"
 
