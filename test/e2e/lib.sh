@@ -50,6 +50,16 @@ fail() {
   exit 1
 }
 
+# skip REASON: the scenario cannot run here (no serving stack, a feature
+# not in this build): exit 77, which CTest reports as skipped
+# (SKIP_RETURN_CODE in CMakeLists.txt), never as passed.
+MB_SKIPPED=0
+skip() {
+  printf 'SKIP [%s]: %s\n' "$MB_TEST_NAME" "$*"
+  MB_SKIPPED=1
+  exit 77
+}
+
 note() { printf '[%s +%ss] %s\n' "$MB_TEST_NAME" "$SECONDS" "$*"; }
 
 k() { kubectl -n "$MB_NS" "$@"; }
@@ -71,7 +81,9 @@ _e2e_cleanup() {
       ((rc == 0)) && rc=1
     fi
   done
-  if ((rc != 0)); then
+  if ((rc == 77 && MB_SKIPPED)); then
+    : # skipped: nothing to show
+  elif ((rc != 0)); then
     local f
     for f in "${CTL_LOGS[@]}"; do
       printf '\n----- controller log %s (last 60 lines) -----\n' "$(basename "$f")" >&2
@@ -84,8 +96,9 @@ _e2e_cleanup() {
     printf -- '----- end -----\n' >&2
   fi
   if [[ -n $MB_NS ]] && [[ -z ${MB_E2E_KEEP_NAMESPACE:-} ]]; then
-    local ns
-    for ns in "$MB_NS" "${MB_EXTRA_NAMESPACES[@]}"; do
+    local ns extra=()
+    [[ -f $MB_TMP/extra-namespaces ]] && mapfile -t extra <"$MB_TMP/extra-namespaces"
+    for ns in "$MB_NS" "${extra[@]}"; do
       kubectl delete namespace "$ns" --wait=false --ignore-not-found >/dev/null 2>&1
     done
   fi
@@ -98,11 +111,12 @@ trap _e2e_cleanup EXIT
 # ----------------------------------------------------------- set-up --
 
 # extra_namespace SUFFIX: make namespace $MB_NS-SUFFIX, deleted at exit.
-MB_EXTRA_NAMESPACES=()
+# Called as NS=$(extra_namespace x), so it runs in a subshell: the names are
+# kept in a file, not in a variable of the test's shell.
 extra_namespace() {
   local ns="$MB_NS-$1"
   kubectl create namespace "$ns" >/dev/null || fail "cannot create namespace $ns"
-  MB_EXTRA_NAMESPACES+=("$ns")
+  echo "$ns" >>"$MB_TMP/extra-namespaces"
   echo "$ns"
 }
 
@@ -118,11 +132,16 @@ e2e_setup() {
   out=$(kubectl get --raw /readyz 2>&1) || fail "the API server at KUBECONFIG=$KUBECONFIG does not answer: $out"
   [[ $out == ok ]] || fail "the API server is not ready: $out"
   kubectl get crd "$K_MB" >/dev/null 2>&1 || fail "the ModelBooster CRD is not installed (scripts/testenv.sh up installs it)"
+  # The child kinds are the serving stack's (Kthena installs their CRDs);
+  # without them no scenario can run.
+  kubectl get crd "$K_MS" >/dev/null 2>&1 ||
+    skip "no serving stack in this control plane (no ModelServing CRD; MODELBOOSTER_TESTENV_STACK=$MB_STACK): scripts/testenv.sh up --stack v1.0.0|v0.1.0"
   MB_CLUSTER_OK=1
   local base
   base=$(tr -c 'a-z0-9\n' '-' <<<"${MB_TEST_NAME#e2e.}" | cut -c1-30)
   MB_NS="e2e-${base%-}-$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')"
   kubectl create namespace "$MB_NS" >/dev/null || fail "cannot create namespace $MB_NS"
+  MB_POOL_KEY=e2e.modelbooster.io/$MB_NS
   note "namespace $MB_NS"
 }
 
@@ -386,11 +405,93 @@ expect_eq() { # actual expected message
     actual:   '$1'"
 }
 
-# set_serving_available NAME REPLICAS: play the serving stack (its
-# ModelServing controller) by writing status through the status subresource.
-set_serving_available() {
-  k patch "$K_MS" "$1" --subresource=status --type=merge -p "{\"status\":{\"replicas\":$2,\"conditions\":[{\"type\":\"Available\",\"status\":\"True\",\"reason\":\"Ready\",\"message\":\"ok\",\"lastTransitionTime\":\"2026-01-01T00:00:00Z\"}]}}" >/dev/null ||
-    fail "cannot write the status of ModelServing $1"
+# ------------------------------------------------------ serving stack --
+# The control plane runs the real serving stack (docs/testing.md, "The
+# Kthena serving stack"): Kthena's ModelServing controller turns every
+# ModelServing into pods, kube-scheduler binds them to KWOK nodes, KWOK makes
+# them Running and Ready, and Kthena writes the ModelServing's status
+# (Available=True once the pods of every serving group are Ready). Tests do
+# not write that status; they decide whether a ModelServing can become
+# Available through scheduling:
+# - MB_IN_POOL=1 small_booster|autoscaled_booster ...: the worker selects
+#   nodes labelled $MB_POOL_KEY=true. That key is this test's own (it names
+#   the namespace, so tests in parallel do not share it) and no node carries
+#   it until pool_open: the pods stay Pending, the ModelServing is never
+#   Available, and the booster stays Active=False for as long as the test
+#   wants, without racing the stack.
+# - pool_open [NODE]: a node joins the pool; the Pending pods are scheduled
+#   on it and become Ready. pool_close [NODE] takes it out again (running
+#   pods stay: there is no eviction). The label comes off at exit.
+# - To make an Available ModelServing lose Available: pod_fail one of its
+#   pods (an engine that crashed: phase Failed, through the status
+#   subresource; KWOK leaves a Failed pod alone). Kthena marks its serving
+#   group not ready at once and the ModelServing turns Available=False, on
+#   both releases; pool_close first, so that a replacement pod, should
+#   Kthena make one, stays Pending. What does NOT work: patching a Running
+#   pod's Ready condition to False (Kthena's ModelServing controller only
+#   re-evaluates a group when a pod becomes Running and Ready, fails,
+#   restarts a container or is deleted: the ModelServing stays Available,
+#   checked on v1.0.0); deleting a pod (Kthena v0.1.0 neither recreates it
+#   nor drops Available: checked, 55 s with one of two pods gone and
+#   availableReplicas still 2).
+MB_POOL_KEY="" # set by e2e_setup: e2e.modelbooster.io/<namespace>
+MB_POOL_NODES=" "
+
+# The first KWOK node, for pool_open without an argument.
+_pool_default_node() {
+  kubectl get nodes -l type=kwok -o jsonpath='{range .items[*]}{.metadata.name}{"\n"}{end}' | sort | head -n1
+}
+
+pool_open() {
+  local node=${1:-$(_pool_default_node)}
+  [[ -n $node ]] || fail "pool_open: no KWOK node in this cluster (is the serving stack up? MODELBOOSTER_TESTENV_STACK=$MB_STACK)"
+  if [[ $MB_POOL_NODES != *" $node "* ]]; then
+    MB_POOL_NODES+="$node "
+    on_exit "kubectl label node '$node' '$MB_POOL_KEY-' >/dev/null 2>&1"
+  fi
+  kubectl label node "$node" --overwrite "$MB_POOL_KEY=true" >/dev/null || fail "cannot label node $node with $MB_POOL_KEY"
+  note "node $node joined the pool $MB_POOL_KEY"
+}
+
+pool_close() {
+  local node=${1:-$(_pool_default_node)}
+  kubectl label node "$node" "$MB_POOL_KEY-" >/dev/null || fail "cannot remove the label $MB_POOL_KEY from node $node"
+  note "node $node left the pool $MB_POOL_KEY"
+}
+
+# _pool_selector: the worker's nodeSelector when MB_IN_POOL=1 (YAML at the
+# indentation of a worker's keys in booster_head).
+_pool_selector() {
+  if [[ ${MB_IN_POOL:-0} == 1 ]]; then
+    printf '          nodeSelector:\n            %s: "true"\n' "$MB_POOL_KEY"
+  fi
+}
+
+# pod_fail POD: the pod's engine crashed (phase Failed).
+pod_fail() {
+  k patch pod "$1" --subresource=status --type=merge \
+    -p '{"status":{"phase":"Failed","reason":"E2EEngineCrashed","message":"made Failed by the test"}}' >/dev/null ||
+    fail "cannot set pod $1 Failed"
+}
+
+# ms_cond NAME TYPE: the status of a condition of a ModelServing.
+ms_cond() { jp "$K_MS" "$1" "{.status.conditions[?(@.type==\"$2\")].status}"; }
+ms_available() { [[ $(ms_cond "$1" Available) == True ]]; }
+ms_not_available() { exists "$K_MS" "$1" && [[ $(ms_cond "$1" Available) != True ]]; }
+
+# pods_of MODELSERVING: names of the pods Kthena made for a ModelServing.
+pods_of() { names pods "modelserving.volcano.sh/name=$1"; }
+
+# scaling_children NAME...: the autoscaling children named NAME... as
+# `children` prints them: an AutoscalingPolicy each, plus an
+# AutoscalingPolicyBinding each on v0.1 (v1.0 has no Binding kind).
+scaling_children() {
+  local n out=""
+  for n in "$@"; do out+="autoscalingpolicies/$n "; done
+  if [[ $MB_PROFILE == v0.1 ]]; then
+    for n in "$@"; do out+="autoscalingpolicybindings/$n "; done
+  fi
+  echo "${out% }"
 }
 
 # booster_head NAME MIN MAX: a booster with one vLLM backend `gpu`, up to
@@ -413,7 +514,8 @@ YAML
 }
 
 # small_booster NAME [MIN MAX]: the smallest useful booster (one vLLM
-# backend `gpu`, one server worker, no autoscaling), as YAML.
+# backend `gpu`, one server worker, no autoscaling), as YAML. With
+# MB_IN_POOL=1 its pods need a node of the test's pool (see pool_open).
 small_booster() {
   booster_head "$1" "${2:-1}" "${3:-${2:-1}}"
   cat <<YAML
@@ -423,12 +525,13 @@ small_booster() {
           config:
             max-model-len: 4096
 YAML
+  _pool_selector
 }
 
 # autoscaled_booster NAME [WORKER_CONFIG]: one vLLM backend `gpu` with
 # backend-level autoscaling (1-4 replicas on the waiting-requests metric),
 # as YAML; WORKER_CONFIG, when given, becomes the worker's `config` entry
-# (`key: value`).
+# (`key: value`). MB_IN_POOL=1 as for small_booster.
 autoscaled_booster() {
   booster_head "$1" 1 4
   cat <<YAML
@@ -442,6 +545,7 @@ YAML
   if [ -n "${2:-}" ]; then
     printf '          config:\n            %s\n' "$2"
   fi
+  _pool_selector
 }
 
 apply_yaml() { # YAML on stdin
