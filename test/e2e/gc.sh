@@ -2,6 +2,9 @@
 # Scenario 9: deleting the booster lets the garbage collector remove every
 # child (background and foreground cascading deletion), and the controller
 # does not fight it (it creates nothing for a booster being deleted).
+# On the real serving stack the booster is Active first (Kthena runs its
+# pods), and the pods Kthena made for its ModelServings go too (they are
+# the ModelServings' dependents, so the same garbage collection).
 source "$(dirname "$0")/lib.sh"
 e2e_setup
 ctl_start main
@@ -41,11 +44,11 @@ for mode in background foreground; do
   booster "$b" | apply_yaml
   wait_cond "$b" Initialized True
   uid=$(uid_of "$K_MB" "$b")
-  want="modelservings/$b-a modelservings/$b-b modelservers/$b-a modelservers/$b-b modelroutes/$b autoscalingpolicies/$b-a autoscalingpolicybindings/$b-a"
+  want="modelservings/$b-a modelservings/$b-b modelservers/$b-a modelservers/$b-b modelroutes/$b $(scaling_children "$b-a")"
   expect_eq "$(children "$uid")" "$want" "$mode: children before the deletion"
-  set_serving_available "$b-a" 1
-  set_serving_available "$b-b" 1
   wait_cond "$b" Active True
+  pods=$(k get pods -l "$L_UID=$uid" -o name | wc -l)
+  expect_eq "$pods" "2" "$mode: pods of the booster's ModelServings (one per backend) once Active"
   ctl_idle
 
   t0=$(now_utc)
@@ -62,8 +65,7 @@ $(audit_controller_writes "$t0" | awk '{split($3, r, "/"); print $2, r[1], $4}' 
   done
   wait_for -t 30 gone "$K_MB" "$b" || fail "$mode: booster $b is still there 30 s after its children went"
   note "$mode: every child removed $((SECONDS - start)) s after the booster was deleted"
-  ctl_idle
-  sleep 1
+  ctl_idle # the audit log is written before a response: what it shows now is all
   late=$(audit_controller_writes "$t0" | grep -v -E ' (events|modelboosters/status)/' || true)
   if [[ $mode == foreground ]]; then
     # The booster exists, with a deletionTimestamp, until the garbage
@@ -77,8 +79,10 @@ $late"
     note "$mode: note: the controller wrote $(wc -l <<<"$late") child(ren) after the booster was deleted (stale cache): $(awk '{print $2, $3}' <<<"$late" | xargs)"
   fi
   # Nothing of the booster is left, even after those late writes.
-  sleep 2
   no_children() { [[ -z $(children "$1") ]]; }
   wait_for -t 60 no_children "$uid" ||
     fail "$mode: children of the deleted booster $b remain: $(children "$uid")"
+  no_pods() { [[ -z $(k get pods -l "$L_UID=$1" -o name) ]]; }
+  wait_for -t 60 no_pods "$uid" || fail "$mode: pods of the deleted booster $b remain: $(k get pods -l "$L_UID=$uid" -o wide)"
+  note "$mode: the pods of its ModelServings are gone too"
 done
