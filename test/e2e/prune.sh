@@ -2,6 +2,10 @@
 # Scenario 4: children that are no longer desired are deleted, exactly those:
 # a removed backend; an autoscaling policy taken away; a switch between
 # model-level and backend-level autoscaling (and back).
+# The autoscaling children are the profile's (lib.sh, scaling_children): on
+# v0.1 an AutoscalingPolicy and a Binding per scope, on v1.0 one
+# AutoscalingPolicy (homogeneousTarget at backend level, heterogeneousTarget
+# at model level) under the name the Binding had.
 source "$(dirname "$0")/lib.sh"
 e2e_setup
 ctl_start main
@@ -89,6 +93,18 @@ expect_children() {
   note "$step: children = $got"
 }
 
+# backend_targets POLICY BACKEND: the backend-level policy (v1.0) or binding
+# (v0.1) POLICY targets the ModelServing of BACKEND within [1, 3].
+backend_targets() {
+  local got
+  if [[ $MB_PROFILE == v0.1 ]]; then
+    got=$(jp "$K_ASPB" "$1" '{.spec.scalingConfiguration.target.targetRef.name} {.spec.scalingConfiguration.minReplicas}-{.spec.scalingConfiguration.maxReplicas}')
+  else
+    got=$(jp "$K_ASP" "$1" '{.spec.homogeneousTarget.target.targetRef.name} {.spec.homogeneousTarget.minReplicas}-{.spec.homogeneousTarget.maxReplicas}')
+  fi
+  expect_eq "$got" "$B-$2 1-3" "backend-level autoscaling $1: target and bounds"
+}
+
 base() { # backends...: serving, server per backend and the route, as `children` prints them
   local out="" be
   for be in "$@"; do out+="modelservings/$B-$be "; done
@@ -114,8 +130,8 @@ ctl_idle
 
 # 3. Backend-level autoscaling on a: policy and binding <booster>-a.
 booster backend a | apply_yaml
-expect_children "backend-level autoscaling on a" \
-  "$(base a) autoscalingpolicies/$B-a autoscalingpolicybindings/$B-a"
+expect_children "backend-level autoscaling on a" "$(base a) $(scaling_children "$B-a")"
+backend_targets "$B-a" a
 
 # 4. Autoscaling taken away: the policy and the binding are deleted.
 booster none a | apply_yaml
@@ -124,22 +140,28 @@ expect_children "autoscaling removed" "$(base a)"
 # 5. Backend-level on a and b, then a switch to model-level: the
 #    backend-level policies and bindings go, <booster> ones come.
 booster backend a b | apply_yaml
-expect_children "backend-level autoscaling on a and b" \
-  "$(base a b) autoscalingpolicies/$B-a autoscalingpolicies/$B-b autoscalingpolicybindings/$B-a autoscalingpolicybindings/$B-b"
+expect_children "backend-level autoscaling on a and b" "$(base a b) $(scaling_children "$B-a" "$B-b")"
+backend_targets "$B-a" a
+backend_targets "$B-b" b
 booster model a b | apply_yaml
-expect_children "switch to model-level autoscaling" \
-  "$(base a b) autoscalingpolicies/$B autoscalingpolicybindings/$B"
-expect_eq "$(jp "$K_ASPB" "$B" '{range .spec.optimizerConfiguration.params[*]}{.target.targetRef.name} {end}')" "$B-a $B-b " \
-  "model-level binding targets"
+expect_children "switch to model-level autoscaling" "$(base a b) $(scaling_children "$B")"
+if [[ $MB_PROFILE == v0.1 ]]; then
+  expect_eq "$(jp "$K_ASPB" "$B" '{range .spec.optimizerConfiguration.params[*]}{.target.targetRef.name} {end}')" "$B-a $B-b " \
+    "model-level binding targets"
+else
+  expect_eq "$(jp "$K_ASP" "$B" '{range .spec.heterogeneousTarget.params[*]}{.target.targetRef.name}:{.cost}:{.minReplicas}-{.maxReplicas} {end}')" \
+    "$B-a:10:1-3 $B-b:10:1-3 " "model-level policy heterogeneousTarget params (target:cost:min-max)"
+  expect_eq "$(jp "$K_ASP" "$B" '{.spec.homogeneousTarget}')" "" "model-level policy has no homogeneousTarget"
+fi
 
 # 6. And back to backend-level.
 booster backend a b | apply_yaml
-expect_children "switch back to backend-level autoscaling" \
-  "$(base a b) autoscalingpolicies/$B-a autoscalingpolicies/$B-b autoscalingpolicybindings/$B-a autoscalingpolicybindings/$B-b"
+expect_children "switch back to backend-level autoscaling" "$(base a b) $(scaling_children "$B-a" "$B-b")"
+backend_targets "$B-a" a
 
 # 7. Model-level, then none at all.
 booster model a b | apply_yaml
-expect_children "model-level again" "$(base a b) autoscalingpolicies/$B autoscalingpolicybindings/$B"
+expect_children "model-level again" "$(base a b) $(scaling_children "$B")"
 booster none a b | apply_yaml
 expect_children "autoscaling removed from model level" "$(base a b)"
 
