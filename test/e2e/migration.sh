@@ -73,14 +73,28 @@ for obj in "$K_MS $B-gpu" "$K_SRV $B-gpu" "$K_RT $B"; do
   wait_for -t 30 exists "$kind" "$name" || fail "Kthena's booster controller made no $kind $name"
   uid_before[$obj]=$(uid_of "$kind" "$name")
 done
-pods_before=$(k get pods -l "modelserving.volcano.sh/name=$B-gpu" -o jsonpath='{.items[*].metadata.uid}')
-note "before: Kthena's booster controller made $(names "$K_MS") / $(names "$K_SRV") / $(names "$K_RT"); pods $pods_before"
+note "before: Kthena's booster controller made $(names "$K_MS") / $(names "$K_SRV") / $(names "$K_RT")"
 
 # 2. Migrate (docs/migration.md): stop their booster controller, replace the
 # CRD with ours (stored boosters stay), start ours.
 kill -TERM "$theirs_pid"
 wait "$theirs_pid" 2>/dev/null || true
 theirs_pid=""
+# The pods as their controller left them: it updates the ModelServing a few
+# times after creating it, and Kthena rolls the pods for that; wait until
+# the ModelServing controller has caught up (observed generation, one
+# revision, Available) and the pods are Ready.
+settled() {
+  k get "$K_MS" "$B-gpu" -o json | jq -e '.metadata.generation == .status.observedGeneration
+    and .status.currentRevision == .status.updateRevision
+    and any(.status.conditions[]?; .type == "Available" and .status == "True")' >/dev/null &&
+    [[ -z $(k get pods -l "modelserving.volcano.sh/name=$B-gpu" -o json |
+      jq -r '.items[] | select(.metadata.deletionTimestamp != null or all(.status.conditions[]?; .type != "Ready" or .status != "True")) | .metadata.name') ]]
+}
+wait_for -t 60 settled || fail "ModelServing $B-gpu did not settle after their booster controller stopped: $(jp "$K_MS" "$B-gpu" '{.status}')"
+pod_uids() { k get pods -l "modelserving.volcano.sh/name=$B-gpu" -o json | jq -c '[.items[].metadata.uid] | sort'; }
+pods_before=$(pod_uids)
+note "their booster controller stopped; pods $pods_before"
 kubectl apply --server-side --force-conflicts -f "$our_crd" >/dev/null || fail "cannot install our CRD"
 wait_for -t 60 bash -c "kubectl get crd $K_MB -o json | jq -e '.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.backends' >/dev/null" ||
   fail "our CRD did not replace Kthena's"
@@ -100,4 +114,5 @@ ctl_idle
 expect_eq "$(writes)" "$w" "no writes once the adopted booster is in step"
 wait_for -t 90 bash -c "[[ \$(kubectl -n $MB_NS get $K_MS $B-gpu -o jsonpath='{.status.conditions[?(@.type==\"Available\")].status}') == True ]]" ||
   fail "ModelServing $B-gpu is not Available after the migration"
-note "after: $B Active=True; ModelServing, ModelServer and ModelRoute kept their uids; pods now $(k get pods -l "modelserving.volcano.sh/name=$B-gpu" -o jsonpath='{.items[*].metadata.uid}')"
+expect_eq "$(pod_uids)" "$pods_before" "uids of the pods of $B-gpu (the adoption must not make Kthena roll them)"
+note "after: $B Active=True; ModelServing, ModelServer and ModelRoute kept their uids, and the pods theirs: $pods_before"
