@@ -37,7 +37,15 @@ spec:
   volumeName: $MB_NS-model-cache
   resources: {requests: {storage: 1Ti}}
 YAML
-on_exit 'kubectl delete pv "$MB_NS-model-cache" --ignore-not-found --wait=false >/dev/null 2>&1' 
+# testenv runs no pvc-protection or pv-protection controller, so nothing
+# would ever lift the kubernetes.io/pvc-protection and pv-protection
+# finalizers the API server's admission adds: the claim, and with it the
+# namespace, would stay Terminating for good. Lift them at exit (every pod
+# is gone by then, or the test failed).
+on_exit 'kubectl -n "$MB_NS" patch pvc model-cache --type=merge -p "{\"metadata\":{\"finalizers\":null}}" >/dev/null 2>&1
+  kubectl delete pv "$MB_NS-model-cache" --ignore-not-found --wait=false >/dev/null 2>&1
+  kubectl patch pv "$MB_NS-model-cache" --type=merge -p "{\"metadata\":{\"finalizers\":null}}" >/dev/null 2>&1'
+
 wait_for -t 60 bash -c "[[ \$(kubectl -n $MB_NS get pvc model-cache -o jsonpath='{.status.phase}') == Bound ]]" ||
   fail "PVC model-cache was not bound: $(k get pvc model-cache -o yaml)"
 
