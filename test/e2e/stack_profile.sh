@@ -38,6 +38,10 @@ if [[ $MB_STACK == v1.0.0 ]]; then
   # It answers (it did not hang waiting for a cache of a kind nobody serves)...
   wait_for -t 30 bash -c "curl -s -o /dev/null http://127.0.0.1:$hport/readyz" || fail "/readyz never answered:
 $(tail -n 20 "$MB_TMP/missing.log")"
+  # (The first answers may still say "discovering the serving stack": wait
+  # for the verdict of discovery, which must come without a hang.)
+  wait_for -t 30 bash -c "[[ \$(curl -s http://127.0.0.1:$hport/readyz) != *discovering* ]]" ||
+    fail "/readyz still says '$(curl -s "http://127.0.0.1:$hport/readyz")' 30 s after the start"
   # ...with 503 naming the missing kind.
   code=$(curl -s -o "$MB_TMP/readyz" -w '%{http_code}' "http://127.0.0.1:$hport/readyz")
   expect_eq "$code" 503 "/readyz with a kind missing"
