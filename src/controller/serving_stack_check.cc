@@ -25,7 +25,10 @@ bool Discovery::serves(std::string_view group, std::string_view version, std::st
 
 std::string Discovery::errors() const {
   std::string out;
-  for (const auto& [gv, e] : failed) out += (out.empty() ? "" : "; ") + gv + ": " + e;
+  for (const auto& [gv, e] : failed) {
+    if (!out.empty()) out += "; ";
+    out.append(gv).append(": ").append(e);
+  }
   return out;
 }
 

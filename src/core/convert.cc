@@ -33,13 +33,17 @@ void checkServingNames(const std::vector<BackendContext>& contexts, const std::v
       api::Path backend = backends.index(i);
       std::string why = name.size() > 63 ? "is " + std::to_string(name.size()) + " characters (at most 63)"
                                          : "does not start with a letter";
-      errors.add(
-          backend.child("name"),
-          "\"" + servings[i].metadata.name + "\": the " + std::string(contexts[i].config.profile().release) +
-              " ModelServing webhook refuses it, because the name it derives, \"" + name + "\", " + why +
-              " (a DNS-1035 label); " +
-              (name.size() > 63 ? "shorten the booster or backend name" : "start the booster name with a letter"),
-          b.mark);
+      std::string message = "\"";
+      message.append(servings[i].metadata.name)
+          .append("\": the ")
+          .append(contexts[i].config.profile().release)
+          .append(" ModelServing webhook refuses it, because the name it derives, \"")
+          .append(name)
+          .append("\", ")
+          .append(why)
+          .append(" (a DNS-1035 label); ")
+          .append(name.size() > 63 ? "shorten the booster or backend name" : "start the booster name with a letter");
+      errors.add(backend.child("name"), std::move(message), b.mark);
       break;
     }
   }
