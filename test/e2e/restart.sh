@@ -44,11 +44,17 @@ initialized() {
       and .observedGeneration == 1))] | length'
 }
 all_initialized() { [[ $(initialized) == "$N" ]]; }
-wait_for -t 180 all_initialized ||
-  fail "only $(initialized) of $N boosters are Initialized 180 s after the restart; e.g.: $(k get "$K_MB" -o json | jq -r '[.items[] | select(all(.status.conditions[]?; .type != "Initialized" or .status != "True")) | .metadata.name] | .[:10] | join(" ")')"
+# Budgets are generous: in CI this runs right after steady_state, with
+# Kthena's controller still writing the status of hundreds of ModelServings.
+wait_for -t 300 all_initialized ||
+  fail "only $(initialized) of $N boosters are Initialized 300 s after the restart; e.g.: $(k get "$K_MB" -o json | jq -r '[.items[] | select(all(.status.conditions[]?; .type != "Initialized" or .status != "True")) | .metadata.name] | .[:10] | join(" ")')"
 note "all $N boosters Initialized $((SECONDS - start)) s after the first apply"
-ctl_idle
-note "controller idle $((SECONDS - start)) s after the first apply (Kthena's status writes for $N ModelServings keep it busy a while)"
+# Drained, not idle: Kthena's status writes for $N ModelServings wake the
+# controller again and again (each a no-op reconcile), and on a loaded
+# machine it never stays quiet for a whole second, as ctl_idle asks.
+drained() { [[ $(metric workqueue_depth) == 0 && $(metric controller_runtime_active_workers) == 0 ]]; }
+wait_for -t 300 drained || fail "the controller's queue did not drain within 300 s (depth $(metric workqueue_depth))"
+note "controller queue drained $((SECONDS - start)) s after the first apply"
 
 # Children per booster and kind, from one list per kind.
 boosters=$(k get "$K_MB" -o json | jq -c '[.items[] | {name: .metadata.name, uid: .metadata.uid}]')
