@@ -13,7 +13,7 @@
 #include "api/model_booster.h"
 #include "core/convert.h"
 #include "core/render.h"
-#include "doc/parse.h"
+#include "document/parse.h"
 
 namespace {
 // Per thread and not atomic: a locked increment per allocation would itself
@@ -45,10 +45,10 @@ const std::string& boosterYaml() {
 
 const std::string& boosterJson() {
   static const std::string text = [] {
-    std::vector<mb::doc::Value> docs;
-    mb::doc::ParseError err;
-    if (!mb::doc::parseYaml(boosterYaml(), docs, err)) std::abort();
-    return mb::doc::toJson(docs.at(0));
+    std::vector<mb::document::Value> docs;
+    mb::document::ParseError err;
+    if (!mb::document::parseYaml(boosterYaml(), docs, err)) std::abort();
+    return mb::document::toJson(docs.at(0));
   }();
   return text;
 }
@@ -56,20 +56,20 @@ const std::string& boosterJson() {
 // Input bytes -> children -> compact JSON bytes, as the controller does.
 void BM_RenderJsonToJson(benchmark::State& state) {
   const std::string& input = boosterJson();
-  mb::core::Config config;
+  mb::core::ConversionOptions config;
   size_t outBytes = 0;
   size_t allocs = 0;
   for (auto _ : state) {
     size_t before = tAllocations;
-    mb::doc::Value doc;
-    mb::doc::ParseError err;
-    if (!mb::doc::parseJson(input, doc, err)) std::abort();
+    mb::document::Value doc;
+    mb::document::ParseError err;
+    if (!mb::document::parseJson(input, doc, err)) std::abort();
     mb::api::Children children;
-    mb::api::Errors errors;
+    mb::document::Errors errors;
     if (!mb::core::convertDocument(doc, config, children, errors)) std::abort();
     std::string out;
     out.reserve(64 * 1024);
-    for (const auto& o : std::move(children).objects()) mb::doc::writeJson(o, out);
+    for (const auto& o : std::move(children).objects()) mb::document::writeJson(o, out);
     benchmark::DoNotOptimize(out.data());
     outBytes = out.size();
     allocs = tAllocations - before;
@@ -84,7 +84,7 @@ BENCHMARK(BM_RenderJsonToJson);
 // What `modelbooster render -f booster.yaml` does.
 void BM_RenderYamlToYaml(benchmark::State& state) {
   const std::string& input = boosterYaml();
-  mb::core::Config config;
+  mb::core::ConversionOptions config;
   size_t allocs = 0;
   for (auto _ : state) {
     size_t before = tAllocations;
@@ -101,21 +101,21 @@ BENCHMARK(BM_RenderYamlToYaml);
 void BM_ParseJson(benchmark::State& state) {
   const std::string& input = boosterJson();
   for (auto _ : state) {
-    mb::doc::Value doc;
-    mb::doc::ParseError err;
-    benchmark::DoNotOptimize(mb::doc::parseJson(input, doc, err));
+    mb::document::Value doc;
+    mb::document::ParseError err;
+    benchmark::DoNotOptimize(mb::document::parseJson(input, doc, err));
   }
 }
 BENCHMARK(BM_ParseJson);
 
 void BM_ConvertOnly(benchmark::State& state) {
-  mb::doc::Value doc;
-  mb::doc::ParseError err;
-  if (!mb::doc::parseJson(boosterJson(), doc, err)) std::abort();
-  mb::core::Config config;
+  mb::document::Value doc;
+  mb::document::ParseError err;
+  if (!mb::document::parseJson(boosterJson(), doc, err)) std::abort();
+  mb::core::ConversionOptions config;
   for (auto _ : state) {
     mb::api::Children children;
-    mb::api::Errors errors;
+    mb::document::Errors errors;
     benchmark::DoNotOptimize(mb::core::convertDocument(doc, config, children, errors));
   }
 }
@@ -127,13 +127,13 @@ BENCHMARK_MAIN();
 
 namespace {
 
-std::vector<mb::doc::Value> renderedObjects() {
-  mb::doc::Value doc;
-  mb::doc::ParseError err;
-  if (!mb::doc::parseJson(boosterJson(), doc, err)) std::abort();
+std::vector<mb::document::Value> renderedObjects() {
+  mb::document::Value doc;
+  mb::document::ParseError err;
+  if (!mb::document::parseJson(boosterJson(), doc, err)) std::abort();
   mb::api::Children children;
-  mb::api::Errors errors;
-  if (!mb::core::convertDocument(doc, mb::core::Config{}, children, errors)) std::abort();
+  mb::document::Errors errors;
+  if (!mb::core::convertDocument(doc, mb::core::ConversionOptions{}, children, errors)) std::abort();
   return std::move(children).objects();
 }
 
@@ -143,11 +143,11 @@ std::vector<mb::doc::Value> renderedObjects() {
 void BM_WriteJsonOnly(benchmark::State& state) {
   for (auto _ : state) {
     state.PauseTiming();
-    std::vector<mb::doc::Value> objects = renderedObjects();
+    std::vector<mb::document::Value> objects = renderedObjects();
     std::string out;
     out.reserve(64 * 1024);
     state.ResumeTiming();
-    for (const auto& o : objects) mb::doc::writeJson(o, out);
+    for (const auto& o : objects) mb::document::writeJson(o, out);
     benchmark::DoNotOptimize(out.data());
     state.PauseTiming();
     objects.clear();
@@ -158,14 +158,14 @@ BENCHMARK(BM_WriteJsonOnly);
 
 // Typed children -> documents (metadata, labels, moving pod templates).
 void BM_EncodeChildren(benchmark::State& state) {
-  mb::doc::Value doc;
-  mb::doc::ParseError err;
-  if (!mb::doc::parseJson(boosterJson(), doc, err)) std::abort();
+  mb::document::Value doc;
+  mb::document::ParseError err;
+  if (!mb::document::parseJson(boosterJson(), doc, err)) std::abort();
   for (auto _ : state) {
     state.PauseTiming();
     mb::api::Children children;
-    mb::api::Errors errors;
-    mb::core::convertDocument(doc, mb::core::Config{}, children, errors);
+    mb::document::Errors errors;
+    mb::core::convertDocument(doc, mb::core::ConversionOptions{}, children, errors);
     state.ResumeTiming();
     benchmark::DoNotOptimize(std::move(children).objects());
   }

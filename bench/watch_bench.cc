@@ -11,7 +11,7 @@
 #include <sstream>
 
 #include "core/render.h"
-#include "doc/parse.h"
+#include "document/parse.h"
 #include "kube/store.h"
 #include "kube/watch_decoder.h"
 
@@ -27,20 +27,20 @@ std::string readFile(const std::string& path) {
 // N distinct ModelServings from the three-backend benchmark booster.
 std::string watchStream(int n, size_t& objectBytes) {
   mb::core::RenderResult r;
-  if (!mb::core::render(readFile(std::string(MB_SOURCE_DIR) + "/bench/three-backends.yaml"), mb::core::Config{},
+  if (!mb::core::render(readFile(std::string(MB_SOURCE_DIR) + "/bench/three-backends.yaml"), mb::core::ConversionOptions{},
                         mb::core::OutputFormat::Json, true, r)) {
     std::abort();
   }
-  mb::doc::Value list;
-  mb::doc::ParseError e;
-  if (!mb::doc::parseJson(r.output, list, e)) std::abort();
-  mb::doc::Value serving = list.find("items")->items().at(0);
-  objectBytes = mb::doc::toJson(serving).size();
+  mb::document::Value list;
+  mb::document::ParseError e;
+  if (!mb::document::parseJson(r.output, list, e)) std::abort();
+  mb::document::Value serving = list.find("items")->items().at(0);
+  objectBytes = mb::document::toJson(serving).size();
   std::string stream;
   for (int i = 0; i < n; ++i) {
     serving.find("metadata")->put("name", "serving-" + std::to_string(i));
     serving.find("metadata")->put("resourceVersion", std::to_string(1000 + i));
-    stream += R"({"type":"ADDED","object":)" + mb::doc::toJson(serving) + "}\n";
+    stream += R"({"type":"ADDED","object":)" + mb::document::toJson(serving) + "}\n";
   }
   return stream;
 }
@@ -56,7 +56,7 @@ void BM_WatchStreamIntoStore(benchmark::State& state) {
     constexpr size_t kChunk = 16 * 1024;
     for (size_t i = 0; i < stream.size(); i += kChunk) {
       decoder.feed(std::string_view(stream).substr(i, kChunk), [&](mb::kube::WatchEvent&& e) {
-        writer.apply(std::make_shared<const mb::doc::Value>(std::move(e.object)));
+        writer.apply(std::make_shared<const mb::document::Value>(std::move(e.object)));
         return true;
       });
     }
@@ -80,7 +80,7 @@ void BM_StoreMemoryPerObject(benchmark::State& state) {
     mb::kube::Store::Writer writer(*store);
     mb::kube::WatchDecoder decoder;
     decoder.feed(stream, [&](mb::kube::WatchEvent&& e) {
-      writer.apply(std::make_shared<const mb::doc::Value>(std::move(e.object)));
+      writer.apply(std::make_shared<const mb::document::Value>(std::move(e.object)));
       return true;
     });
     size_t after = mallinfo2().uordblks;

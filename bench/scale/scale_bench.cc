@@ -16,13 +16,13 @@
 
 #include "controller/caches.h"
 #include "core/render.h"
-#include "doc/parse.h"
+#include "document/parse.h"
 #include "kube/factory.h"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using mb::doc::Value;
+using mb::document::Value;
 
 std::string readFile(const std::string& path) {
   std::ifstream in(path);
@@ -104,8 +104,8 @@ int main(int argc, char** argv) {
   const int controllerPid = std::stoi(argv[2]);
   const std::string metricsUrl = argv[3];
   std::vector<Value> docs;
-  mb::doc::ParseError perr;
-  if (!mb::doc::parseYaml(readFile(argv[4]), docs, perr)) {
+  mb::document::ParseError perr;
+  if (!mb::document::parseYaml(readFile(argv[4]), docs, perr)) {
     std::cerr << perr.str() << "\n";
     return 2;
   }
@@ -161,9 +161,9 @@ int main(int argc, char** argv) {
     Value b = booster(base, rawNs, i);
     b.find("metadata")->put("uid", "00000000-0000-4000-8000-" + std::to_string(100000000000 + i));
     mb::core::RenderResult r;
-    if (!mb::core::render(mb::doc::toJson(b), mb::core::Config{}, mb::core::OutputFormat::Json, true, r)) return 1;
+    if (!mb::core::render(mb::document::toJson(b), mb::core::ConversionOptions{}, mb::core::OutputFormat::Json, true, r)) return 1;
     Value list;
-    if (!mb::doc::parseJson(r.output, list, perr)) return 1;
+    if (!mb::document::parseJson(r.output, list, perr)) return 1;
     for (auto& item : list.find("items")->items()) children.push_back(std::move(item));
   }
   auto r0 = Clock::now();

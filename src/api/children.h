@@ -11,14 +11,14 @@
 #include "api/model_booster.h"
 #include "api/object_meta.h"
 #include "api/serving_stack.h"
-#include "doc/value.h"
+#include "document/value.h"
 
 namespace mb::api {
 
 struct PodTemplate {
   StringPairs labels;
   StringPairs annotations;
-  doc::Value spec = doc::Value::object();  // core/v1 PodSpec
+  document::Value spec = document::Value::object();  // core/v1 PodSpec
 };
 
 struct Role {
@@ -43,7 +43,7 @@ struct ModelServingSpec {
   int32_t replicas = 1;
   std::string schedulerName;
   ServingGroup templateGroup;  // `template` in JSON
-  doc::Value topologySpreadConstraints;
+  document::Value topologySpreadConstraints;
 };
 
 struct ModelServing {
@@ -78,7 +78,7 @@ struct TargetModel {
 
 struct Rule {
   std::string name;
-  doc::Value modelMatch;  // networking ModelMatch, null when absent
+  document::Value modelMatch;  // networking ModelMatch, null when absent
   std::vector<TargetModel> targetModels;
 };
 
@@ -158,8 +158,8 @@ struct Children {
   // Full objects (apiVersion, kind, metadata, spec) in the order
   // servings, servers, route, policies, bindings. The rvalue overload moves
   // the pod templates out instead of copying them.
-  std::vector<doc::Value> objects() const&;
-  std::vector<doc::Value> objects() &&;
+  std::vector<document::Value> objects() const&;
+  std::vector<document::Value> objects() &&;
 };
 
 // Content hash of a ModelServing spec without building its document
@@ -167,17 +167,17 @@ struct Children {
 uint64_t hashSpec(const ModelServingSpec& spec);
 
 // Specs alone, as JSON documents: used for revision hashes and comparisons.
-doc::Value encodeSpec(const ModelServingSpec& spec);
-doc::Value encodeSpec(const ModelServerSpec& spec);
-doc::Value encodeSpec(const ModelRouteSpec& spec);
-doc::Value encodeSpec(const AutoscalingPolicyBindingSpec& spec);
-doc::Value encodeSpec(const AutoscalingPolicy& policy);  // the spec in the policy's stack shape
+document::Value encodeSpec(const ModelServingSpec& spec);
+document::Value encodeSpec(const ModelServerSpec& spec);
+document::Value encodeSpec(const ModelRouteSpec& spec);
+document::Value encodeSpec(const AutoscalingPolicyBindingSpec& spec);
+document::Value encodeSpec(const AutoscalingPolicy& policy);  // the spec in the policy's stack shape
 
-doc::Value encode(const ModelServing& obj);
-doc::Value encode(ModelServing&& obj);
-doc::Value encode(const ModelServer& obj);
-doc::Value encode(const ModelRoute& obj);
-doc::Value encode(const AutoscalingPolicy& obj);
-doc::Value encode(const AutoscalingPolicyBinding& obj);
+document::Value encode(const ModelServing& obj);
+document::Value encode(ModelServing&& obj);
+document::Value encode(const ModelServer& obj);
+document::Value encode(const ModelRoute& obj);
+document::Value encode(const AutoscalingPolicy& obj);
+document::Value encode(const AutoscalingPolicyBinding& obj);
 
 }  // namespace mb::api

@@ -5,9 +5,9 @@
 namespace mb::api {
 namespace {
 
-using Kind = doc::Value::Kind;
+using Kind = document::Value::Kind;
 
-bool decodeEnvVar(const doc::Value& v, const Path& p, Errors& errors, EnvVar& out) {
+bool decodeEnvVar(const document::Value& v, const document::Path& p, document::Errors& errors, EnvVar& out) {
   ObjectReader r(v, p, errors);
   r.string("name", out.name);
   r.string("value", out.value);
@@ -17,7 +17,7 @@ bool decodeEnvVar(const doc::Value& v, const Path& p, Errors& errors, EnvVar& ou
   return r.ok();
 }
 
-bool decodeLora(const doc::Value& v, const Path& p, Errors& errors, LoraAdapter& out) {
+bool decodeLora(const document::Value& v, const document::Path& p, document::Errors& errors, LoraAdapter& out) {
   ObjectReader r(v, p, errors);
   r.string("name", out.name);
   r.string("artifactURL", out.artifactURL);
@@ -25,10 +25,10 @@ bool decodeLora(const doc::Value& v, const Path& p, Errors& errors, LoraAdapter&
   return r.ok();
 }
 
-bool decodeMetric(const doc::Value& v, const Path& p, Errors& errors, MetricTarget& out) {
+bool decodeMetric(const document::Value& v, const document::Path& p, document::Errors& errors, MetricTarget& out) {
   ObjectReader r(v, p, errors);
   r.string("metricName", out.metricName);
-  if (const doc::Value* t = r.take("targetValue")) {
+  if (const document::Value* t = r.take("targetValue")) {
     if (t->isString() || t->isNumber()) {
       out.targetValue = *t;
     } else {
@@ -39,7 +39,7 @@ bool decodeMetric(const doc::Value& v, const Path& p, Errors& errors, MetricTarg
   return r.ok();
 }
 
-bool decodeStable(const doc::Value& v, const Path& p, Errors& errors, StablePolicy& out) {
+bool decodeStable(const document::Value& v, const document::Path& p, document::Errors& errors, StablePolicy& out) {
   ObjectReader r(v, p, errors);
   r.int32("instances", out.instances);
   r.int32("percent", out.percent);
@@ -50,7 +50,7 @@ bool decodeStable(const doc::Value& v, const Path& p, Errors& errors, StablePoli
   return r.ok();
 }
 
-bool decodePanic(const doc::Value& v, const Path& p, Errors& errors, PanicPolicy& out) {
+bool decodePanic(const document::Value& v, const document::Path& p, document::Errors& errors, PanicPolicy& out) {
   ObjectReader r(v, p, errors);
   r.int32("percent", out.percent);
   r.string("period", out.period);
@@ -60,7 +60,7 @@ bool decodePanic(const doc::Value& v, const Path& p, Errors& errors, PanicPolicy
   return r.ok();
 }
 
-bool decodeScaleUp(const doc::Value& v, const Path& p, Errors& errors, ScaleUp& out) {
+bool decodeScaleUp(const document::Value& v, const document::Path& p, document::Errors& errors, ScaleUp& out) {
   ObjectReader r(v, p, errors);
   r.object("stablePolicy", out.stablePolicy, decodeStable);
   r.object("panicPolicy", out.panicPolicy, decodePanic);
@@ -68,7 +68,7 @@ bool decodeScaleUp(const doc::Value& v, const Path& p, Errors& errors, ScaleUp& 
   return r.ok();
 }
 
-bool decodeBehavior(const doc::Value& v, const Path& p, Errors& errors, Behavior& out) {
+bool decodeBehavior(const document::Value& v, const document::Path& p, document::Errors& errors, Behavior& out) {
   ObjectReader r(v, p, errors);
   r.object("scaleUp", out.scaleUp, decodeScaleUp);
   r.object("scaleDown", out.scaleDown, decodeStable);
@@ -76,13 +76,13 @@ bool decodeBehavior(const doc::Value& v, const Path& p, Errors& errors, Behavior
   return r.ok();
 }
 
-bool decodePolicy(const doc::Value& v, const Path& p, Errors& errors, AutoscalingPolicySpec& out) {
+bool decodePolicy(const document::Value& v, const document::Path& p, document::Errors& errors, AutoscalingPolicySpec& out) {
   size_t before = errors.size();
   out = decodeAutoscalingPolicySpec(v, p, errors);
   return errors.size() == before;
 }
 
-bool decodeGang(const doc::Value& v, const Path& p, Errors& errors, GangScheduling& out) {
+bool decodeGang(const document::Value& v, const document::Path& p, document::Errors& errors, GangScheduling& out) {
   ObjectReader r(v, p, errors);
   std::optional<bool> enabled;
   r.boolean("enabled", enabled);
@@ -91,7 +91,7 @@ bool decodeGang(const doc::Value& v, const Path& p, Errors& errors, GangScheduli
   return r.ok();
 }
 
-bool decodeWorker(const doc::Value& v, const Path& p, Errors& errors, Worker& out) {
+bool decodeWorker(const document::Value& v, const document::Path& p, document::Errors& errors, Worker& out) {
   ObjectReader r(v, p, errors);
   out.mark = v.mark();
   r.string("type", out.type);
@@ -110,7 +110,7 @@ bool decodeWorker(const doc::Value& v, const Path& p, Errors& errors, Worker& ou
 
 // One backend, as an item of `spec.backends[]` (`single` false) or as
 // Kthena v1.0's `spec.backend` (`single` true), which also takes `replicas`.
-bool decodeBackendAs(const doc::Value& v, const Path& p, Errors& errors, Backend& out, bool single) {
+bool decodeBackendAs(const document::Value& v, const document::Path& p, document::Errors& errors, Backend& out, bool single) {
   ObjectReader r(v, p, errors);
   out.mark = v.mark();
   r.string("name", out.name);
@@ -130,7 +130,7 @@ bool decodeBackendAs(const doc::Value& v, const Path& p, Errors& errors, Backend
                  "maxReplicas = replicas); set either replicas or minReplicas and maxReplicas",
                  v.find("replicas") != nullptr ? v.find("replicas")->mark() : v.mark());
     }
-  } else if (const doc::Value* replicas = r.take("replicas")) {
+  } else if (const document::Value* replicas = r.take("replicas")) {
     errors.add(p.child("replicas"),
                "unknown field: replicas belongs to spec.backend (one backend, Kthena v1.0's shape); an item of "
                "spec.backends[] sets minReplicas and maxReplicas (equal for a fixed count)",
@@ -149,15 +149,15 @@ bool decodeBackendAs(const doc::Value& v, const Path& p, Errors& errors, Backend
   return r.ok();
 }
 
-bool decodeBackend(const doc::Value& v, const Path& p, Errors& errors, Backend& out) {
+bool decodeBackend(const document::Value& v, const document::Path& p, document::Errors& errors, Backend& out) {
   return decodeBackendAs(v, p, errors, out, false);
 }
 
-bool decodeSingleBackend(const doc::Value& v, const Path& p, Errors& errors, Backend& out) {
+bool decodeSingleBackend(const document::Value& v, const document::Path& p, document::Errors& errors, Backend& out) {
   return decodeBackendAs(v, p, errors, out, true);
 }
 
-ModelBoosterSpec decodeSpec(const doc::Value& v, const Path& p, Errors& errors) {
+ModelBoosterSpec decodeSpec(const document::Value& v, const document::Path& p, document::Errors& errors) {
   ModelBoosterSpec spec;
   spec.mark = v.mark();
   ObjectReader r(v, p, errors);
@@ -166,8 +166,8 @@ ModelBoosterSpec decodeSpec(const doc::Value& v, const Path& p, Errors& errors) 
   // Exactly one of the two shapes (a CEL rule on spec in the CRD). With
   // both, the one error says so; the single backend is still decoded, into
   // nothing, so that its own mistakes are reported at once too.
-  const doc::Value* list = v.isObject() ? v.find("backends") : nullptr;
-  const doc::Value* single = v.isObject() ? v.find("backend") : nullptr;
+  const document::Value* list = v.isObject() ? v.find("backends") : nullptr;
+  const document::Value* single = v.isObject() ? v.find("backend") : nullptr;
   const bool hasList = list != nullptr && !list->isNull();
   const bool hasSingle = single != nullptr && !single->isNull();
   r.list("backends", spec.backends, decodeBackend);
@@ -193,7 +193,7 @@ ModelBoosterSpec decodeSpec(const doc::Value& v, const Path& p, Errors& errors) 
   return spec;
 }
 
-bool decodeBackendStatus(const doc::Value& v, const Path& p, Errors& errors, BackendStatus& out) {
+bool decodeBackendStatus(const document::Value& v, const document::Path& p, document::Errors& errors, BackendStatus& out) {
   ObjectReader r(v, p, errors);
   r.string("name", out.name);
   std::optional<int32_t> replicas;
@@ -203,13 +203,13 @@ bool decodeBackendStatus(const doc::Value& v, const Path& p, Errors& errors, Bac
   return r.ok();
 }
 
-bool decodeConditionItem(const doc::Value& v, const Path& p, Errors& errors, Condition& out) {
+bool decodeConditionItem(const document::Value& v, const document::Path& p, document::Errors& errors, Condition& out) {
   size_t before = errors.size();
   out = decodeCondition(v, p, errors);
   return errors.size() == before;
 }
 
-ModelBoosterStatus decodeStatus(const doc::Value& v, const Path& p, Errors& errors) {
+ModelBoosterStatus decodeStatus(const document::Value& v, const document::Path& p, document::Errors& errors) {
   ModelBoosterStatus status;
   ObjectReader r(v, p, errors);
   std::optional<int64_t> gen;
@@ -221,21 +221,21 @@ ModelBoosterStatus decodeStatus(const doc::Value& v, const Path& p, Errors& erro
   return status;
 }
 
-void setIf(doc::Value& v, doc::Text key, const std::optional<int32_t>& n) {
-  if (n) v.set(std::move(key), doc::Value::integer(*n));
+void setIf(document::Value& v, document::Text key, const std::optional<int32_t>& n) {
+  if (n) v.set(std::move(key), document::Value::integer(*n));
 }
-void setIf(doc::Value& v, doc::Text key, const std::optional<std::string>& s) {
+void setIf(document::Value& v, document::Text key, const std::optional<std::string>& s) {
   if (s) v.set(std::move(key), *s);
 }
-void setIf(doc::Value& v, doc::Text key, const std::string& s) {
+void setIf(document::Value& v, document::Text key, const std::string& s) {
   if (!s.empty()) v.set(std::move(key), s);
 }
-void setIf(doc::Value& v, doc::Text key, const doc::Value& d) {
+void setIf(document::Value& v, document::Text key, const document::Value& d) {
   if (!d.isNull()) v.set(std::move(key), d);
 }
 
-doc::Value encodeStable(const StablePolicy& s) {
-  doc::Value v = doc::Value::object();
+document::Value encodeStable(const StablePolicy& s) {
+  document::Value v = document::Value::object();
   setIf(v, "instances", s.instances);
   setIf(v, "percent", s.percent);
   setIf(v, "period", s.period);
@@ -244,8 +244,8 @@ doc::Value encodeStable(const StablePolicy& s) {
   return v;
 }
 
-doc::Value encodeWorker(const Worker& w) {
-  doc::Value v = doc::Value::object();
+document::Value encodeWorker(const Worker& w) {
+  document::Value v = document::Value::object();
   setIf(v, "type", w.type);
   setIf(v, "image", w.image);
   setIf(v, "replicas", w.replicas);
@@ -259,13 +259,13 @@ doc::Value encodeWorker(const Worker& w) {
   return v;
 }
 
-doc::Value encodeBackend(const Backend& b, bool single) {
-  doc::Value v = doc::Value::object({{"name", b.name}, {"type", b.type}, {"modelURI", b.modelURI}});
+document::Value encodeBackend(const Backend& b, bool single) {
+  document::Value v = document::Value::object({{"name", b.name}, {"type", b.type}, {"modelURI", b.modelURI}});
   setIf(v, "cacheURI", b.cacheURI);
   if (!b.env.empty()) {
-    doc::Value& env = v.set("env", doc::Value::array());
+    document::Value& env = v.set("env", document::Value::array());
     for (const auto& e : b.env) {
-      doc::Value item = doc::Value::object({{"name", e.name}});
+      document::Value item = document::Value::object({{"name", e.name}});
       setIf(item, "value", e.value);
       setIf(item, "valueFrom", e.valueFrom);
       env.push(std::move(item));
@@ -282,19 +282,19 @@ doc::Value encodeBackend(const Backend& b, bool single) {
   setIf(v, "scalingCost", b.scalingCost);
   setIf(v, "routeWeight", b.routeWeight);
   setIf(v, "scaleToZeroGracePeriod", b.scaleToZeroGracePeriod);
-  doc::Value& workers = v.set("workers", doc::Value::array());
+  document::Value& workers = v.set("workers", document::Value::array());
   for (const auto& w : b.workers) workers.push(encodeWorker(w));
   if (!b.loraAdapters.empty()) {
-    doc::Value& loras = v.set("loraAdapters", doc::Value::array());
+    document::Value& loras = v.set("loraAdapters", document::Value::array());
     for (const auto& l : b.loraAdapters) {
-      loras.push(doc::Value::object({{"name", l.name}, {"artifactURL", l.artifactURL}}));
+      loras.push(document::Value::object({{"name", l.name}, {"artifactURL", l.artifactURL}}));
     }
   }
   if (b.autoscalingPolicy) v.set("autoscalingPolicy", encode(*b.autoscalingPolicy));
   setIf(v, "schedulerName", b.schedulerName);
   setIf(v, "runtimeClassName", b.runtimeClassName);
   if (b.gangScheduling) {
-    v.set("gangScheduling", doc::Value::object({{"enabled", doc::Value::boolean(b.gangScheduling->enabled)}}));
+    v.set("gangScheduling", document::Value::object({{"enabled", document::Value::boolean(b.gangScheduling->enabled)}}));
   }
   return v;
 }
@@ -308,7 +308,7 @@ const std::string* Backend::envValue(std::string_view key) const {
   return nullptr;
 }
 
-AutoscalingPolicySpec decodeAutoscalingPolicySpec(const doc::Value& v, const Path& p, Errors& errors) {
+AutoscalingPolicySpec decodeAutoscalingPolicySpec(const document::Value& v, const document::Path& p, document::Errors& errors) {
   AutoscalingPolicySpec out;
   ObjectReader r(v, p, errors);
   r.int32("tolerancePercent", out.tolerancePercent);
@@ -318,9 +318,9 @@ AutoscalingPolicySpec decodeAutoscalingPolicySpec(const doc::Value& v, const Pat
   return out;
 }
 
-ModelBooster decodeModelBooster(const doc::Value& value, Errors& errors) {
+ModelBooster decodeModelBooster(const document::Value& value, document::Errors& errors) {
   ModelBooster booster;
-  Path root;
+  document::Path root;
   ObjectReader r(value, root, errors);
   std::string apiVersion;
   std::string kind;
@@ -333,38 +333,38 @@ ModelBooster decodeModelBooster(const doc::Value& value, Errors& errors) {
   if (r.ok() && kind != "ModelBooster") {
     errors.add(root.child("kind"), "must be ModelBooster, not \"" + kind + "\"");
   }
-  if (const doc::Value* meta = r.take("metadata")) {
+  if (const document::Value* meta = r.take("metadata")) {
     booster.metadata = decodeObjectMeta(*meta, root.child("metadata"), errors);
   } else if (r.ok()) {
     errors.add(root.child("metadata"), "is required");
   }
-  if (const doc::Value* spec = r.take("spec")) {
+  if (const document::Value* spec = r.take("spec")) {
     booster.spec = decodeSpec(*spec, root.child("spec"), errors);
   } else if (r.ok()) {
     errors.add(root.child("spec"), "is required");
   }
-  if (const doc::Value* status = r.take("status")) {
+  if (const document::Value* status = r.take("status")) {
     if (!status->isNull()) booster.status = decodeStatus(*status, root.child("status"), errors);
   }
   r.finish();
   return booster;
 }
 
-doc::Value encode(const AutoscalingPolicySpec& spec) {
-  doc::Value v = doc::Value::object();
+document::Value encode(const AutoscalingPolicySpec& spec) {
+  document::Value v = document::Value::object();
   setIf(v, "tolerancePercent", spec.tolerancePercent);
-  doc::Value& metrics = v.set("metrics", doc::Value::array());
+  document::Value& metrics = v.set("metrics", document::Value::array());
   for (const auto& m : spec.metrics) {
-    metrics.push(doc::Value::object({{"metricName", m.metricName}, {"targetValue", m.targetValue}}));
+    metrics.push(document::Value::object({{"metricName", m.metricName}, {"targetValue", m.targetValue}}));
   }
   if (spec.behavior) {
-    doc::Value& behavior = v.set("behavior", doc::Value::object());
+    document::Value& behavior = v.set("behavior", document::Value::object());
     if (spec.behavior->scaleUp) {
-      doc::Value& up = behavior.set("scaleUp", doc::Value::object());
+      document::Value& up = behavior.set("scaleUp", document::Value::object());
       if (spec.behavior->scaleUp->stablePolicy)
         up.set("stablePolicy", encodeStable(*spec.behavior->scaleUp->stablePolicy));
       if (const auto& panic = spec.behavior->scaleUp->panicPolicy) {
-        doc::Value& pv = up.set("panicPolicy", doc::Value::object());
+        document::Value& pv = up.set("panicPolicy", document::Value::object());
         setIf(pv, "percent", panic->percent);
         setIf(pv, "period", panic->period);
         setIf(pv, "panicThresholdPercent", panic->panicThresholdPercent);
@@ -376,14 +376,14 @@ doc::Value encode(const AutoscalingPolicySpec& spec) {
   return v;
 }
 
-doc::Value encode(const ModelBoosterSpec& spec) {
-  doc::Value v = doc::Value::object();
+document::Value encode(const ModelBoosterSpec& spec) {
+  document::Value v = document::Value::object();
   setIf(v, "name", spec.name);
   setIf(v, "owner", spec.owner);
   if (spec.backendShape == BackendShape::Single && spec.backends.size() == 1) {
     v.set("backend", encodeBackend(spec.backends.front(), true));
   } else {
-    doc::Value& backends = v.set("backends", doc::Value::array());
+    document::Value& backends = v.set("backends", document::Value::array());
     for (const auto& b : spec.backends) backends.push(encodeBackend(b, false));
   }
   if (spec.autoscalingPolicy) v.set("autoscalingPolicy", encode(*spec.autoscalingPolicy));
@@ -392,27 +392,27 @@ doc::Value encode(const ModelBoosterSpec& spec) {
   return v;
 }
 
-doc::Value encode(const ModelBoosterStatus& status) {
-  doc::Value v = doc::Value::object();
-  if (status.observedGeneration != 0) v.set("observedGeneration", doc::Value::integer(status.observedGeneration));
+document::Value encode(const ModelBoosterStatus& status) {
+  document::Value v = document::Value::object();
+  if (status.observedGeneration != 0) v.set("observedGeneration", document::Value::integer(status.observedGeneration));
   if (!status.conditions.empty()) {
-    doc::Value& conditions = v.set("conditions", doc::Value::array());
+    document::Value& conditions = v.set("conditions", document::Value::array());
     for (const auto& c : status.conditions) conditions.push(encode(c));
   }
   if (!status.backendStatuses.empty()) {
-    doc::Value& bs = v.set("backendStatuses", doc::Value::array());
+    document::Value& bs = v.set("backendStatuses", document::Value::array());
     for (const auto& b : status.backendStatuses) {
-      bs.push(doc::Value::object({{"name", b.name}, {"replicas", doc::Value::integer(b.replicas)}}));
+      bs.push(document::Value::object({{"name", b.name}, {"replicas", document::Value::integer(b.replicas)}}));
     }
   }
   return v;
 }
 
-doc::Value encode(const ModelBooster& booster) {
-  doc::Value v = doc::Value::object({{"apiVersion", kWorkloadApiVersion}, {"kind", "ModelBooster"}});
+document::Value encode(const ModelBooster& booster) {
+  document::Value v = document::Value::object({{"apiVersion", kWorkloadApiVersion}, {"kind", "ModelBooster"}});
   v.set("metadata", encode(booster.metadata));
   v.set("spec", encode(booster.spec));
-  doc::Value status = encode(booster.status);
+  document::Value status = encode(booster.status);
   if (!status.members().empty()) v.set("status", std::move(status));
   return v;
 }

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "api/field_error.h"
+#include "document/field_error.h"
 #include "api/object_meta.h"
-#include "doc/value.h"
+#include "document/value.h"
 
 namespace mb::api {
 
@@ -22,7 +22,7 @@ inline constexpr const char* kNetworkingApiVersion = "networking.serving.volcano
 struct EnvVar {
   std::string name;
   std::optional<std::string> value;
-  doc::Value valueFrom;  // core/v1 EnvVarSource, null when absent
+  document::Value valueFrom;  // core/v1 EnvVarSource, null when absent
 };
 
 struct LoraAdapter {
@@ -32,7 +32,7 @@ struct LoraAdapter {
 
 struct MetricTarget {
   std::string metricName;
-  doc::Value targetValue;  // a quantity: string or number
+  document::Value targetValue;  // a quantity: string or number
 };
 
 struct StablePolicy {
@@ -71,13 +71,13 @@ struct Worker {
   std::string image;
   std::optional<int32_t> replicas;
   std::optional<int32_t> pods;
-  doc::Value resources;    // core/v1 ResourceRequirements
-  doc::Value affinity;     // core/v1 Affinity
-  doc::Value tolerations;  // []core/v1 Toleration
-  doc::Value nodeSelector;
+  document::Value resources;    // core/v1 ResourceRequirements
+  document::Value affinity;     // core/v1 Affinity
+  document::Value tolerations;  // []core/v1 Toleration
+  document::Value nodeSelector;
   std::optional<std::string> runtimeClassName;
-  doc::Value config;  // engine arguments, free-form object
-  doc::Mark mark;
+  document::Value config;  // engine arguments, free-form object
+  document::Mark mark;
 };
 
 struct GangScheduling {
@@ -90,7 +90,7 @@ struct Backend {
   std::string modelURI;
   std::string cacheURI;
   std::vector<EnvVar> env;
-  doc::Value envFrom;  // []core/v1 EnvFromSource
+  document::Value envFrom;  // []core/v1 EnvFromSource
   std::optional<int32_t> minReplicas;
   std::optional<int32_t> maxReplicas;
   // Kthena v1.0's fixed count, accepted in `spec.backend` only, in place of
@@ -105,7 +105,7 @@ struct Backend {
   std::string schedulerName;
   std::optional<std::string> runtimeClassName;
   std::optional<GangScheduling> gangScheduling;
-  doc::Mark mark;
+  document::Mark mark;
 
   // The value of env var `name`, or nullptr.
   const std::string* envValue(std::string_view key) const;
@@ -125,8 +125,8 @@ struct ModelBoosterSpec {
   BackendShape backendShape = BackendShape::List;
   std::optional<AutoscalingPolicySpec> autoscalingPolicy;
   std::optional<int32_t> costExpansionRatePercent;
-  doc::Value modelMatch;  // networking ModelMatch, passed to the route
-  doc::Mark mark;
+  document::Value modelMatch;  // networking ModelMatch, passed to the route
+  document::Mark mark;
 };
 
 struct BackendStatus {
@@ -151,12 +151,12 @@ struct ModelBooster {
 
 // Decodes one document. Type errors and unknown fields go to `errors`; the
 // result is usable for validation only when `errors` stayed empty.
-ModelBooster decodeModelBooster(const doc::Value& value, Errors& errors);
-AutoscalingPolicySpec decodeAutoscalingPolicySpec(const doc::Value& value, const Path& path, Errors& errors);
+ModelBooster decodeModelBooster(const document::Value& value, document::Errors& errors);
+AutoscalingPolicySpec decodeAutoscalingPolicySpec(const document::Value& value, const document::Path& path, document::Errors& errors);
 
-doc::Value encode(const ModelBooster& booster);
-doc::Value encode(const ModelBoosterSpec& spec);
-doc::Value encode(const ModelBoosterStatus& status);
-doc::Value encode(const AutoscalingPolicySpec& spec);
+document::Value encode(const ModelBooster& booster);
+document::Value encode(const ModelBoosterSpec& spec);
+document::Value encode(const ModelBoosterStatus& status);
+document::Value encode(const AutoscalingPolicySpec& spec);
 
 }  // namespace mb::api

@@ -6,18 +6,18 @@ namespace mb::api {
 namespace {
 
 void readStringPairs(ObjectReader& r, std::string_view key, StringPairs& out) {
-  doc::Value map;
+  document::Value map;
   r.stringMap(key, map);
   for (const auto& m : map.members()) out.push_back({m.key, m.value.text()});
 }
 
-doc::Value encodePairs(const StringPairs& pairs) {
-  doc::Value v = doc::Value::object();
-  for (const auto& [k, val] : pairs) v.set(k, doc::Value(val));
+document::Value encodePairs(const StringPairs& pairs) {
+  document::Value v = document::Value::object();
+  for (const auto& [k, val] : pairs) v.set(k, document::Value(val));
   return v;
 }
 
-bool decodeOwnerRef(const doc::Value& v, const Path& p, Errors& errors, OwnerReference& out) {
+bool decodeOwnerRef(const document::Value& v, const document::Path& p, document::Errors& errors, OwnerReference& out) {
   ObjectReader r(v, p, errors);
   r.string("apiVersion", out.apiVersion);
   r.string("kind", out.kind);
@@ -49,7 +49,7 @@ const OwnerReference* ObjectMeta::controllerRef() const {
   return nullptr;
 }
 
-ObjectMeta decodeObjectMeta(const doc::Value& value, const Path& path, Errors& errors) {
+ObjectMeta decodeObjectMeta(const document::Value& value, const document::Path& path, document::Errors& errors) {
   ObjectMeta meta;
   ObjectReader r(value, path, errors);
   r.string("name", meta.name);
@@ -64,39 +64,39 @@ ObjectMeta decodeObjectMeta(const doc::Value& value, const Path& path, Errors& e
   r.list("ownerReferences", meta.ownerReferences, decodeOwnerRef);
   for (const char* key : {"generateName", "selfLink", "creationTimestamp", "deletionTimestamp",
                           "deletionGracePeriodSeconds", "finalizers", "managedFields"}) {
-    if (const doc::Value* v = r.take(key)) meta.extra.set(std::string_view(key), *v);
+    if (const document::Value* v = r.take(key)) meta.extra.set(std::string_view(key), *v);
   }
   r.finish();
   return meta;
 }
 
-doc::Value encode(const OwnerReference& ref) {
-  return doc::Value::object({{"apiVersion", ref.apiVersion},
+document::Value encode(const OwnerReference& ref) {
+  return document::Value::object({{"apiVersion", ref.apiVersion},
                              {"kind", ref.kind},
                              {"name", ref.name},
                              {"uid", ref.uid},
-                             {"controller", doc::Value::boolean(ref.controller)},
-                             {"blockOwnerDeletion", doc::Value::boolean(ref.blockOwnerDeletion)}});
+                             {"controller", document::Value::boolean(ref.controller)},
+                             {"blockOwnerDeletion", document::Value::boolean(ref.blockOwnerDeletion)}});
 }
 
-doc::Value encode(const ObjectMeta& meta) {
-  doc::Value v = doc::Value::object();
+document::Value encode(const ObjectMeta& meta) {
+  document::Value v = document::Value::object();
   v.set("name", meta.name);
   if (!meta.namespace_.empty()) v.set("namespace", meta.namespace_);
   if (!meta.uid.empty()) v.set("uid", meta.uid);
   if (!meta.resourceVersion.empty()) v.set("resourceVersion", meta.resourceVersion);
-  if (meta.generation != 0) v.set("generation", doc::Value::integer(meta.generation));
+  if (meta.generation != 0) v.set("generation", document::Value::integer(meta.generation));
   if (!meta.labels.empty()) v.set("labels", encodePairs(meta.labels));
   if (!meta.annotations.empty()) v.set("annotations", encodePairs(meta.annotations));
   if (!meta.ownerReferences.empty()) {
-    doc::Value& refs = v.set("ownerReferences", doc::Value::array());
+    document::Value& refs = v.set("ownerReferences", document::Value::array());
     for (const auto& ref : meta.ownerReferences) refs.push(encode(ref));
   }
   for (const auto& m : meta.extra.members()) v.set(m.key, m.value);
   return v;
 }
 
-Condition decodeCondition(const doc::Value& value, const Path& path, Errors& errors) {
+Condition decodeCondition(const document::Value& value, const document::Path& path, document::Errors& errors) {
   Condition c;
   ObjectReader r(value, path, errors);
   r.string("type", c.type);
@@ -111,9 +111,9 @@ Condition decodeCondition(const doc::Value& value, const Path& path, Errors& err
   return c;
 }
 
-doc::Value encode(const Condition& c) {
-  doc::Value v = doc::Value::object({{"type", c.type}, {"status", c.status}});
-  if (c.observedGeneration != 0) v.set("observedGeneration", doc::Value::integer(c.observedGeneration));
+document::Value encode(const Condition& c) {
+  document::Value v = document::Value::object({{"type", c.type}, {"status", c.status}});
+  if (c.observedGeneration != 0) v.set("observedGeneration", document::Value::integer(c.observedGeneration));
   v.set("lastTransitionTime", c.lastTransitionTime);
   v.set("reason", c.reason);
   v.set("message", c.message);

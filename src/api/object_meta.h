@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "api/field_error.h"
-#include "doc/value.h"
+#include "document/field_error.h"
+#include "document/value.h"
 
 namespace mb::api {
 
@@ -21,11 +21,11 @@ struct OwnerReference {
 };
 
 // One label, annotation or selector entry. The key is usually a literal,
-// which doc::Text references instead of copying. An aggregate, not a
+// which document::Text references instead of copying. An aggregate, not a
 // std::pair: pair's forwarding constructor would hide that a literal is
 // constant, and every key would be copied.
 struct StringPair {
-  doc::Text key;
+  document::Text key;
   std::string value;
 };
 using StringPairs = std::vector<StringPair>;
@@ -41,7 +41,7 @@ struct ObjectMeta {
   std::vector<OwnerReference> ownerReferences;
   // Everything else the server sets (creationTimestamp, managedFields, ...),
   // kept so that a decoded object encodes back whole.
-  doc::Value extra = doc::Value::object();
+  document::Value extra = document::Value::object();
 
   const std::string* label(std::string_view key) const;
   // The owner reference with controller: true, if any.
@@ -57,10 +57,10 @@ struct Condition {
   std::string message;
 };
 
-ObjectMeta decodeObjectMeta(const doc::Value& value, const Path& path, Errors& errors);
-doc::Value encode(const ObjectMeta& meta);
-Condition decodeCondition(const doc::Value& value, const Path& path, Errors& errors);
-doc::Value encode(const Condition& condition);
-doc::Value encode(const OwnerReference& ref);
+ObjectMeta decodeObjectMeta(const document::Value& value, const document::Path& path, document::Errors& errors);
+document::Value encode(const ObjectMeta& meta);
+Condition decodeCondition(const document::Value& value, const document::Path& path, document::Errors& errors);
+document::Value encode(const Condition& condition);
+document::Value encode(const OwnerReference& ref);
 
 }  // namespace mb::api

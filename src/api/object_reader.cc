@@ -4,17 +4,17 @@
 
 namespace mb::api {
 
-ObjectReader::ObjectReader(const doc::Value& value, const Path& path, Errors& errors)
+ObjectReader::ObjectReader(const document::Value& value, const document::Path& path, document::Errors& errors)
     : value_(value), path_(path), errors_(errors) {
   if (!value.isObject()) {
     ok_ = false;
-    errors_.add(path, std::string("must be an object, not ") + doc::Value::kindArticle(value.kind()), value.mark());
+    errors_.add(path, std::string("must be an object, not ") + document::Value::kindArticle(value.kind()), value.mark());
     return;
   }
   seen_.assign(value.members().size(), false);
 }
 
-const doc::Value* ObjectReader::take(std::string_view key) {
+const document::Value* ObjectReader::take(std::string_view key) {
   if (!ok_) return nullptr;
   const auto& members = value_.members();
   for (size_t i = 0; i < members.size(); ++i) {
@@ -26,18 +26,18 @@ const doc::Value* ObjectReader::take(std::string_view key) {
   return nullptr;
 }
 
-bool readString(const doc::Value& v, const Path& path, Errors& errors, std::string& out) {
+bool readString(const document::Value& v, const document::Path& path, document::Errors& errors, std::string& out) {
   if (!v.isString()) {
-    errors.add(path, std::string("must be a string, not ") + doc::Value::kindArticle(v.kind()), v.mark());
+    errors.add(path, std::string("must be a string, not ") + document::Value::kindArticle(v.kind()), v.mark());
     return false;
   }
   out = v.text();
   return true;
 }
 
-bool readInt(const doc::Value& v, const Path& path, Errors& errors, int64_t min, int64_t max, int64_t& out) {
+bool readInt(const document::Value& v, const document::Path& path, document::Errors& errors, int64_t min, int64_t max, int64_t& out) {
   if (!v.isNumber()) {
-    errors.add(path, std::string("must be an integer, not ") + doc::Value::kindArticle(v.kind()), v.mark());
+    errors.add(path, std::string("must be an integer, not ") + document::Value::kindArticle(v.kind()), v.mark());
     return false;
   }
   const std::string& t = v.text();
@@ -71,37 +71,37 @@ bool readInt(const doc::Value& v, const Path& path, Errors& errors, int64_t min,
 }
 
 void ObjectReader::string(std::string_view key, std::string& out) {
-  if (const doc::Value* v = take(key)) {
+  if (const document::Value* v = take(key)) {
     if (!v->isNull()) readString(*v, path_.child(key), errors_, out);
   }
 }
 
 void ObjectReader::string(std::string_view key, std::optional<std::string>& out) {
-  if (const doc::Value* v = take(key)) {
+  if (const document::Value* v = take(key)) {
     std::string s;
     if (!v->isNull() && readString(*v, path_.child(key), errors_, s)) out = std::move(s);
   }
 }
 
 void ObjectReader::int32(std::string_view key, std::optional<int32_t>& out, int64_t min, int64_t max) {
-  if (const doc::Value* v = take(key)) {
+  if (const document::Value* v = take(key)) {
     int64_t n = 0;
     if (!v->isNull() && readInt(*v, path_.child(key), errors_, min, max, n)) out = static_cast<int32_t>(n);
   }
 }
 
 void ObjectReader::int64(std::string_view key, std::optional<int64_t>& out) {
-  if (const doc::Value* v = take(key)) {
+  if (const document::Value* v = take(key)) {
     int64_t n = 0;
     if (!v->isNull() && readInt(*v, path_.child(key), errors_, INT64_MIN, INT64_MAX, n)) out = n;
   }
 }
 
 void ObjectReader::boolean(std::string_view key, std::optional<bool>& out) {
-  if (const doc::Value* v = take(key)) {
+  if (const document::Value* v = take(key)) {
     if (v->isNull()) return;
     if (!v->isBool()) {
-      errors_.add(path_.child(key), std::string("must be true or false, not ") + doc::Value::kindArticle(v->kind()),
+      errors_.add(path_.child(key), std::string("must be true or false, not ") + document::Value::kindArticle(v->kind()),
                   v->mark());
       return;
     }
@@ -109,39 +109,39 @@ void ObjectReader::boolean(std::string_view key, std::optional<bool>& out) {
   }
 }
 
-void ObjectReader::raw(std::string_view key, doc::Value& out, doc::Value::Kind expected) {
-  if (const doc::Value* v = take(key)) {
+void ObjectReader::raw(std::string_view key, document::Value& out, document::Value::Kind expected) {
+  if (const document::Value* v = take(key)) {
     if (v->isNull()) return;
     if (v->kind() != expected) {
       errors_.add(
           path_.child(key),
-          std::string("must be ") + doc::Value::kindArticle(expected) + ", not " + doc::Value::kindArticle(v->kind()),
+          std::string("must be ") + document::Value::kindArticle(expected) + ", not " + document::Value::kindArticle(v->kind()),
           v->mark());
       return;
     }
     // Shared: these pass into several children (every container of a
     // backend), and sharing makes each of those copies a reference count.
-    out = doc::Value::shared(*v);
+    out = document::Value::shared(*v);
   }
 }
 
-void ObjectReader::stringMap(std::string_view key, doc::Value& out) {
-  if (const doc::Value* v = take(key)) {
+void ObjectReader::stringMap(std::string_view key, document::Value& out) {
+  if (const document::Value* v = take(key)) {
     if (v->isNull()) return;
-    Path p = path_.child(key);
+    document::Path p = path_.child(key);
     if (!v->isObject()) {
-      errors_.add(p, std::string("must be a map of strings, not ") + doc::Value::kindArticle(v->kind()), v->mark());
+      errors_.add(p, std::string("must be a map of strings, not ") + document::Value::kindArticle(v->kind()), v->mark());
       return;
     }
     bool good = true;
     for (const auto& m : v->members()) {
       if (!m.value.isString()) {
-        errors_.add(p.child(m.key), std::string("must be a string, not ") + doc::Value::kindArticle(m.value.kind()),
+        errors_.add(p.child(m.key), std::string("must be a string, not ") + document::Value::kindArticle(m.value.kind()),
                     m.value.mark());
         good = false;
       }
     }
-    if (good) out = doc::Value::shared(*v);
+    if (good) out = document::Value::shared(*v);
   }
 }
 

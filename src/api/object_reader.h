@@ -9,24 +9,24 @@
 #include <string_view>
 #include <vector>
 
-#include "api/field_error.h"
-#include "doc/value.h"
+#include "document/field_error.h"
+#include "document/value.h"
 
 namespace mb::api {
 
 class ObjectReader {
  public:
-  ObjectReader(const doc::Value& value, const Path& path, Errors& errors);
+  ObjectReader(const document::Value& value, const document::Path& path, document::Errors& errors);
   ObjectReader(const ObjectReader&) = delete;
   ObjectReader& operator=(const ObjectReader&) = delete;
   ~ObjectReader() = default;
 
   bool ok() const { return ok_; }
-  const Path& path() const { return path_; }
-  Errors& errors() { return errors_; }
+  const document::Path& path() const { return path_; }
+  document::Errors& errors() { return errors_; }
 
   // The member named `key` (marking it known), or nullptr.
-  const doc::Value* take(std::string_view key);
+  const document::Value* take(std::string_view key);
 
   void string(std::string_view key, std::string& out);
   void string(std::string_view key, std::optional<std::string>& out);
@@ -34,14 +34,14 @@ class ObjectReader {
   void int64(std::string_view key, std::optional<int64_t>& out);
   void boolean(std::string_view key, std::optional<bool>& out);
   // Kept as a document (pass-through of core/v1 types and free-form config).
-  void raw(std::string_view key, doc::Value& out, doc::Value::Kind expected);
-  void stringMap(std::string_view key, doc::Value& out);
+  void raw(std::string_view key, document::Value& out, document::Value::Kind expected);
+  void stringMap(std::string_view key, document::Value& out);
 
   template <class T, class Decode>
   void object(std::string_view key, std::optional<T>& out, Decode decode) {
-    if (const doc::Value* v = take(key)) {
+    if (const document::Value* v = take(key)) {
       if (v->isNull()) return;
-      Path p = path_.child(key);
+      document::Path p = path_.child(key);
       T item{};
       if (decode(*v, p, errors_, item)) out = std::move(item);
     }
@@ -49,11 +49,11 @@ class ObjectReader {
 
   template <class T, class Decode>
   void list(std::string_view key, std::vector<T>& out, Decode decode) {
-    const doc::Value* v = take(key);
+    const document::Value* v = take(key);
     if (v == nullptr || v->isNull()) return;
-    Path p = path_.child(key);
+    document::Path p = path_.child(key);
     if (!v->isArray()) {
-      errors_.add(p, std::string("must be a list, not ") + doc::Value::kindArticle(v->kind()), v->mark());
+      errors_.add(p, std::string("must be a list, not ") + document::Value::kindArticle(v->kind()), v->mark());
       return;
     }
     out.reserve(v->items().size());
@@ -67,15 +67,15 @@ class ObjectReader {
   void finish();
 
  private:
-  const doc::Value& value_;
-  const Path& path_;
-  Errors& errors_;
+  const document::Value& value_;
+  const document::Path& path_;
+  document::Errors& errors_;
   std::vector<bool> seen_;
   bool ok_ = true;
 };
 
 // Scalar conversions shared by the readers; they report into `errors`.
-bool readInt(const doc::Value& v, const Path& path, Errors& errors, int64_t min, int64_t max, int64_t& out);
-bool readString(const doc::Value& v, const Path& path, Errors& errors, std::string& out);
+bool readInt(const document::Value& v, const document::Path& path, document::Errors& errors, int64_t min, int64_t max, int64_t& out);
+bool readString(const document::Value& v, const document::Path& path, document::Errors& errors, std::string& out);
 
 }  // namespace mb::api

@@ -2,7 +2,7 @@
 #include <memory>
 
 #include "cli/commands.h"
-#include "cli/config_flags.h"
+#include "cli/conversion_flags.h"
 #include "controller/manager.h"
 #include "observe/log.h"
 
@@ -42,7 +42,7 @@ Action addController(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--kube-api-qps", o->qps, "Client-side limit on API requests per second")->capture_default_str();
   cmd->add_option("--kube-api-burst", o->burst, "Burst above --kube-api-qps")->capture_default_str();
-  addConfigFlags(*cmd, o->config, ConfigFlagsFor::Controller, &o->servingStack);
+  addConversionFlags(*cmd, o->config, ConversionFlagsFor::Controller, &o->servingStack);
   cmd->add_option("--config-namespace", o->configNamespace,
                   "Namespace of the ConfigMap model-booster-controller-config (default: $POD_NAMESPACE or default)");
   cmd->add_option("--log-format", *logFormat, "Log lines as text or json")

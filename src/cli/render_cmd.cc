@@ -2,10 +2,10 @@
 #include <memory>
 
 #include "cli/commands.h"
-#include "cli/config_flags.h"
+#include "cli/conversion_flags.h"
 #include "cli/input.h"
 #include "core/render.h"
-#include "doc/parse.h"
+#include "document/parse.h"
 
 namespace mb::cli {
 namespace {
@@ -13,7 +13,7 @@ namespace {
 struct RenderFlags {
   std::string file;
   std::string output = "yaml";
-  core::Config config;
+  core::ConversionOptions config;
 };
 
 void printErrors(const std::string& file, const core::RenderResult& r) {
@@ -23,10 +23,10 @@ void printErrors(const std::string& file, const core::RenderResult& r) {
 
 }  // namespace
 
-int runRender(const std::string& file, const std::string& output, const core::Config& config, bool emit) {
+int runRender(const std::string& file, const std::string& output, const core::ConversionOptions& config, bool emit) {
   std::string input;
   std::string error;
-  ReadStatus read = readInput(file, doc::Limits{}.maxBytes, input, error);
+  ReadStatus read = readInput(file, document::Limits{}.maxBytes, input, error);
   if (read != ReadStatus::Ok) {
     std::cerr << "error: " << error << "\n";
     return read == ReadStatus::TooLarge ? kExitInvalid : kExitUsage;
@@ -55,7 +55,7 @@ Action addRender(CLI::App& app) {
   cmd->add_option("-o,--output", flags->output, "Output format: yaml (documents separated by ---) or json (a v1 List)")
       ->check(CLI::IsMember({"yaml", "json"}))
       ->capture_default_str();
-  addConfigFlags(*cmd, flags->config, ConfigFlagsFor::Render);
+  addConversionFlags(*cmd, flags->config, ConversionFlagsFor::Render);
   return [cmd, flags]() -> int {
     if (!cmd->parsed()) return -1;
     return runRender(flags->file, flags->output, flags->config, true);

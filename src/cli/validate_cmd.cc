@@ -2,11 +2,11 @@
 
 #include "cli/commands.h"
 #include "cli/input.h"
-#include "core/config.h"
+#include "core/conversion_options.h"
 
 namespace mb::cli {
 
-int runRender(const std::string& file, const std::string& output, const core::Config& config, bool emit);
+int runRender(const std::string& file, const std::string& output, const core::ConversionOptions& config, bool emit);
 
 Action addValidate(CLI::App& app) {
   auto file = std::make_shared<std::string>();
@@ -17,7 +17,7 @@ Action addValidate(CLI::App& app) {
   cmd->add_option("-f,--filename", *file, "YAML or JSON file with one or more ModelBoosters; - for stdin")->required();
   return [cmd, file]() -> int {
     if (!cmd->parsed()) return -1;
-    return runRender(*file, "yaml", core::Config{}, false);
+    return runRender(*file, "yaml", core::ConversionOptions{}, false);
   };
 }
 

@@ -7,8 +7,8 @@
 namespace mb::controller {
 namespace {
 
-const doc::Value* path(const doc::Value& v, std::initializer_list<const char*> keys) {
-  const doc::Value* cur = &v;
+const document::Value* path(const document::Value& v, std::initializer_list<const char*> keys) {
+  const document::Value* cur = &v;
   for (const char* k : keys) {
     cur = cur->find(k);
     if (cur == nullptr) return nullptr;
@@ -16,40 +16,40 @@ const doc::Value* path(const doc::Value& v, std::initializer_list<const char*> k
   return cur;
 }
 
-int64_t asInt(const doc::Value* v, int64_t fallback) {
+int64_t asInt(const document::Value* v, int64_t fallback) {
   if (v == nullptr || !v->isNumber()) return fallback;
   int64_t n = fallback;
   std::from_chars(v->text().data(), v->text().data() + v->text().size(), n);
   return n;
 }
 
-bool sameOrAbsent(const doc::Value* a, const doc::Value* b) {
+bool sameOrAbsent(const document::Value* a, const document::Value* b) {
   if (a == nullptr || b == nullptr) return (a == nullptr || a->isNull()) && (b == nullptr || b->isNull());
-  return doc::equal(*a, *b);
+  return document::equal(*a, *b);
 }
 
 // True when every reference in `wanted` is in `refs` exactly. References
 // other tools added (without `controller: true`) are theirs, not drift.
-bool containsAll(const doc::Value* refs, const doc::Value& wanted) {
+bool containsAll(const document::Value* refs, const document::Value& wanted) {
   for (const auto& w : wanted.items()) {
     bool found = false;
     if (refs != nullptr) {
-      for (const auto& r : refs->items()) found = found || doc::equal(r, w);
+      for (const auto& r : refs->items()) found = found || document::equal(r, w);
     }
     if (!found) return false;
   }
   return true;
 }
 
-std::string uidOf(const doc::Value& ref) {
-  const doc::Value* uid = ref.find("uid");
+std::string uidOf(const document::Value& ref) {
+  const document::Value* uid = ref.find("uid");
   return uid != nullptr && uid->isString() ? uid->text() : std::string();
 }
 
 // `refs` with ours in place of any older version of them (same uid), and
 // everyone else's kept in their order.
-doc::Value withOwners(const doc::Value* refs, const doc::Value& ours) {
-  doc::Value out = doc::Value::array();
+document::Value withOwners(const document::Value* refs, const document::Value& ours) {
+  document::Value out = document::Value::array();
   if (refs != nullptr) {
     for (const auto& r : refs->items()) {
       bool replaced = false;
@@ -62,17 +62,17 @@ doc::Value withOwners(const doc::Value* refs, const doc::Value& ours) {
 }
 
 // `desired` cut down to what `stored` kept of it (see serverView).
-doc::Value project(const doc::Value& desired, const doc::Value& stored) {
+document::Value project(const document::Value& desired, const document::Value& stored) {
   if (desired.isObject() && stored.isObject()) {
-    doc::Value out = doc::Value::object();
+    document::Value out = document::Value::object();
     for (const auto& m : desired.members()) {
-      const doc::Value* kept = stored.find(m.key);
+      const document::Value* kept = stored.find(m.key);
       if (kept != nullptr) out.set(m.key, project(m.value, *kept));  // absent: pruned
     }
     return out;
   }
   if (desired.isArray() && stored.isArray() && desired.items().size() == stored.items().size()) {
-    doc::Value out = doc::Value::array();
+    document::Value out = document::Value::array();
     for (size_t i = 0; i < desired.items().size(); ++i) out.push(project(desired.items()[i], stored.items()[i]));
     return out;
   }
@@ -80,15 +80,15 @@ doc::Value project(const doc::Value& desired, const doc::Value& stored) {
 }
 
 // Puts `stored`'s value at spec.<keys...> into `view` (or removes it there).
-void takeWhole(doc::Value& view, const doc::Value& stored, std::initializer_list<const char*> keys) {
+void takeWhole(document::Value& view, const document::Value& stored, std::initializer_list<const char*> keys) {
   std::vector<const char*> k(keys);
-  const doc::Value* value = path(stored, keys);
-  doc::Value* cur = &view;
+  const document::Value* value = path(stored, keys);
+  document::Value* cur = &view;
   for (size_t i = 0; i + 1 < k.size(); ++i) {
-    doc::Value* next = cur->find(k[i]);
+    document::Value* next = cur->find(k[i]);
     if (next == nullptr || !next->isObject()) {
       if (value == nullptr) return;
-      next = &cur->put(k[i], doc::Value::object());
+      next = &cur->put(k[i], document::Value::object());
     }
     cur = next;
   }
@@ -101,24 +101,24 @@ void takeWhole(doc::Value& view, const doc::Value& stored, std::initializer_list
 
 }  // namespace
 
-doc::Value serverView(api::ChildKind kind, const doc::Value& desired, const doc::Value& stored) {
-  doc::Value view = doc::Value::object();
-  if (const doc::Value* labels = path(desired, {"metadata", "labels"}); labels != nullptr) {
-    const doc::Value* kept = path(stored, {"metadata", "labels"});
+document::Value serverView(api::ChildKind kind, const document::Value& desired, const document::Value& stored) {
+  document::Value view = document::Value::object();
+  if (const document::Value* labels = path(desired, {"metadata", "labels"}); labels != nullptr) {
+    const document::Value* kept = path(stored, {"metadata", "labels"});
     view.set("metadata",
-             doc::Value::object({{"labels", kept != nullptr ? project(*labels, *kept) : doc::Value::object()}}));
+             document::Value::object({{"labels", kept != nullptr ? project(*labels, *kept) : document::Value::object()}}));
   }
-  const doc::Value* spec = path(desired, {"spec"});
-  const doc::Value* keptSpec = path(stored, {"spec"});
-  view.set("spec", spec != nullptr && keptSpec != nullptr ? project(*spec, *keptSpec) : doc::Value::object());
+  const document::Value* spec = path(desired, {"spec"});
+  const document::Value* keptSpec = path(stored, {"spec"});
+  view.set("spec", spec != nullptr && keptSpec != nullptr ? project(*spec, *keptSpec) : document::Value::object());
   if (kind == api::ChildKind::ModelRoute) takeWhole(view, stored, {"spec", "modelName"});
   if (kind == api::ChildKind::ModelServing) takeWhole(view, stored, {"spec", "template", "gangPolicy"});
   return view;
 }
 
-bool keptAsSent(const doc::Value& view, const doc::Value& desired) {
-  auto same = [](const doc::Value* a, const doc::Value* b) {
-    return a == nullptr ? b == nullptr : b != nullptr && doc::equal(*a, *b);
+bool keptAsSent(const document::Value& view, const document::Value& desired) {
+  auto same = [](const document::Value* a, const document::Value* b) {
+    return a == nullptr ? b == nullptr : b != nullptr && document::equal(*a, *b);
   };
   return same(path(view, {"spec"}), path(desired, {"spec"})) &&
          same(path(view, {"metadata", "labels"}), path(desired, {"metadata", "labels"}));
@@ -128,13 +128,13 @@ namespace {
 
 // True when `gang` is {minRoleReplicas: {<role>: <its replicas>}} for
 // exactly the roles of `spec`.
-bool isImplicitGang(const doc::Value& gang, const doc::Value* roles) {
-  const doc::Value* minRoles = gang.find("minRoleReplicas");
+bool isImplicitGang(const document::Value& gang, const document::Value* roles) {
+  const document::Value* minRoles = gang.find("minRoleReplicas");
   if (minRoles == nullptr || !minRoles->isObject() || roles == nullptr || !roles->isArray()) return false;
   if (gang.members().size() != 1 || minRoles->members().size() != roles->items().size()) return false;
   for (const auto& role : roles->items()) {
-    const doc::Value* name = role.find("name");
-    const doc::Value* min = name != nullptr && name->isString() ? minRoles->find(name->text()) : nullptr;
+    const document::Value* name = role.find("name");
+    const document::Value* min = name != nullptr && name->isString() ? minRoles->find(name->text()) : nullptr;
     if (min == nullptr || asInt(min, -1) != asInt(role.find("replicas"), 1)) return false;
   }
   return true;
@@ -142,15 +142,15 @@ bool isImplicitGang(const doc::Value& gang, const doc::Value* roles) {
 
 }  // namespace
 
-bool keepImplicitGangPolicy(const doc::Value& desired, const doc::Value& live, doc::Value& out) {
-  const doc::Value* roles = path(desired, {"spec", "template", "roles"});
-  const doc::Value* want = path(desired, {"spec", "template", "gangPolicy"});
-  const doc::Value* have = path(live, {"spec", "template", "gangPolicy"});
+bool keepImplicitGangPolicy(const document::Value& desired, const document::Value& live, document::Value& out) {
+  const document::Value* roles = path(desired, {"spec", "template", "roles"});
+  const document::Value* want = path(desired, {"spec", "template", "gangPolicy"});
+  const document::Value* have = path(live, {"spec", "template", "gangPolicy"});
   if ((want == nullptr) == (have == nullptr)) return false;
   // One side has none, the other the gang the stack applies anyway.
   if (!isImplicitGang(want != nullptr ? *want : *have, roles)) return false;
   out = desired;
-  doc::Value* tmpl = out.find("spec")->find("template");
+  document::Value* tmpl = out.find("spec")->find("template");
   if (have != nullptr) {
     tmpl->put("gangPolicy", *have);
   } else {
@@ -159,12 +159,12 @@ bool keepImplicitGangPolicy(const doc::Value& desired, const doc::Value& live, d
   return true;
 }
 
-SyncPlan planChild(api::ChildKind kind, const doc::Value& desired, const doc::Value& live,
-                   const ReplicaBounds& replicas, const doc::Value* expected) {
+SyncPlan planChild(api::ChildKind kind, const document::Value& desired, const document::Value& live,
+                   const ReplicaBounds& replicas, const document::Value* expected) {
   SyncPlan plan;
   // What the live object should look like in the fields we own: the
   // server's version of what we last wrote, or what we want.
-  const doc::Value& want = expected != nullptr ? *expected : desired;
+  const document::Value& want = expected != nullptr ? *expected : desired;
   // Immutable fields: the API rejects an update, so the child is replaced.
   if (kind == api::ChildKind::ModelRoute &&
       !sameOrAbsent(path(want, {"spec", "modelName"}), path(live, {"spec", "modelName"}))) {
@@ -179,8 +179,8 @@ SyncPlan planChild(api::ChildKind kind, const doc::Value& desired, const doc::Va
     return plan;
   }
 
-  const doc::Value* wantSpec = path(want, {"spec"});
-  const doc::Value* liveSpec = path(live, {"spec"});
+  const document::Value* wantSpec = path(want, {"spec"});
+  const document::Value* liveSpec = path(live, {"spec"});
   int64_t liveReplicas = asInt(liveSpec != nullptr ? liveSpec->find("replicas") : nullptr, -1);
   std::optional<int64_t> clamped;
   if (kind == api::ChildKind::ModelServing && replicas.autoscaled && liveReplicas >= 0) {
@@ -191,19 +191,19 @@ SyncPlan planChild(api::ChildKind kind, const doc::Value& desired, const doc::Va
   bool specDiffers = liveSpec == nullptr;
   if (!specDiffers && wantSpec != nullptr) {
     if (clamped) {
-      doc::Value w = *wantSpec;
-      w.put("replicas", doc::Value::integer(*clamped));
-      specDiffers = !doc::isSubset(w, *liveSpec);
+      document::Value w = *wantSpec;
+      w.put("replicas", document::Value::integer(*clamped));
+      specDiffers = !document::isSubset(w, *liveSpec);
     } else {
-      specDiffers = !doc::isSubset(*wantSpec, *liveSpec);
+      specDiffers = !document::isSubset(*wantSpec, *liveSpec);
     }
   }
-  const doc::Value* desiredLabels = path(desired, {"metadata", "labels"});
-  const doc::Value* wantLabels = path(want, {"metadata", "labels"});
-  const doc::Value* liveLabels = path(live, {"metadata", "labels"});
-  bool labelsDiffer = wantLabels != nullptr && (liveLabels == nullptr || !doc::isSubset(*wantLabels, *liveLabels));
-  const doc::Value* desiredOwners = path(desired, {"metadata", "ownerReferences"});
-  const doc::Value* liveOwners = path(live, {"metadata", "ownerReferences"});
+  const document::Value* desiredLabels = path(desired, {"metadata", "labels"});
+  const document::Value* wantLabels = path(want, {"metadata", "labels"});
+  const document::Value* liveLabels = path(live, {"metadata", "labels"});
+  bool labelsDiffer = wantLabels != nullptr && (liveLabels == nullptr || !document::isSubset(*wantLabels, *liveLabels));
+  const document::Value* desiredOwners = path(desired, {"metadata", "ownerReferences"});
+  const document::Value* liveOwners = path(live, {"metadata", "ownerReferences"});
   bool ownersDiffer = desiredOwners != nullptr && !containsAll(liveOwners, *desiredOwners);
   if (!specDiffers && !labelsDiffer && !ownersDiffer) return plan;
 
@@ -212,15 +212,15 @@ SyncPlan planChild(api::ChildKind kind, const doc::Value& desired, const doc::Va
   plan.op = SyncPlan::Op::Update;
   plan.object = live;
   plan.object.erase("status");
-  doc::Value* meta = plan.object.find("metadata");
+  document::Value* meta = plan.object.find("metadata");
   if (desiredLabels != nullptr) {
-    doc::Value* labels = meta->find("labels");
-    if (labels == nullptr || !labels->isObject()) labels = &meta->put("labels", doc::Value::object());
+    document::Value* labels = meta->find("labels");
+    if (labels == nullptr || !labels->isObject()) labels = &meta->put("labels", document::Value::object());
     for (const auto& m : desiredLabels->members()) labels->put(m.key, m.value);
   }
   if (ownersDiffer) meta->put("ownerReferences", withOwners(liveOwners, *desiredOwners));
-  doc::Value desiredSpec = *path(desired, {"spec"});
-  if (clamped) desiredSpec.put("replicas", doc::Value::integer(*clamped));
+  document::Value desiredSpec = *path(desired, {"spec"});
+  if (clamped) desiredSpec.put("replicas", document::Value::integer(*clamped));
   plan.object.put("spec", std::move(desiredSpec));
   return plan;
 }

@@ -11,7 +11,7 @@
 #include <unordered_map>
 
 #include "api/serving_stack.h"
-#include "doc/value.h"
+#include "document/value.h"
 #include "kube/store.h"
 
 namespace mb::controller {
@@ -27,7 +27,7 @@ struct ReplicaBounds {
 struct SyncPlan {
   enum class Op { None, Update, Replace };
   Op op = Op::None;
-  doc::Value object;   // for Update: the live object with our fields applied
+  document::Value object;   // for Update: the live object with our fields applied
   std::string reason;  // for Replace: which immutable field changed
 };
 
@@ -37,8 +37,8 @@ struct SyncPlan {
 // with `desired`, so that fields the server prunes, defaults inside our
 // fields and values a webhook rewrites do not look like drift. What is
 // written is always `desired`.
-SyncPlan planChild(api::ChildKind kind, const doc::Value& desired, const doc::Value& live,
-                   const ReplicaBounds& replicas, const doc::Value* expected = nullptr);
+SyncPlan planChild(api::ChildKind kind, const document::Value& desired, const document::Value& live,
+                   const ReplicaBounds& replicas, const document::Value* expected = nullptr);
 
 // Kthena v1.0 gang-schedules every ModelServing that goes to Volcano: with
 // no gangPolicy, each role's replicas are its minimum (StackProfile::
@@ -49,7 +49,7 @@ SyncPlan planChild(api::ChildKind kind, const doc::Value& desired, const doc::Va
 // the live gangPolicy (or none), so that the ModelServing is updated in
 // place rather than replaced (which deletes every pod). False, and `out`
 // untouched, otherwise.
-bool keepImplicitGangPolicy(const doc::Value& desired, const doc::Value& live, doc::Value& out);
+bool keepImplicitGangPolicy(const document::Value& desired, const document::Value& live, document::Value& out);
 
 // The server's version of the fields we own: `stored` (the object a create
 // or update returned, i.e. what the server stores) cut down to the shape of
@@ -60,11 +60,11 @@ bool keepImplicitGangPolicy(const doc::Value& desired, const doc::Value& live, d
 // immutable fields (ModelRoute spec.modelName, ModelServing
 // spec.template.gangPolicy) are taken from `stored` whole, present or not,
 // so that a default the server adds there is not a reason to replace.
-doc::Value serverView(api::ChildKind kind, const doc::Value& desired, const doc::Value& stored);
+document::Value serverView(api::ChildKind kind, const document::Value& desired, const document::Value& stored);
 // True when `view` (serverView of `desired`) says the server kept our
 // labels and spec as we sent them: then comparing with `desired` is the
 // same, and nothing needs remembering.
-bool keptAsSent(const doc::Value& view, const doc::Value& desired);
+bool keptAsSent(const document::Value& view, const document::Value& desired);
 
 // What the server kept of the children this process wrote: per child whose
 // server version differs from what we sent (keptAsSent() false), the hash
@@ -78,7 +78,7 @@ bool keptAsSent(const doc::Value& view, const doc::Value& desired);
 class WrittenChildren {
  public:
   static std::string keyOf(api::ChildKind kind, const std::string& ns, const std::string& name);
-  static uint64_t hashOf(const doc::Value& desired) { return doc::nodeHash(desired); }
+  static uint64_t hashOf(const document::Value& desired) { return document::nodeHash(desired); }
 
   // The remembered server view for `key` if it was written from a desired
   // object with this hash; else null.

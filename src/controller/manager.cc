@@ -21,7 +21,7 @@
 #include "observe/http_server.h"
 #include "observe/log.h"
 #include "observe/metrics.h"
-#include "runtime/controller.h"
+#include "runtime/worker_pool.h"
 #include "runtime/work_queue.h"
 
 namespace mb::controller {
@@ -41,16 +41,16 @@ std::string identity() {
   return std::string(host) + "_" + std::to_string(rd() % 100000);
 }
 
-std::string text(const doc::Value* v) { return v != nullptr && v->isString() ? v->text() : std::string(); }
+std::string text(const document::Value* v) { return v != nullptr && v->isString() ? v->text() : std::string(); }
 
 // The owner to reconcile for a child event: its controller reference of
 // kind ModelBooster, never a guess from the first owner.
-std::string ownerKey(const doc::Value& child) {
-  const doc::Value* meta = child.find("metadata");
-  const doc::Value* refs = meta != nullptr ? meta->find("ownerReferences") : nullptr;
+std::string ownerKey(const document::Value& child) {
+  const document::Value* meta = child.find("metadata");
+  const document::Value* refs = meta != nullptr ? meta->find("ownerReferences") : nullptr;
   if (refs == nullptr || !refs->isArray()) return {};
   for (const auto& r : refs->items()) {
-    const doc::Value* c = r.find("controller");
+    const document::Value* c = r.find("controller");
     if (c != nullptr && c->isBool() && c->asBool() && text(r.find("kind")) == "ModelBooster") {
       return kube::objectKey(text(meta->find("namespace")), text(r.find("name")));
     }
@@ -59,9 +59,9 @@ std::string ownerKey(const doc::Value& child) {
 }
 
 // Knobs from the ConfigMap override the flags, key by key.
-core::Config withConfigMap(core::Config base, const doc::Value* configMap) {
+core::ConversionOptions withConfigMap(core::ConversionOptions base, const document::Value* configMap) {
   if (configMap == nullptr) return base;
-  const doc::Value* data = configMap->find("data");
+  const document::Value* data = configMap->find("data");
   if (data == nullptr) return base;
   if (auto v = text(data->find("model_serving_downloader_image")); !v.empty()) base.downloaderImage = v;
   if (auto v = text(data->find("model_serving_runtime_image")); !v.empty()) base.runtimeImage = v;
@@ -73,16 +73,16 @@ std::string podNamespace() {
   return "default";
 }
 
-std::string nameOf(const doc::Value& o) {
-  const doc::Value* meta = o.find("metadata");
+std::string nameOf(const document::Value& o) {
+  const document::Value* meta = o.find("metadata");
   return meta != nullptr ? text(meta->find("name")) : std::string();
 }
-std::string namespaceOf(const doc::Value& o) {
-  const doc::Value* meta = o.find("metadata");
+std::string namespaceOf(const document::Value& o) {
+  const document::Value* meta = o.find("metadata");
   return meta != nullptr ? text(meta->find("namespace")) : std::string();
 }
-std::string uidOf(const doc::Value& o) {
-  const doc::Value* meta = o.find("metadata");
+std::string uidOf(const document::Value& o) {
+  const document::Value* meta = o.find("metadata");
   return meta != nullptr ? text(meta->find("uid")) : std::string();
 }
 
@@ -172,8 +172,8 @@ int runManager(const ManagerOptions& options, const std::atomic<bool>& stop) {
   kube::EventRecorder events(*client, "modelbooster-controller", self);
 
   std::mutex configMutex;
-  core::Config baseConfig = options.config;  // the flags and the detected stack; guarded by configMutex
-  core::Config config = options.config;      // with the ConfigMap applied; guarded by configMutex
+  core::ConversionOptions baseConfig = options.config;  // the flags and the detected stack; guarded by configMutex
+  core::ConversionOptions config = options.config;      // with the ConfigMap applied; guarded by configMutex
   Reconciler reconciler(
       *client, caches, &events,
       [&] {
@@ -181,7 +181,7 @@ int runManager(const ManagerOptions& options, const std::atomic<bool>& stop) {
         return config;
       },
       {}, &stack);
-  runtime::Controller controller(
+  runtime::WorkerPool controller(
       "modelbooster", queue,
       [&](const std::string& key) {
         auto start = std::chrono::steady_clock::now();
@@ -190,14 +190,14 @@ int runManager(const ManagerOptions& options, const std::atomic<bool>& stop) {
         kube::ObjectPtr b = caches.boosters.get(key);
         std::string generation;
         if (b != nullptr) {
-          const doc::Value* g = b->find("metadata")->find("generation");
+          const document::Value* g = b->find("metadata")->find("generation");
           if (g != nullptr) generation = g->text();
         }
         observe::logDebug("reconciled",
                           {{"booster", key}, {"generation", generation}, {"ms", std::to_string(ms.count())}});
         return a;
       },
-      runtime::ControllerOptions{&clock, &registry, [](const std::string& key, const std::string& error) {
+      runtime::WorkerPoolOptions{&clock, &registry, [](const std::string& key, const std::string& error) {
                                    logError("reconcile failed", {{"booster", key}, {"error", error}});
                                  }});
 
@@ -210,8 +210,8 @@ int runManager(const ManagerOptions& options, const std::atomic<bool>& stop) {
       for (const char* s : {"True", "False"}) counts[{c, s}] = 0;
     }
     for (const auto& b : caches.boosters.list()) {
-      const doc::Value* status = b->find("status");
-      const doc::Value* conditions = status != nullptr ? status->find("conditions") : nullptr;
+      const document::Value* status = b->find("status");
+      const document::Value* conditions = status != nullptr ? status->find("conditions") : nullptr;
       if (conditions == nullptr || !conditions->isArray()) continue;
       for (const auto& c : conditions->items()) counts[{text(c.find("type")), text(c.find("status"))}]++;
     }

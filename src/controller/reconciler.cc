@@ -16,13 +16,13 @@
 namespace mb::controller {
 namespace {
 
-const std::string& text(const doc::Value* v) {
+const std::string& text(const document::Value* v) {
   static const std::string kEmpty;
   return v != nullptr && v->isString() ? v->text() : kEmpty;
 }
 
-const doc::Value* at(const doc::Value& v, std::initializer_list<const char*> keys) {
-  const doc::Value* cur = &v;
+const document::Value* at(const document::Value& v, std::initializer_list<const char*> keys) {
+  const document::Value* cur = &v;
   for (const char* k : keys) {
     cur = cur->find(k);
     if (cur == nullptr) return nullptr;
@@ -30,24 +30,24 @@ const doc::Value* at(const doc::Value& v, std::initializer_list<const char*> key
   return cur;
 }
 
-std::string nameOf(const doc::Value& o) { return text(at(o, {"metadata", "name"})); }
-std::string uidOf(const doc::Value& o) { return text(at(o, {"metadata", "uid"})); }
+std::string nameOf(const document::Value& o) { return text(at(o, {"metadata", "name"})); }
+std::string uidOf(const document::Value& o) { return text(at(o, {"metadata", "uid"})); }
 
 // "ModelBooster default/other" for a controller ownerReference, or a note
 // that the object has no controller at all.
-std::string controllerOf(const doc::Value& o) {
-  const doc::Value* refs = at(o, {"metadata", "ownerReferences"});
+std::string controllerOf(const document::Value& o) {
+  const document::Value* refs = at(o, {"metadata", "ownerReferences"});
   if (refs != nullptr && refs->isArray()) {
     for (const auto& r : refs->items()) {
-      const doc::Value* c = r.find("controller");
+      const document::Value* c = r.find("controller");
       if (c != nullptr && c->isBool() && c->asBool()) return text(r.find("kind")) + " " + text(r.find("name"));
     }
   }
   return "no controller (created by hand?)";
 }
 
-bool available(const doc::Value& serving) {
-  const doc::Value* conditions = at(serving, {"status", "conditions"});
+bool available(const document::Value& serving) {
+  const document::Value* conditions = at(serving, {"status", "conditions"});
   if (conditions == nullptr || !conditions->isArray()) return false;
   for (const auto& c : conditions->items()) {
     if (text(c.find("type")) == "Available") return text(c.find("status")) == "True";
@@ -56,27 +56,27 @@ bool available(const doc::Value& serving) {
 }
 
 // spec.replicas, or -1 when absent.
-int64_t specReplicas(const doc::Value& serving) {
-  const doc::Value* r = at(serving, {"spec", "replicas"});
+int64_t specReplicas(const document::Value& serving) {
+  const document::Value* r = at(serving, {"spec", "replicas"});
   int64_t n = -1;
   if (r != nullptr && r->isNumber()) std::from_chars(r->text().data(), r->text().data() + r->text().size(), n);
   return n;
 }
 
-int32_t statusReplicas(const doc::Value& serving) {
-  const doc::Value* r = at(serving, {"status", "replicas"});
+int32_t statusReplicas(const document::Value& serving) {
+  const document::Value* r = at(serving, {"status", "replicas"});
   int32_t n = 0;
   if (r != nullptr && r->isNumber()) std::from_chars(r->text().data(), r->text().data() + r->text().size(), n);
   return n;
 }
 
 // The booster uid a child carries in its model-uid label ("" when none).
-const std::string& modelUidLabel(const doc::Value& child) {
+const std::string& modelUidLabel(const document::Value& child) {
   return text(at(child, {"metadata", "labels", core::kLabelModelUid}));
 }
 
 // The kind of a desired child (conversion writes only child kinds).
-api::ChildKind kindOfObject(const doc::Value& o) {
+api::ChildKind kindOfObject(const document::Value& o) {
   return api::childKindNamed(text(o.find("kind"))).value_or(api::ChildKind::ModelServing);
 }
 
@@ -139,7 +139,7 @@ struct Reconciler::Pass {
   // Ours: our controller reference, or no controller at all but this
   // booster's model-uid label (someone removed the reference by hand; it is
   // put back). A same-named object with neither was made by someone else.
-  bool ours(const doc::Value& child) const {
+  bool ours(const document::Value& child) const {
     std::string controller = kube::controllerUid(child);
     if (!controller.empty()) return controller == booster.metadata.uid;
     return modelUidLabel(child) == booster.metadata.uid;
@@ -149,20 +149,20 @@ struct Reconciler::Pass {
   // the watch delivers it does not write it again) and, when the server did
   // not keep it as sent, its version of `desired` in the memory planChild
   // compares with.
-  void remember(api::ChildKind kind, const std::string& memoryKey, const doc::Value& desired, doc::Value written) {
+  void remember(api::ChildKind kind, const std::string& memoryKey, const document::Value& desired, document::Value written) {
     kube::trimForCache(written);
-    doc::Value view = serverView(kind, desired, written);
+    document::Value view = serverView(kind, desired, written);
     if (keptAsSent(view, desired)) {
       r.written_.forget(memoryKey);
     } else {
       r.written_.remember(memoryKey, WrittenChildren::hashOf(desired),
-                          std::make_shared<const doc::Value>(std::move(view)), uidOf(written));
+                          std::make_shared<const document::Value>(std::move(view)), uidOf(written));
     }
-    kube::Store::Writer(r.caches_.of(kind)).applyIfNewer(std::make_shared<const doc::Value>(std::move(written)));
+    kube::Store::Writer(r.caches_.of(kind)).applyIfNewer(std::make_shared<const document::Value>(std::move(written)));
   }
 
   // Step 3-5 for one desired child. Returns false when it is not in place.
-  bool syncChild(const doc::Value& desired) {
+  bool syncChild(const document::Value& desired) {
     api::ChildKind kind = kindOfObject(desired);
     kube::Resource resource = resourceOf(kind);
     std::string childName = nameOf(desired);
@@ -186,7 +186,7 @@ struct Reconciler::Pass {
         apiFailure("reading " + label, got.error());
         return false;
       }
-      live = std::make_shared<const doc::Value>(std::move(*got));
+      live = std::make_shared<const document::Value>(std::move(*got));
     }
     if (!ours(*live)) {
       std::string message = label + " exists and belongs to " + controllerOf(*live) +
@@ -203,8 +203,8 @@ struct Reconciler::Pass {
     // webhook rewrites): a steady child costs no writes.
     // An adopted ModelServing (made by Kthena's own booster controller) may
     // carry the gangPolicy v1.0 applies anyway; keep it rather than replace.
-    doc::Value adopted;
-    const doc::Value& want =
+    document::Value adopted;
+    const document::Value& want =
         kind == api::ChildKind::ModelServing && implicitGang && keepImplicitGangPolicy(desired, *live, adopted)
             ? adopted
             : desired;
@@ -305,7 +305,7 @@ struct Reconciler::Pass {
   StatusWrite writeStatus() {
     api::ModelBoosterStatus next = nextStatus(booster.status, observed, r.now_());
     if (sameStatus(next, booster.status)) return StatusWrite::Unchanged;
-    doc::Value object = *boosterObject;
+    document::Value object = *boosterObject;
     object.put("status", api::encode(next));
     auto written =
         r.client_.update(kube::resources::modelBoosters(), ns, object, kube::WriteOptions{.subresource = "status"});
@@ -316,7 +316,7 @@ struct Reconciler::Pass {
       return StatusWrite::Failed;
     }
     kube::trimForCache(*written);
-    kube::Store::Writer(r.caches_.boosters).applyIfNewer(std::make_shared<const doc::Value>(std::move(*written)));
+    kube::Store::Writer(r.caches_.boosters).applyIfNewer(std::make_shared<const document::Value>(std::move(*written)));
     return StatusWrite::Written;
   }
 };
@@ -344,7 +344,7 @@ runtime::Action Reconciler::reconcile(const std::string& key) {
   // Being deleted: the garbage collector is removing the children (in
   // foreground deletion the booster waits for them); recreating them would
   // fight it.
-  if (const doc::Value* meta = object->find("metadata");
+  if (const document::Value* meta = object->find("metadata");
       meta != nullptr && meta->find("deletionTimestamp") != nullptr) {
     return runtime::Action::done();
   }
@@ -356,11 +356,11 @@ runtime::Action Reconciler::reconcile(const std::string& key) {
 
   // Step 2: validate and convert. An invalid spec writes nothing but status
   // and is not retried: the next spec change triggers a new reconcile.
-  api::Errors errors;
+  document::Errors errors;
   pass.booster = api::decodeModelBooster(*object, errors);
   pass.observed.generation = pass.booster.metadata.generation;
   api::Children children;
-  const core::Config config = config_();
+  const core::ConversionOptions config = config_();
   pass.implicitGang = config.profile().implicitGang;
   if (errors.empty()) core::convert(pass.booster, config, children, errors);
   if (!errors.empty()) {
@@ -384,7 +384,7 @@ runtime::Action Reconciler::reconcile(const std::string& key) {
   servingNames.reserve(children.servings.size());
   for (const auto& s : children.servings) servingNames.push_back(s.metadata.name);
   // Moved, not copied: the pod templates are most of the children.
-  std::vector<doc::Value> desired = std::move(children).objects();
+  std::vector<document::Value> desired = std::move(children).objects();
 
   // A kind this booster needs that the API server does not serve: write no
   // child at all (never half a set), say so, and wait; the manager requeues

@@ -13,16 +13,16 @@
 #include "controller/caches.h"
 #include "controller/child_sync.h"
 #include "controller/serving_stack_check.h"
-#include "core/config.h"
+#include "core/conversion_options.h"
 #include "kube/client.h"
 #include "kube/events.h"
-#include "runtime/controller.h"
+#include "runtime/worker_pool.h"
 
 namespace mb::controller {
 
 class Reconciler {
  public:
-  using ConfigSource = std::function<core::Config()>;
+  using ConfigSource = std::function<core::ConversionOptions()>;
   using Now = std::function<std::string()>;  // RFC 3339, injectable for tests
 
   // The reconciler reads the caches, and records in them what it has just

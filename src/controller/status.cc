@@ -1,6 +1,6 @@
 #include "controller/status.h"
 
-#include "doc/value.h"
+#include "document/value.h"
 
 namespace mb::controller {
 namespace {
@@ -72,7 +72,7 @@ api::ModelBoosterStatus nextStatus(const api::ModelBoosterStatus& current, const
 }
 
 bool sameStatus(const api::ModelBoosterStatus& a, const api::ModelBoosterStatus& b) {
-  return doc::equal(api::encode(a), api::encode(b));
+  return document::equal(api::encode(a), api::encode(b));
 }
 
 }  // namespace mb::controller

@@ -19,7 +19,7 @@ bool isDns1035Label(std::string_view s) {
 // checked on the roles as built, with the largest replica count the
 // autoscaler may set: an update it makes later must pass too.
 void checkServingNames(const std::vector<BackendContext>& contexts, const std::vector<api::ModelServing>& servings,
-                       api::Errors& errors) {
+                       document::Errors& errors) {
   for (size_t i = 0; i < servings.size(); ++i) {
     const api::Backend& b = contexts[i].backend;
     const int64_t replicas = std::max<int64_t>(b.maxReplicas.value_or(1), b.minReplicas.value_or(1));
@@ -27,10 +27,10 @@ void checkServingNames(const std::vector<BackendContext>& contexts, const std::v
       std::string name = servings[i].metadata.name + "-" + std::to_string(replicas) + "-" + role.name + "-" +
                          std::to_string(role.replicas) + "-" + std::to_string(role.workerReplicas);
       if (isDns1035Label(name)) continue;
-      api::Path root;
-      api::Path spec = root.child("spec");
-      api::Path backends = spec.child("backends");
-      api::Path backend = backends.index(i);
+      document::Path root;
+      document::Path spec = root.child("spec");
+      document::Path backends = spec.child("backends");
+      document::Path backend = backends.index(i);
       std::string why = name.size() > 63 ? "is " + std::to_string(name.size()) + " characters (at most 63)"
                                          : "does not start with a letter";
       std::string message = "\"";
@@ -51,7 +51,7 @@ void checkServingNames(const std::vector<BackendContext>& contexts, const std::v
 
 }  // namespace
 
-bool convert(api::ModelBooster booster, const Config& config, api::Children& out, api::Errors& errors) {
+bool convert(api::ModelBooster booster, const ConversionOptions& config, api::Children& out, document::Errors& errors) {
   out = api::Children{};
   applyDefaults(booster);
   validate(booster, config.profile(), errors);
@@ -77,7 +77,7 @@ bool convert(api::ModelBooster booster, const Config& config, api::Children& out
   return true;
 }
 
-bool convertDocument(const doc::Value& document, const Config& config, api::Children& out, api::Errors& errors) {
+bool convertDocument(const document::Value& document, const ConversionOptions& config, api::Children& out, document::Errors& errors) {
   api::ModelBooster booster = api::decodeModelBooster(document, errors);
   if (!errors.empty()) return false;
   return convert(std::move(booster), config, out, errors);

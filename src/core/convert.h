@@ -5,19 +5,19 @@
 #include <vector>
 
 #include "api/children.h"
-#include "api/field_error.h"
+#include "document/field_error.h"
 #include "api/model_booster.h"
-#include "core/config.h"
-#include "doc/value.h"
+#include "core/conversion_options.h"
+#include "document/value.h"
 
 namespace mb::core {
 
 // Applies defaults, validates, converts. On any error `errors` lists them
 // all and `out` is left empty: never a half-built set of children.
-bool convert(api::ModelBooster booster, const Config& config, api::Children& out, api::Errors& errors);
+bool convert(api::ModelBooster booster, const ConversionOptions& config, api::Children& out, document::Errors& errors);
 
 // Decode + convert, for callers holding a parsed document (render, webhook).
-bool convertDocument(const doc::Value& document, const Config& config, api::Children& out, api::Errors& errors);
+bool convertDocument(const document::Value& document, const ConversionOptions& config, api::Children& out, document::Errors& errors);
 
 // Builders for each child kind (serving.cc, server.cc, route.cc, autoscaling.cc).
 struct BackendContext;

@@ -20,10 +20,10 @@ void defaultStable(api::StablePolicy& p) {
 // request, as the API server defaults a missing request to the limit. A
 // limit that differs from the request stays an error (validate.cc).
 void defaultDeviceLimits(api::Worker& worker) {
-  const doc::Value* requests = worker.resources.find("requests");
+  const document::Value* requests = worker.resources.find("requests");
   if (requests == nullptr || !requests->isObject()) return;
-  const doc::Value* limits = worker.resources.find("limits");
-  std::vector<std::pair<doc::Text, doc::Value>> missing;
+  const document::Value* limits = worker.resources.find("limits");
+  std::vector<std::pair<document::Text, document::Value>> missing;
   for (const auto& m : requests->members()) {
     if (m.key != "nvidia.com/gpu" && !m.key.view().starts_with("huawei.com/ascend-")) continue;
     if (limits != nullptr && limits->isObject() && limits->find(m.key) != nullptr) continue;
@@ -31,8 +31,8 @@ void defaultDeviceLimits(api::Worker& worker) {
   }
   if (missing.empty()) return;
   // `requests` and `limits` point into resources: added to only from here on.
-  doc::Value* out = worker.resources.find("limits");
-  if (out == nullptr || !out->isObject()) out = &worker.resources.put("limits", doc::Value::object());
+  document::Value* out = worker.resources.find("limits");
+  if (out == nullptr || !out->isObject()) out = &worker.resources.put("limits", document::Value::object());
   for (auto& [key, value] : missing) out->set(std::move(key), std::move(value));
 }
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "core/rules.h"
-#include "doc/parse.h"
+#include "document/parse.h"
 
 namespace mb::core {
 
@@ -23,30 +23,30 @@ std::string kubeLiteral(std::string s) {
 
 }  // namespace
 
-void appendConfigArgs(const doc::Value& config, std::vector<std::string>& args) {
+void appendConfigArgs(const document::Value& config, std::vector<std::string>& args) {
   if (!config.isObject()) return;
-  std::vector<const doc::Member*> sorted;
+  std::vector<const document::Member*> sorted;
   sorted.reserve(config.members().size());
   for (const auto& m : config.members()) sorted.push_back(&m);
-  std::sort(sorted.begin(), sorted.end(), [](const doc::Member* a, const doc::Member* b) { return a->key < b->key; });
-  for (const doc::Member* m : sorted) {
+  std::sort(sorted.begin(), sorted.end(), [](const document::Member* a, const document::Member* b) { return a->key < b->key; });
+  for (const document::Member* m : sorted) {
     args.push_back(flagName(m->key));
-    const doc::Value& v = m->value;
+    const document::Value& v = m->value;
     switch (v.kind()) {
-      case doc::Value::Kind::String:
+      case document::Value::Kind::String:
         if (!v.text().empty()) args.push_back(kubeLiteral(v.text()));
         break;
-      case doc::Value::Kind::Bool:
+      case document::Value::Kind::Bool:
         args.emplace_back(v.asBool() ? "true" : "false");
         break;
-      case doc::Value::Kind::Number:
+      case document::Value::Kind::Number:
         args.push_back(v.text());
         break;
-      case doc::Value::Kind::Array:
-      case doc::Value::Kind::Object:
-        args.push_back(kubeLiteral(doc::toJson(v)));
+      case document::Value::Kind::Array:
+      case document::Value::Kind::Object:
+        args.push_back(kubeLiteral(document::toJson(v)));
         break;
-      case doc::Value::Kind::Null:
+      case document::Value::Kind::Null:
         break;  // refused by validation
     }
   }

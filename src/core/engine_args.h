@@ -6,14 +6,14 @@
 #include <string_view>
 #include <vector>
 
-#include "doc/value.h"
+#include "document/value.h"
 
 namespace mb::core {
 
 // Keys sorted; `--key` with '_' -> '-'; empty strings make a bare flag;
 // numbers verbatim; objects and arrays as compact JSON. `$` is written `$$`
 // so that the kubelet's $(VAR) expansion leaves values unchanged.
-void appendConfigArgs(const doc::Value& config, std::vector<std::string>& args);
+void appendConfigArgs(const document::Value& config, std::vector<std::string>& args);
 
 // A word the shell reads back unchanged: bare when it holds only safe
 // characters, otherwise single-quoted (so `$`, `;` and quotes are inert).

@@ -10,7 +10,7 @@
 #include <stdexcept>
 #include <tuple>
 
-#include "doc/parse.h"
+#include "document/parse.h"
 
 namespace mb::core {
 namespace {
@@ -25,67 +25,67 @@ template <class Key>
 class SharedPieces {
  public:
   template <class Build>
-  doc::Value get(const Key& key, Build build) {
+  document::Value get(const Key& key, Build build) {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = pieces_.find(key);
-    if (it == pieces_.end()) it = pieces_.emplace(key, doc::Value::shared(build())).first;
+    if (it == pieces_.end()) it = pieces_.emplace(key, document::Value::shared(build())).first;
     return it->second;
   }
 
  private:
   std::mutex mu_;
-  std::map<Key, doc::Value> pieces_;
+  std::map<Key, document::Value> pieces_;
 };
 
-doc::Value envValue(std::string name, std::string value) {
-  return doc::Value::object({{"name", std::move(name)}, {"value", std::move(value)}});
+document::Value envValue(std::string name, std::string value) {
+  return document::Value::object({{"name", std::move(name)}, {"value", std::move(value)}});
 }
 
-doc::Value envFieldRef(std::string name, const char* fieldPath) {
-  return doc::Value::object(
+document::Value envFieldRef(std::string name, const char* fieldPath) {
+  return document::Value::object(
       {{"name", std::move(name)},
-       {"valueFrom", doc::Value::object({{"fieldRef", doc::Value::object({{"fieldPath", fieldPath}})}})}});
+       {"valueFrom", document::Value::object({{"fieldRef", document::Value::object({{"fieldPath", fieldPath}})}})}});
 }
 
-doc::Value envKeyRef(const char* name, doc::Text refKind, const char* object) {
-  return doc::Value::object(
+document::Value envKeyRef(const char* name, document::Text refKind, const char* object) {
+  return document::Value::object(
       {{"name", name},
-       {"valueFrom", doc::Value::object({{refKind, doc::Value::object({{"key", name},
+       {"valueFrom", document::Value::object({{refKind, document::Value::object({{"key", name},
                                                                        {"name", object},
-                                                                       {"optional", doc::Value::boolean(true)}})}})}});
+                                                                       {"optional", document::Value::boolean(true)}})}})}});
 }
 
 // Environment entries that never vary, built once.
-const doc::Value& constantEnv(int which) {
-  static const doc::Value entries[] = {
-      doc::Value::shared(envFieldRef("POD_NAME", "metadata.name")),
-      doc::Value::shared(envFieldRef("NAMESPACE", "metadata.namespace")),
-      doc::Value::shared(envValue("VLLM_USE_V1", "1")),
-      doc::Value::shared(envKeyRef("REDIS_HOST", "configMapKeyRef", "redis-config")),
-      doc::Value::shared(envKeyRef("REDIS_PORT", "configMapKeyRef", "redis-config")),
-      doc::Value::shared(envKeyRef("REDIS_PASSWORD", "secretKeyRef", "redis-secret")),
-      doc::Value::shared(envValue("HF_HUB_OFFLINE", "1")),
-      doc::Value::shared(envFieldRef("HCCL_IF_IP", "status.podIP")),
+const document::Value& constantEnv(int which) {
+  static const document::Value entries[] = {
+      document::Value::shared(envFieldRef("POD_NAME", "metadata.name")),
+      document::Value::shared(envFieldRef("NAMESPACE", "metadata.namespace")),
+      document::Value::shared(envValue("VLLM_USE_V1", "1")),
+      document::Value::shared(envKeyRef("REDIS_HOST", "configMapKeyRef", "redis-config")),
+      document::Value::shared(envKeyRef("REDIS_PORT", "configMapKeyRef", "redis-config")),
+      document::Value::shared(envKeyRef("REDIS_PASSWORD", "secretKeyRef", "redis-secret")),
+      document::Value::shared(envValue("HF_HUB_OFFLINE", "1")),
+      document::Value::shared(envFieldRef("HCCL_IF_IP", "status.podIP")),
   };
   return entries[which];
 }
 
 // The engines' /dev/shm (BackendContext::volumes), as Kthena v1.0 mounts it.
-const doc::Value& sharedMemoryVolume() {
-  static const doc::Value v = doc::Value::shared(
-      doc::Value::object({{"name", "dshm"}, {"emptyDir", doc::Value::object({{"medium", "Memory"}})}}));
+const document::Value& sharedMemoryVolume() {
+  static const document::Value v = document::Value::shared(
+      document::Value::object({{"name", "dshm"}, {"emptyDir", document::Value::object({{"medium", "Memory"}})}}));
   return v;
 }
 
-const doc::Value& sharedMemoryMount() {
-  static const doc::Value v = doc::Value::shared(doc::Value::object({{"name", "dshm"}, {"mountPath", "/dev/shm"}}));
+const document::Value& sharedMemoryMount() {
+  static const document::Value v = document::Value::shared(document::Value::object({{"name", "dshm"}, {"mountPath", "/dev/shm"}}));
   return v;
 }
 
 enum ConstantEnv { kPodName, kNamespace, kVllmUseV1, kRedisHost, kRedisPort, kRedisPassword, kHfHubOffline, kHcclIfIp };
 
-doc::Value encodeEnvVar(const api::EnvVar& e) {
-  doc::Value v = doc::Value::object({{"name", e.name}});
+document::Value encodeEnvVar(const api::EnvVar& e) {
+  document::Value v = document::Value::object({{"name", e.name}});
   if (e.value) v.set("value", *e.value);
   if (!e.valueFrom.isNull()) v.set("valueFrom", e.valueFrom);
   return v;
@@ -93,7 +93,7 @@ doc::Value encodeEnvVar(const api::EnvVar& e) {
 
 }  // namespace
 
-BackendContext::BackendContext(const api::ModelBooster& b, const api::Backend& be, const Config& c)
+BackendContext::BackendContext(const api::ModelBooster& b, const api::Backend& be, const ConversionOptions& c)
     : booster(b),
       backend(be),
       config(c),
@@ -117,23 +117,23 @@ BackendContext::BackendContext(const api::ModelBooster& b, const api::Backend& b
   if (const std::string* path = be.envValue("RUNTIME_METRICS_PATH")) metricsPath = *path;
   labels = childLabels(b, be.name, "");
   std::string volumeName = be.name + "-weights";
-  doc::Value volume = doc::Value::object({{"name", volumeName}});
+  document::Value volume = document::Value::object({{"name", volumeName}});
   switch (cache.kind) {
     case CacheLocation::Kind::EmptyDir:
-      volume.set("emptyDir", doc::Value::object());
+      volume.set("emptyDir", document::Value::object());
       break;
     case CacheLocation::Kind::Pvc:
-      volume.set("persistentVolumeClaim", doc::Value::object({{"claimName", cache.claimName}}));
+      volume.set("persistentVolumeClaim", document::Value::object({{"claimName", cache.claimName}}));
       break;
     case CacheLocation::Kind::HostPath:
-      volume.set("hostPath", doc::Value::object({{"path", cache.hostPath}, {"type", "DirectoryOrCreate"}}));
+      volume.set("hostPath", document::Value::object({{"path", cache.hostPath}, {"type", "DirectoryOrCreate"}}));
       break;
   }
-  volumes = doc::Value::shared(doc::Value::array({std::move(volume), sharedMemoryVolume()}));
-  doc::Value mount = doc::Value::object({{"name", std::move(volumeName)}, {"mountPath", cache.mountPath}});
+  volumes = document::Value::shared(document::Value::array({std::move(volume), sharedMemoryVolume()}));
+  document::Value mount = document::Value::object({{"name", std::move(volumeName)}, {"mountPath", cache.mountPath}});
   if (!cache.subPath.empty()) mount.set("subPath", cache.subPath);
-  engineVolumeMounts = doc::Value::shared(doc::Value::array({mount, sharedMemoryMount()}));
-  volumeMounts = doc::Value::shared(doc::Value::array({std::move(mount)}));
+  engineVolumeMounts = document::Value::shared(document::Value::array({mount, sharedMemoryMount()}));
+  volumeMounts = document::Value::shared(document::Value::array({std::move(mount)}));
 }
 
 std::string md5Hex(std::string_view data) {
@@ -164,10 +164,10 @@ std::string md5Hex(std::string_view data) {
   return out;
 }
 
-std::string revisionHash(const doc::Value& spec) {
+std::string revisionHash(const document::Value& spec) {
   // FNV-1a over the document: the label only has to change when the spec
   // does; it is not a security boundary, and it is cheap on the hot path.
-  return revisionHash(doc::hashValue(spec));
+  return revisionHash(document::hashValue(spec));
 }
 
 std::string revisionHash(uint64_t h) {
@@ -194,9 +194,9 @@ api::ObjectMeta childMeta(const api::ModelBooster& booster, std::string name, La
   return meta;
 }
 
-doc::Value initContainers(const BackendContext& ctx) {
+document::Value initContainers(const BackendContext& ctx) {
   const api::Backend& b = ctx.backend;
-  doc::Value env = doc::Value::array();
+  document::Value env = document::Value::array();
   // What the downloader reads from its environment and the backend may set:
   // the object-store endpoint, the Hugging Face mirror, and ModelScope's
   // token and revision for ms:// models (as Kthena v1.0 passes them).
@@ -205,25 +205,25 @@ doc::Value initContainers(const BackendContext& ctx) {
       env.push(encodeEnvVar(e));
     }
   }
-  env = doc::Value::shared(std::move(env));  // one per downloader
+  env = document::Value::shared(std::move(env));  // one per downloader
   auto downloader = [&](std::string name, const std::string& source, std::string outputDir) {
-    doc::Value c = doc::Value::object({{"name", std::move(name)},
+    document::Value c = document::Value::object({{"name", std::move(name)},
                                        {"image", ctx.config.downloaderImage},
-                                       {"args", doc::Value::array({"--source", doc::Value(source), "--output-dir",
-                                                                   doc::Value(std::move(outputDir))})}});
+                                       {"args", document::Value::array({"--source", document::Value(source), "--output-dir",
+                                                                   document::Value(std::move(outputDir))})}});
     if (!env.items().empty()) c.set("env", env);
     if (!b.envFrom.isNull()) c.set("envFrom", b.envFrom);
     c.set("volumeMounts", ctx.volumeMounts);
     return c;
   };
-  doc::Value list = doc::Value::array();
+  document::Value list = document::Value::array();
   list.push(downloader(ctx.booster.metadata.name + "-model-downloader", b.modelURI, ctx.modelPath));
   for (size_t i = 0; i < b.loraAdapters.size(); ++i) {
     const auto& l = b.loraAdapters[i];
     list.push(downloader(ctx.booster.metadata.name + "-lora-downloader-" + std::to_string(i), l.artifactURL,
                          ctx.loraPaths[i]));
   }
-  return doc::Value::shared(std::move(list));
+  return document::Value::shared(std::move(list));
 }
 
 void appendLoraModules(const BackendContext& ctx, std::vector<std::string>& args) {
@@ -231,11 +231,11 @@ void appendLoraModules(const BackendContext& ctx, std::vector<std::string>& args
   for (size_t i = 0; i < adapters.size(); ++i) args.push_back(adapters[i].name + "=" + ctx.loraPaths[i]);
 }
 
-doc::Value engineEnv(const BackendContext& ctx, const api::Worker& worker) {
-  doc::Value env = doc::Value::array();
+document::Value engineEnv(const BackendContext& ctx, const api::Worker& worker) {
+  document::Value env = document::Value::array();
   for (const auto& e : ctx.backend.env) env.push(encodeEnvVar(e));
   // Ours come after the user's and never shadow a name the user set.
-  auto add = [&](doc::Value var) {
+  auto add = [&](document::Value var) {
     const std::string& name = var.find("name")->text();
     for (const auto& e : ctx.backend.env) {
       if (e.name == name) return;
@@ -257,20 +257,20 @@ doc::Value engineEnv(const BackendContext& ctx, const api::Worker& worker) {
       }
     }
   }
-  return doc::Value::shared(std::move(env));  // the sidecar's and the engine's
+  return document::Value::shared(std::move(env));  // the sidecar's and the engine's
 }
 
-doc::Value runtimeContainer(const BackendContext& ctx, const doc::Value& env) {
+document::Value runtimeContainer(const BackendContext& ctx, const document::Value& env) {
   std::string engine = ctx.backend.type;
   for (char& c : engine) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   std::string port = std::to_string(ctx.runtimePort);
-  doc::Value c = doc::Value::object(
+  document::Value c = document::Value::object(
       {{"name", "runtime"},
        {"image", ctx.config.runtimeImage},
        {"args",
-        doc::Value::array({"--port", doc::Value(port), "--engine", doc::Value(std::move(engine)), "--engine-base-url",
-                           doc::Value(ctx.runtimeUrl), "--engine-metrics-path", doc::Value(ctx.metricsPath), "--pod",
-                           "$(POD_NAME).$(NAMESPACE)", "--model", doc::Value(ctx.modelName)})},
+        document::Value::array({"--port", document::Value(port), "--engine", document::Value(std::move(engine)), "--engine-base-url",
+                           document::Value(ctx.runtimeUrl), "--engine-metrics-path", document::Value(ctx.metricsPath), "--pod",
+                           "$(POD_NAME).$(NAMESPACE)", "--model", document::Value(ctx.modelName)})},
        {"ports", containerPorts("runtime", ctx.runtimePort)},
        {"env", env}});
   if (!ctx.backend.envFrom.isNull()) c.set("envFrom", ctx.backend.envFrom);
@@ -278,25 +278,25 @@ doc::Value runtimeContainer(const BackendContext& ctx, const doc::Value& env) {
   return c;
 }
 
-doc::Value httpGetProbe(int32_t port, int32_t initialDelaySeconds, int32_t periodSeconds, int32_t failureThreshold) {
+document::Value httpGetProbe(int32_t port, int32_t initialDelaySeconds, int32_t periodSeconds, int32_t failureThreshold) {
   static SharedPieces<std::tuple<int32_t, int32_t, int32_t, int32_t>> probes;
   return probes.get({port, initialDelaySeconds, periodSeconds, failureThreshold}, [&] {
-    return doc::Value::object(
-        {{"httpGet", doc::Value::object({{"path", "/health"}, {"port", doc::Value::integer(port)}})},
-         {"initialDelaySeconds", doc::Value::integer(initialDelaySeconds)},
-         {"periodSeconds", doc::Value::integer(periodSeconds)},
-         {"failureThreshold", doc::Value::integer(failureThreshold)}});
+    return document::Value::object(
+        {{"httpGet", document::Value::object({{"path", "/health"}, {"port", document::Value::integer(port)}})},
+         {"initialDelaySeconds", document::Value::integer(initialDelaySeconds)},
+         {"periodSeconds", document::Value::integer(periodSeconds)},
+         {"failureThreshold", document::Value::integer(failureThreshold)}});
   });
 }
 
-doc::Value containerPorts(const char* name, int32_t port) {
+document::Value containerPorts(const char* name, int32_t port) {
   static SharedPieces<std::pair<std::string, int32_t>> ports;
   return ports.get({name, port}, [&] {
-    return doc::Value::array({doc::Value::object({{"name", name}, {"containerPort", doc::Value::integer(port)}})});
+    return document::Value::array({document::Value::object({{"name", name}, {"containerPort", document::Value::integer(port)}})});
   });
 }
 
-doc::Value drainPreStop(int32_t port, std::string_view metricRegex) {
+document::Value drainPreStop(int32_t port, std::string_view metricRegex) {
   static SharedPieces<std::pair<int32_t, std::string>> hooks;
   return hooks.get({port, std::string(metricRegex)}, [&] {
     std::string script =
@@ -312,43 +312,43 @@ doc::Value drainPreStop(int32_t port, std::string_view metricRegex) {
         ")[{ ]/ {s += $NF} END {exit (s > 0 ? 0 : 1)}' || exit 0\n"
         "  sleep 2\n"
         "done\n";
-    return doc::Value::object(
+    return document::Value::object(
         {{"preStop",
-          doc::Value::object(
-              {{"exec", doc::Value::object(
-                            {{"command", doc::Value::array({"/bin/sh", "-c", doc::Value(std::move(script))})}})}})}});
+          document::Value::object(
+              {{"exec", document::Value::object(
+                            {{"command", document::Value::array({"/bin/sh", "-c", document::Value(std::move(script))})}})}})}});
   });
 }
 
-void applyScheduling(const BackendContext& ctx, const api::Worker& worker, doc::Value& podSpec) {
+void applyScheduling(const BackendContext& ctx, const api::Worker& worker, document::Value& podSpec) {
   const std::optional<std::string>& rc =
       worker.runtimeClassName ? worker.runtimeClassName : ctx.backend.runtimeClassName;
   if (rc && !rc->empty()) podSpec.set("runtimeClassName", *rc);
   if (!worker.nodeSelector.isNull() && !worker.nodeSelector.members().empty()) {
     podSpec.set("nodeSelector", worker.nodeSelector);
   }
-  doc::Value affinity = worker.affinity;
+  document::Value affinity = worker.affinity;
   if (workerDevices(worker).ascend) {
     // Pin NPU pods to the chip they were sized for. Node selector terms are
     // ORed, so the requirement joins every existing term (or makes the first).
-    doc::Value requirement = doc::Value::object({{"key", "node.kubernetes.io/npu.chip.name"},
+    document::Value requirement = document::Value::object({{"key", "node.kubernetes.io/npu.chip.name"},
                                                  {"operator", "In"},
-                                                 {"values", doc::Value::array({doc::Value(ctx.config.npuChipName)})}});
-    if (!affinity.isObject()) affinity = doc::Value::object();
-    doc::Value* node = affinity.find("nodeAffinity");
-    if (node == nullptr || !node->isObject()) node = &affinity.put("nodeAffinity", doc::Value::object());
-    doc::Value* required = node->find("requiredDuringSchedulingIgnoredDuringExecution");
+                                                 {"values", document::Value::array({document::Value(ctx.config.npuChipName)})}});
+    if (!affinity.isObject()) affinity = document::Value::object();
+    document::Value* node = affinity.find("nodeAffinity");
+    if (node == nullptr || !node->isObject()) node = &affinity.put("nodeAffinity", document::Value::object());
+    document::Value* required = node->find("requiredDuringSchedulingIgnoredDuringExecution");
     if (required == nullptr || !required->isObject()) {
-      required = &node->put("requiredDuringSchedulingIgnoredDuringExecution", doc::Value::object());
+      required = &node->put("requiredDuringSchedulingIgnoredDuringExecution", document::Value::object());
     }
-    doc::Value* terms = required->find("nodeSelectorTerms");
+    document::Value* terms = required->find("nodeSelectorTerms");
     if (terms == nullptr || !terms->isArray() || terms->items().empty()) {
-      terms = &required->put("nodeSelectorTerms", doc::Value::array({doc::Value::object()}));
+      terms = &required->put("nodeSelectorTerms", document::Value::array({document::Value::object()}));
     }
     for (auto& term : terms->items()) {
       if (!term.isObject()) continue;
-      doc::Value* exprs = term.find("matchExpressions");
-      if (exprs == nullptr || !exprs->isArray()) exprs = &term.put("matchExpressions", doc::Value::array());
+      document::Value* exprs = term.find("matchExpressions");
+      if (exprs == nullptr || !exprs->isArray()) exprs = &term.put("matchExpressions", document::Value::array());
       exprs->push(requirement);
     }
   }

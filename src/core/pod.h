@@ -9,9 +9,9 @@
 
 #include "api/children.h"
 #include "api/model_booster.h"
-#include "core/config.h"
+#include "core/conversion_options.h"
 #include "core/rules.h"
-#include "doc/value.h"
+#include "document/value.h"
 
 namespace mb::core {
 
@@ -33,7 +33,7 @@ enum class Engine { Vllm, VllmDisaggregated, Sglang };
 struct BackendContext {
   const api::ModelBooster& booster;
   const api::Backend& backend;
-  const Config& config;
+  const ConversionOptions& config;
   Engine engine;
   std::string modelName;   // what clients ask for
   std::string servedName;  // what the engines serve and the ModelServer names (rules.h)
@@ -51,44 +51,44 @@ struct BackendContext {
   Labels labels;  // the five child labels, revision last (filled in late)
   // `volumes: [<weights volume>, dshm]`, `volumeMounts: [<weights mount>]`
   // (the downloaders') and `engineVolumeMounts: [<weights mount>, /dev/shm]`
-  // (the engines'), shared (doc::Value::shared): every pod template and
+  // (the engines'), shared (document::Value::shared): every pod template and
   // container of the backend refers to the same ones. `dshm` is a
   // memory-backed emptyDir at /dev/shm: the container runtime's default is
   // 64 MiB, too small for NCCL and the engines' worker processes.
-  doc::Value volumes;
-  doc::Value volumeMounts;
-  doc::Value engineVolumeMounts;
+  document::Value volumes;
+  document::Value volumeMounts;
+  document::Value engineVolumeMounts;
 
-  BackendContext(const api::ModelBooster& b, const api::Backend& be, const Config& c);
+  BackendContext(const api::ModelBooster& b, const api::Backend& be, const ConversionOptions& c);
 };
 
 std::string md5Hex(std::string_view data);
 // A short, stable hash of a child's desired spec for the revision label.
-std::string revisionHash(const doc::Value& spec);
+std::string revisionHash(const document::Value& spec);
 std::string revisionHash(uint64_t hash);
 
 // The five labels; `revision` may be empty while the spec is being built.
 Labels childLabels(const api::ModelBooster& booster, std::string_view backendName, std::string_view revision);
 api::ObjectMeta childMeta(const api::ModelBooster& booster, std::string name, Labels labels);
 
-// Both return shared values (doc::Value::shared): copying them into several
+// Both return shared values (document::Value::shared): copying them into several
 // pod templates and containers costs a reference count each.
-doc::Value initContainers(const BackendContext& ctx);
-doc::Value engineEnv(const BackendContext& ctx, const api::Worker& worker);
-doc::Value runtimeContainer(const BackendContext& ctx, const doc::Value& env);
+document::Value initContainers(const BackendContext& ctx);
+document::Value engineEnv(const BackendContext& ctx, const api::Worker& worker);
+document::Value runtimeContainer(const BackendContext& ctx, const document::Value& env);
 // Probes and the preStop hook depend only on their arguments: each distinct
 // one is built once per process and shared.
-doc::Value httpGetProbe(int32_t port, int32_t initialDelaySeconds, int32_t periodSeconds, int32_t failureThreshold);
+document::Value httpGetProbe(int32_t port, int32_t initialDelaySeconds, int32_t periodSeconds, int32_t failureThreshold);
 // preStop hook that waits until the named request gauges reach zero and
 // gives up at once when the metrics endpoint does not answer.
-doc::Value drainPreStop(int32_t port, std::string_view metricRegex);
+document::Value drainPreStop(int32_t port, std::string_view metricRegex);
 // `ports: [{name, containerPort}]`, shared like the probes.
-doc::Value containerPorts(const char* name, int32_t port);
+document::Value containerPorts(const char* name, int32_t port);
 // `name=path` per LoRA adapter (vLLM's `--lora-modules`, SGLang's `--lora-paths`).
 void appendLoraModules(const BackendContext& ctx, std::vector<std::string>& args);
 // Sets runtimeClassName, nodeSelector, affinity (plus the Ascend chip
 // requirement for NPU workers) and tolerations on a pod spec.
-void applyScheduling(const BackendContext& ctx, const api::Worker& worker, doc::Value& podSpec);
+void applyScheduling(const BackendContext& ctx, const api::Worker& worker, document::Value& podSpec);
 std::string engineImage(const BackendContext& ctx, const api::Worker& worker);
 
 }  // namespace mb::core

@@ -4,18 +4,18 @@
 
 #include "api/model_booster.h"
 #include "core/convert.h"
-#include "core/schema.h"
-#include "doc/parse.h"
+#include "core/crd_validation.h"
+#include "document/parse.h"
 
 namespace mb::core {
 namespace {
 
-std::string describe(const doc::Value& d, size_t index) {
+std::string describe(const document::Value& d, size_t index) {
   std::string out = "document " + std::to_string(index);
-  const doc::Value* kind = d.find("kind");
-  const doc::Value* meta = d.find("metadata");
-  const doc::Value* name = meta != nullptr ? meta->find("name") : nullptr;
-  const doc::Value* ns = meta != nullptr ? meta->find("namespace") : nullptr;
+  const document::Value* kind = d.find("kind");
+  const document::Value* meta = d.find("metadata");
+  const document::Value* name = meta != nullptr ? meta->find("name") : nullptr;
+  const document::Value* ns = meta != nullptr ? meta->find("namespace") : nullptr;
   if (kind != nullptr && kind->isString()) {
     out += " (" + kind->text();
     if (name != nullptr && name->isString()) {
@@ -42,34 +42,34 @@ std::vector<std::string> childKeys(const api::Children& c) {
   return keys;
 }
 
-std::string_view nameOf(const doc::Value& d) {
-  const doc::Value* meta = d.find("metadata");
-  const doc::Value* name = meta != nullptr ? meta->find("name") : nullptr;
+std::string_view nameOf(const document::Value& d) {
+  const document::Value* meta = d.find("metadata");
+  const document::Value* name = meta != nullptr ? meta->find("name") : nullptr;
   return name != nullptr && name->isString() ? std::string_view(name->text()) : std::string_view();
 }
 
 bool isChildKind(const std::string& kind) { return api::childKindNamed(kind).has_value(); }
 
-bool isOurGroup(const doc::Value& d) {
-  const doc::Value* apiVersion = d.find("apiVersion");
+bool isOurGroup(const document::Value& d) {
+  const document::Value* apiVersion = d.find("apiVersion");
   return apiVersion != nullptr && apiVersion->isString() &&
          apiVersion->text().rfind(std::string(api::kWorkloadGroup) + "/", 0) == 0;
 }
 
 }  // namespace
 
-bool render(std::string_view input, const Config& config, OutputFormat format, bool emit, RenderResult& result) {
-  std::vector<doc::Value> documents;
-  doc::ParseError parseError;
-  if (!doc::parseDocuments(input, documents, parseError)) {
+bool render(std::string_view input, const ConversionOptions& config, OutputFormat format, bool emit, RenderResult& result) {
+  std::vector<document::Value> documents;
+  document::ParseError parseError;
+  if (!document::parseDocuments(input, documents, parseError)) {
     result.errors.push_back(parseError.str());
     return false;
   }
   // A v1 List (kubectl get -o json/yaml) contributes its items.
-  std::vector<doc::Value*> flat;
+  std::vector<document::Value*> flat;
   for (auto& d : documents) {
-    const doc::Value* kind = d.find("kind");
-    const doc::Value* items = d.find("items");
+    const document::Value* kind = d.find("kind");
+    const document::Value* items = d.find("items");
     if (kind != nullptr && kind->isString() && kind->text() == "List" && items != nullptr && items->isArray()) {
       for (auto& item : d.find("items")->items()) flat.push_back(&item);
     } else {
@@ -77,28 +77,28 @@ bool render(std::string_view input, const Config& config, OutputFormat format, b
     }
   }
 
-  std::vector<doc::Value> objects;
+  std::vector<document::Value> objects;
   // Which document makes each object: two boosters must not make the same
   // one (booster `a` with backend `b-c` and booster `a-b` with backend `c`
   // both make `a-b-c`), or one would overwrite the other in the cluster.
   std::map<std::string, std::string> madeBy;
   for (size_t i = 0; i < flat.size(); ++i) {
-    doc::Value& d = *flat[i];
+    document::Value& d = *flat[i];
     std::string where = describe(d, i + 1);
-    const doc::Value* kind = d.find("kind");
+    const document::Value* kind = d.find("kind");
     bool booster = kind != nullptr && kind->isString() && kind->text() == "ModelBooster";
     if (!d.isObject()) {
       result.errors.push_back(where + ": must be an object (a Kubernetes manifest), not " +
-                              doc::Value::kindArticle(d.kind()));
+                              document::Value::kindArticle(d.kind()));
       continue;
     }
     if (!booster && (!isOurGroup(d) || (kind != nullptr && kind->isString() && isChildKind(kind->text())))) {
       result.notes.push_back("skipping " + where + ": not a ModelBooster");
       continue;
     }
-    api::Errors errors;
+    document::Errors errors;
     api::Children children;
-    api::Errors schemaErrors;
+    document::Errors schemaErrors;
     // What the API server would refuse, our rules aside (a booster in the
     // cluster has passed it already, so the controller does not repeat it).
     if (booster) {
@@ -114,8 +114,8 @@ bool render(std::string_view input, const Config& config, OutputFormat format, b
       // of unknown keys) the marks are left as they are.
       constexpr size_t kRefinedErrors = 1000;
       size_t refined = 0;
-      for (api::FieldError e : errors.list()) {
-        const doc::Value* at = e.field.empty() || refined++ >= kRefinedErrors ? nullptr : api::findField(d, e.field);
+      for (document::FieldError e : errors.list()) {
+        const document::Value* at = e.field.empty() || refined++ >= kRefinedErrors ? nullptr : document::findField(d, e.field);
         if (at != nullptr && at->mark().line != 0) e.mark = at->mark();
         result.errors.push_back(where + ": " + e.str());
       }
@@ -153,15 +153,15 @@ bool render(std::string_view input, const Config& config, OutputFormat format, b
   if (!result.errors.empty()) return false;
   if (!emit) return true;
   if (format == OutputFormat::Json) {
-    doc::Value list = doc::Value::object({{"apiVersion", "v1"}, {"kind", "List"}, {"items", doc::Value::array()}});
+    document::Value list = document::Value::object({{"apiVersion", "v1"}, {"kind", "List"}, {"items", document::Value::array()}});
     list.find("items")->items() = std::move(objects);
-    doc::writeJson(list, result.output, 4);
+    document::writeJson(list, result.output, 4);
     result.output.push_back('\n');
   } else {
-    std::vector<const doc::Value*> docs;
+    std::vector<const document::Value*> docs;
     docs.reserve(objects.size());
     for (const auto& o : objects) docs.push_back(&o);
-    result.output = doc::toYaml(docs);
+    result.output = document::toYaml(docs);
   }
   return true;
 }

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/config.h"
+#include "core/conversion_options.h"
 
 namespace mb::core {
 
@@ -21,6 +21,6 @@ struct RenderResult {
 };
 
 // `render` with `emit` false only validates.
-bool render(std::string_view input, const Config& config, OutputFormat format, bool emit, RenderResult& result);
+bool render(std::string_view input, const ConversionOptions& config, OutputFormat format, bool emit, RenderResult& result);
 
 }  // namespace mb::core

@@ -27,15 +27,15 @@ api::ModelRoute buildModelRoute(const api::ModelBooster& booster) {
   if (spec.backends.size() > 1) {
     // Several backends: the default rule must only take requests for the
     // model itself, so that adapter requests reach the adapter rules.
-    if (!rule.modelMatch.isObject()) rule.modelMatch = doc::Value::object();
-    rule.modelMatch.put("body", doc::Value::object({{"model", booster.modelName()}}));
+    if (!rule.modelMatch.isObject()) rule.modelMatch = document::Value::object();
+    rule.modelMatch.put("body", document::Value::object({{"model", booster.modelName()}}));
   }
   route.spec.rules.push_back(std::move(rule));
   if (spec.backends.size() > 1) {
     for (const auto& adapter : adapters) {
       api::Rule r;
       r.name = adapter;
-      r.modelMatch = doc::Value::object({{"body", doc::Value::object({{"model", adapter}})}});
+      r.modelMatch = document::Value::object({{"body", document::Value::object({{"model", adapter}})}});
       for (const auto& b : spec.backends) {
         for (const auto& l : b.loraAdapters) {
           if (l.name == adapter) {

@@ -2,7 +2,7 @@
 
 #include <charconv>
 
-#include "doc/parse.h"
+#include "document/parse.h"
 
 namespace mb::core {
 
@@ -181,7 +181,7 @@ std::optional<int64_t> wholeQuantity(std::string_view t) {
 
 namespace {
 
-int64_t quantityCount(const doc::Value& v) {
+int64_t quantityCount(const document::Value& v) {
   if (!v.isString() && !v.isNumber()) return -1;
   return wholeQuantity(v.text()).value_or(-1);
 }
@@ -195,11 +195,11 @@ bool isDevice(std::string_view name, bool& ascend) {
 
 Devices workerDevices(const api::Worker& worker) {
   Devices d;
-  const doc::Value* requests = worker.resources.find("requests");
-  const doc::Value* limits = worker.resources.find("limits");
+  const document::Value* requests = worker.resources.find("requests");
+  const document::Value* limits = worker.resources.find("limits");
   // Extended resources must have requests == limits; requests default to
   // limits, so count each device name once, preferring requests.
-  auto countFrom = [&](const doc::Value* map, const doc::Value* other) {
+  auto countFrom = [&](const document::Value* map, const document::Value* other) {
     if (map == nullptr || !map->isObject()) return;
     for (const auto& m : map->members()) {
       bool ascend = false;
@@ -224,7 +224,7 @@ std::string_view kvConnectorType(std::string_view connector) {
   return "";
 }
 
-const doc::Value* configValue(const api::Worker& worker, std::string_view flag) {
+const document::Value* configValue(const api::Worker& worker, std::string_view flag) {
   if (!worker.config.isObject()) return nullptr;
   for (const auto& m : worker.config.members()) {
     if (m.key.size() != flag.size()) continue;
@@ -241,17 +241,17 @@ const doc::Value* configValue(const api::Worker& worker, std::string_view flag) 
 
 bool kvConnectorOf(const api::Worker& worker, std::string& connector) {
   connector.clear();
-  const doc::Value* v = configValue(worker, "kv-transfer-config");
+  const document::Value* v = configValue(worker, "kv-transfer-config");
   if (v == nullptr) return true;
-  doc::Value parsed;
+  document::Value parsed;
   if (v->isString()) {
-    doc::ParseError err;
-    if (!doc::parseJson(v->text(), parsed, err)) return false;
+    document::ParseError err;
+    if (!document::parseJson(v->text(), parsed, err)) return false;
   } else {
     parsed = *v;
   }
   if (!parsed.isObject()) return false;
-  if (const doc::Value* c = parsed.find("kv_connector")) {
+  if (const document::Value* c = parsed.find("kv_connector")) {
     if (!c->isString()) return false;
     connector = c->text();
   }
@@ -259,9 +259,9 @@ bool kvConnectorOf(const api::Worker& worker, std::string& connector) {
 }
 
 std::string servedModelName(const api::Backend& backend, const std::string& modelName) {
-  const doc::Value* chosen = nullptr;
+  const document::Value* chosen = nullptr;
   for (const auto& w : backend.workers) {
-    const doc::Value* v = configValue(w, "served-model-name");
+    const document::Value* v = configValue(w, "served-model-name");
     if (v == nullptr || !(v->isString() || v->isNumber()) || v->text().empty()) continue;
     if (chosen == nullptr || w.type == "server" || w.type == "decode") chosen = v;
   }

@@ -15,7 +15,7 @@ inline constexpr size_t kMaxLoraAdapters = 10;  // ModelRoute.spec.loraAdapters 
 inline constexpr size_t kMaxRouteRules = 16;
 inline constexpr size_t kMaxRouteTargets = 16;
 inline constexpr size_t kMaxLabelValue = 63;
-// The engine's HTTP port; validation needs it before a Config is at hand.
+// The engine's HTTP port; validation needs it before a ConversionOptions is at hand.
 inline constexpr int32_t kEnginePort = 8000;
 
 // RFC 1123 label: lower-case alphanumerics and '-', alphanumeric at both ends.
@@ -65,7 +65,7 @@ std::string_view kvConnectorType(std::string_view connector);
 // object); "" when absent. Returns false when the value is not valid JSON.
 bool kvConnectorOf(const api::Worker& worker, std::string& connector);
 // The config entry for `flag` (matching either spelling, `_` or `-`).
-const doc::Value* configValue(const api::Worker& worker, std::string_view flag);
+const document::Value* configValue(const api::Worker& worker, std::string_view flag);
 // The backend's served model name: the one a worker's config sets (the
 // server or decode worker's first), else `modelName`. Validation makes every
 // worker that sets one agree, so prefill and decode serve the same name.

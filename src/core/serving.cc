@@ -39,17 +39,17 @@ api::ModelServing buildModelServing(const BackendContext& ctx) {
   // a hard rule counts nodes the pods cannot use (an NPU node for a GPU pod)
   // and would leave pods Pending (docs/deviations.md).
   auto spread = [&](const char* whenUnsatisfiable) {
-    return doc::Value::array({doc::Value::object(
-        {{"maxSkew", doc::Value::integer(1)},
+    return document::Value::array({document::Value::object(
+        {{"maxSkew", document::Value::integer(1)},
          {"topologyKey", "kubernetes.io/hostname"},
          {"whenUnsatisfiable", whenUnsatisfiable},
          {"labelSelector",
-          doc::Value::object({{"matchLabels", doc::Value::object({{kServingNameLabel, ctx.servingName}})}})}})});
+          document::Value::object({{"matchLabels", document::Value::object({{kServingNameLabel, ctx.servingName}})}})}})});
   };
   if (profile.servingLevelTopologySpread) {
     spec.topologySpreadConstraints = spread("DoNotSchedule");
   } else {
-    doc::Value shared = doc::Value::shared(spread("ScheduleAnyway"));
+    document::Value shared = document::Value::shared(spread("ScheduleAnyway"));
     for (auto& role : spec.templateGroup.roles) {
       role.entryTemplate.spec.put("topologySpreadConstraints", shared);
       if (role.workerTemplate) role.workerTemplate->spec.put("topologySpreadConstraints", shared);

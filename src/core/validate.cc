@@ -12,8 +12,8 @@
 namespace mb::core {
 namespace {
 
-using api::Errors;
-using api::Path;
+using document::Errors;
+using document::Path;
 
 const std::set<std::string, std::less<>> kBackendTypes = {"vLLM", "vLLMDisaggregated", "SGLang", "MindIE",
                                                           "MindIEDisaggregated"};
@@ -33,8 +33,8 @@ bool hasWhitespace(std::string_view s) {
   return false;
 }
 
-void checkRange(Errors& errors, const Path& path, const std::optional<int32_t>& v, int64_t min, int64_t max,
-                doc::Mark mark) {
+void checkRange(document::Errors& errors, const document::Path& path, const std::optional<int32_t>& v, int64_t min, int64_t max,
+                document::Mark mark) {
   if (v && (*v < min || *v > max)) {
     errors.add(path,
                "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", not " + std::to_string(*v),
@@ -42,7 +42,7 @@ void checkRange(Errors& errors, const Path& path, const std::optional<int32_t>& 
   }
 }
 
-void checkDuration(Errors& errors, const Path& path, const std::optional<std::string>& v, doc::Mark mark) {
+void checkDuration(document::Errors& errors, const document::Path& path, const std::optional<std::string>& v, document::Mark mark) {
   if (v && !parseDuration(*v)) {
     errors.add(path, "must be a duration such as \"30s\", \"5m\" or \"1h30m\", not \"" + *v + "\"", mark);
   }
@@ -50,7 +50,7 @@ void checkDuration(Errors& errors, const Path& path, const std::optional<std::st
 
 // pvc://<claim>[/<path>]: a claim name that is a DNS subdomain and a path
 // without `..` segments, so a booster cannot climb out of its claim.
-void checkPvcUri(Errors& errors, const Path& path, std::string_view uri, doc::Mark mark) {
+void checkPvcUri(document::Errors& errors, const document::Path& path, std::string_view uri, document::Mark mark) {
   std::string_view rest = uri.substr(6);
   size_t slash = rest.find('/');
   std::string_view claim = rest.substr(0, slash);
@@ -91,7 +91,7 @@ void checkPvcUri(Errors& errors, const Path& path, std::string_view uri, doc::Ma
   }
 }
 
-void checkModelUri(Errors& errors, const Path& path, const std::string& uri, doc::Mark mark) {
+void checkModelUri(document::Errors& errors, const document::Path& path, const std::string& uri, document::Mark mark) {
   if (uri.empty()) {
     errors.add(path, "is required: where to download the model from (hf://, s3://, pvc:// or ms://)", mark);
     return;
@@ -107,7 +107,7 @@ void checkModelUri(Errors& errors, const Path& path, const std::string& uri, doc
   if (uri.rfind("pvc://", 0) == 0) checkPvcUri(errors, path, uri, mark);
 }
 
-void checkCacheUri(Errors& errors, const Path& path, const std::string& uri, doc::Mark mark) {
+void checkCacheUri(document::Errors& errors, const document::Path& path, const std::string& uri, document::Mark mark) {
   if (uri.empty()) return;
   if (uri.rfind("hostpath://", 0) == 0 && uri.size() > 11) {
     // hostpath://tmp/test means /tmp/test, as Kthena v1.0 reads it
@@ -132,7 +132,7 @@ void checkCacheUri(Errors& errors, const Path& path, const std::string& uri, doc
   errors.add(path, "\"" + uri + "\" must start with hostpath:// or pvc:// and name a location", mark);
 }
 
-void checkPolicy(Errors& errors, const Path& path, const api::AutoscalingPolicySpec& p, doc::Mark mark) {
+void checkPolicy(document::Errors& errors, const document::Path& path, const api::AutoscalingPolicySpec& p, document::Mark mark) {
   checkRange(errors, path.child("tolerancePercent"), p.tolerancePercent, 0, 100, mark);
   if (p.metrics.empty()) {
     errors.add(path.child("metrics"),
@@ -142,14 +142,14 @@ void checkPolicy(Errors& errors, const Path& path, const api::AutoscalingPolicyS
   }
   for (size_t i = 0; i < p.metrics.size(); ++i) {
     const auto& m = p.metrics[i];
-    Path metricsPath = path.child("metrics");
-    Path mp = metricsPath.index(i);
+    document::Path metricsPath = path.child("metrics");
+    document::Path mp = metricsPath.index(i);
     if (m.metricName.empty()) errors.add(mp.child("metricName"), "is required", mark);
     if (m.targetValue.isNull()) errors.add(mp.child("targetValue"), "is required", mark);
   }
   if (!p.behavior) return;
-  Path bp = path.child("behavior");
-  auto stable = [&](const Path& sp, const api::StablePolicy& s) {
+  document::Path bp = path.child("behavior");
+  auto stable = [&](const document::Path& sp, const api::StablePolicy& s) {
     checkRange(errors, sp.child("instances"), s.instances, 0, INT32_MAX, mark);
     checkRange(errors, sp.child("percent"), s.percent, 0, 1000, mark);
     checkDuration(errors, sp.child("period"), s.period, mark);
@@ -159,10 +159,10 @@ void checkPolicy(Errors& errors, const Path& path, const api::AutoscalingPolicyS
     }
   };
   if (const auto& up = p.behavior->scaleUp) {
-    Path up_path = bp.child("scaleUp");
+    document::Path up_path = bp.child("scaleUp");
     if (up->stablePolicy) stable(up_path.child("stablePolicy"), *up->stablePolicy);
     if (const auto& panic = up->panicPolicy) {
-      Path pp = up_path.child("panicPolicy");
+      document::Path pp = up_path.child("panicPolicy");
       checkRange(errors, pp.child("percent"), panic->percent, 0, 1000, mark);
       checkRange(errors, pp.child("panicThresholdPercent"), panic->panicThresholdPercent, 110, 1000, mark);
       checkDuration(errors, pp.child("period"), panic->period, mark);
@@ -176,7 +176,7 @@ void checkPolicy(Errors& errors, const Path& path, const api::AutoscalingPolicyS
 // The router compiles header and uri regexes with Go's regexp, whose
 // syntax is RE2's; v1.0's router webhook refuses a route whose regex does
 // not compile, and v0.1's router would fail to match it at request time.
-void checkRegex(Errors& errors, const Path& path, const doc::Value& v) {
+void checkRegex(document::Errors& errors, const document::Path& path, const document::Value& v) {
   if (!v.isString()) return;
   RE2::Options options;
   options.set_log_errors(false);
@@ -184,7 +184,7 @@ void checkRegex(Errors& errors, const Path& path, const doc::Value& v) {
   if (!re.ok()) errors.add(path, "is not a valid regular expression (RE2 syntax): " + re.error(), v.mark());
 }
 
-void checkStringMatch(Errors& errors, const Path& path, const doc::Value& v) {
+void checkStringMatch(document::Errors& errors, const document::Path& path, const document::Value& v) {
   if (!v.isObject()) {
     errors.add(path, "must be an object with exactly one of exact, prefix or regex", v.mark());
     return;
@@ -205,10 +205,10 @@ void checkStringMatch(Errors& errors, const Path& path, const doc::Value& v) {
   if (set != 1) errors.add(path, "must set exactly one of exact, prefix or regex", v.mark());
 }
 
-void checkModelMatch(Errors& errors, const Path& path, const doc::Value& mm) {
+void checkModelMatch(document::Errors& errors, const document::Path& path, const document::Value& mm) {
   if (mm.isNull()) return;
   for (const auto& m : mm.members()) {
-    Path p = path.child(m.key);
+    document::Path p = path.child(m.key);
     if (m.key == "headers") {
       if (!m.value.isObject()) {
         errors.add(p, "must be a map of header name to {exact|prefix|regex}", m.value.mark());
@@ -218,7 +218,7 @@ void checkModelMatch(Errors& errors, const Path& path, const doc::Value& mm) {
     } else if (m.key == "uri") {
       checkStringMatch(errors, p, m.value);
     } else if (m.key == "body") {
-      const doc::Value* model = m.value.find("model");
+      const document::Value* model = m.value.find("model");
       if (!m.value.isObject() || m.value.members().size() != 1 || model == nullptr || !model->isString()) {
         errors.add(p, "must be {model: <name>}", m.value.mark());
       }
@@ -229,7 +229,7 @@ void checkModelMatch(Errors& errors, const Path& path, const doc::Value& mm) {
 }
 
 // Worker roles allowed per backend type, as CONVERSION.md states them.
-void checkWorkerTypes(Errors& errors, const Path& path, const api::Backend& b) {
+void checkWorkerTypes(document::Errors& errors, const document::Path& path, const api::Backend& b) {
   std::map<std::string, int> count;
   for (const auto& w : b.workers) count[w.type]++;
   auto only = [&](std::initializer_list<const char*> allowed) {
@@ -241,8 +241,8 @@ void checkWorkerTypes(Errors& errors, const Path& path, const api::Backend& b) {
       if (!ok) {
         std::string list;
         for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-        Path workers = path.child("workers");
-        Path worker = workers.index(i);
+        document::Path workers = path.child("workers");
+        document::Path worker = workers.index(i);
         std::string message = "\"" + t + "\" is not allowed for a ";
         message.append(b.type).append(" backend; allowed: ").append(list);
         errors.add(worker.child("type"), message, b.workers[i].mark);
@@ -268,12 +268,12 @@ void checkWorkerTypes(Errors& errors, const Path& path, const api::Backend& b) {
   }
 }
 
-void checkConfig(Errors& errors, const Path& path, const api::Backend& b, const api::Worker& w) {
+void checkConfig(document::Errors& errors, const document::Path& path, const api::Backend& b, const api::Worker& w) {
   if (w.config.isNull()) return;
   const auto& reserved = b.type == "SGLang" ? kReservedSglang : kReservedVllm;
   std::set<std::string> flags;
   for (const auto& m : w.config.members()) {
-    Path p = path.child(m.key);
+    document::Path p = path.child(m.key);
     if (!isFlagName(m.key)) {
       errors.add(p,
                  "\"" + m.key +
@@ -306,15 +306,15 @@ void checkConfig(Errors& errors, const Path& path, const api::Backend& b, const 
 // Every worker of a backend serves the name the ModelServer routes to: for
 // prefill/decode, a request's prefill step goes out under the same name as
 // its decode step.
-void checkServedModelNames(Errors& errors, const Path& path, const api::Backend& b, const std::string& modelName) {
+void checkServedModelNames(document::Errors& errors, const document::Path& path, const api::Backend& b, const std::string& modelName) {
   const std::string served = servedModelName(b, modelName);
   for (size_t i = 0; i < b.workers.size(); ++i) {
-    const doc::Value* v = configValue(b.workers[i], "served-model-name");
+    const document::Value* v = configValue(b.workers[i], "served-model-name");
     if (v == nullptr || !(v->isString() || v->isNumber()) || v->text().empty() || v->text() == served) continue;
-    Path workers = path.child("workers");
-    Path worker = workers.index(i);
-    Path config = worker.child("config");
-    Path p = config.child("served-model-name");
+    document::Path workers = path.child("workers");
+    document::Path worker = workers.index(i);
+    document::Path config = worker.child("config");
+    document::Path p = config.child("served-model-name");
     errors.add(p,
                "is \"" + v->text() + "\" but the backend serves \"" + served +
                    "\" (set by another worker): every worker of a backend must serve the same name",
@@ -322,15 +322,15 @@ void checkServedModelNames(Errors& errors, const Path& path, const api::Backend&
   }
 }
 
-void checkDisaggregated(Errors& errors, const Path& path, const api::Backend& b) {
+void checkDisaggregated(document::Errors& errors, const document::Path& path, const api::Backend& b) {
   std::string seen;
   bool first = true;
   bool conflict = false;
   for (size_t i = 0; i < b.workers.size(); ++i) {
     const auto& w = b.workers[i];
-    Path workers = path.child("workers");
-    Path wp = workers.index(i);
-    Path config = wp.child("config");
+    document::Path workers = path.child("workers");
+    document::Path wp = workers.index(i);
+    document::Path config = wp.child("config");
     if (w.pods && *w.pods > 1) {
       errors.add(wp.child("pods"),
                  "multi-node prefill/decode (pods > 1) is not supported yet; use pods: 1 and more "
@@ -364,16 +364,16 @@ void checkDisaggregated(Errors& errors, const Path& path, const api::Backend& b)
 
 // Devices (extended resources) cannot be overcommitted: the API server
 // refuses a pod that requests a different amount than its limit.
-void checkDeviceRequests(Errors& errors, const Path& path, const api::Worker& w) {
-  const doc::Value* requests = w.resources.find("requests");
+void checkDeviceRequests(document::Errors& errors, const document::Path& path, const api::Worker& w) {
+  const document::Value* requests = w.resources.find("requests");
   if (requests == nullptr || !requests->isObject()) return;
-  const doc::Value* limits = w.resources.find("limits");
+  const document::Value* limits = w.resources.find("limits");
   for (const auto& m : requests->members()) {
     if (m.key != "nvidia.com/gpu" && !m.key.view().starts_with("huawei.com/ascend-")) continue;
     // A request without a limit has been given one equal to it (defaults.cc).
-    const doc::Value* limit = limits != nullptr ? limits->find(m.key) : nullptr;
-    Path resources = path.child("resources");
-    Path section = resources.child("requests");
+    const document::Value* limit = limits != nullptr ? limits->find(m.key) : nullptr;
+    document::Path resources = path.child("resources");
+    document::Path section = resources.child("requests");
     if (limit != nullptr && wholeQuantity(m.value.text()) != wholeQuantity(limit->text())) {
       errors.add(section.child(m.key),
                  "a device request must equal its limit (" + limit->text() + "), not " + m.value.text(),
@@ -383,16 +383,16 @@ void checkDeviceRequests(Errors& errors, const Path& path, const api::Worker& w)
 }
 
 // Pod rules on tolerations the CRD's schema cannot express.
-void checkTolerations(Errors& errors, const Path& path, const api::Worker& w) {
+void checkTolerations(document::Errors& errors, const document::Path& path, const api::Worker& w) {
   if (!w.tolerations.isArray()) return;
-  Path list = path.child("tolerations");
+  document::Path list = path.child("tolerations");
   for (size_t i = 0; i < w.tolerations.items().size(); ++i) {
-    const doc::Value& t = w.tolerations.items()[i];
-    Path entry = list.index(i);
-    const doc::Value* op = t.find("operator");
-    const doc::Value* value = t.find("value");
-    const doc::Value* effect = t.find("effect");
-    const doc::Value* seconds = t.find("tolerationSeconds");
+    const document::Value& t = w.tolerations.items()[i];
+    document::Path entry = list.index(i);
+    const document::Value* op = t.find("operator");
+    const document::Value* value = t.find("value");
+    const document::Value* effect = t.find("effect");
+    const document::Value* seconds = t.find("tolerationSeconds");
     if (op != nullptr && op->text() == "Exists" && value != nullptr && !value->text().empty()) {
       errors.add(entry.child("value"), "must be empty when operator is Exists", t.mark());
     }
@@ -402,7 +402,7 @@ void checkTolerations(Errors& errors, const Path& path, const api::Worker& w) {
   }
 }
 
-void checkWorker(Errors& errors, const Path& path, const api::Backend& b, const api::Worker& w) {
+void checkWorker(document::Errors& errors, const document::Path& path, const api::Backend& b, const api::Worker& w) {
   if (!kWorkerTypes.contains(w.type)) {
     errors.add(path.child("type"),
                "\"" + w.type +
@@ -416,15 +416,15 @@ void checkWorker(Errors& errors, const Path& path, const api::Backend& b, const 
   checkRange(errors, path.child("replicas"), w.replicas, 0, kMaxReplicas, w.mark);
   checkRange(errors, path.child("pods"), w.pods, 0, kMaxReplicas, w.mark);
   for (const char* section : {"limits", "requests"}) {
-    const doc::Value* map = w.resources.find(section);
+    const document::Value* map = w.resources.find(section);
     if (map == nullptr || !map->isObject()) continue;
     for (const auto& m : map->members()) {
       if (m.key != "nvidia.com/gpu" && !m.key.view().starts_with("huawei.com/ascend-")) continue;
       const std::string& t = m.value.text();
       bool whole = (m.value.isString() || m.value.isNumber()) && wholeQuantity(t).has_value();
       if (!whole) {
-        Path resources = path.child("resources");
-        Path sectionPath = resources.child(section);
+        document::Path resources = path.child("resources");
+        document::Path sectionPath = resources.child(section);
         errors.add(sectionPath.child(m.key),
                    "device counts must be whole, non-negative numbers (such as 1 or 8), not \"" + t + "\"",
                    m.value.mark());
@@ -440,8 +440,8 @@ void checkWorker(Errors& errors, const Path& path, const api::Backend& b, const 
 // pod is labelled with its serving group `<ms>-<index>`, and a multi-node
 // role gets a headless Service `<ms>-<index>-<role>-<role index>-0`. Both
 // must be at most 63 characters, or the group's pods are never created.
-void checkServingGroupNames(Errors& errors, const Path& path, const api::ModelBooster& booster, const api::Backend& b,
-                            doc::Mark mark) {
+void checkServingGroupNames(document::Errors& errors, const document::Path& path, const api::ModelBooster& booster, const api::Backend& b,
+                            document::Mark mark) {
   const std::string serving = booster.metadata.name + "-" + b.name;
   if (serving.size() > kMaxLabelValue || !isDnsLabel(booster.metadata.name) || !isDnsLabel(b.name)) return;
   // True (and reported) when `derived`, described by `what`, is too long.
@@ -467,9 +467,9 @@ void checkServingGroupNames(Errors& errors, const Path& path, const api::ModelBo
   }
 }
 
-void checkBackend(Errors& errors, const Path& path, const api::ModelBooster& booster, const api::Backend& b,
+void checkBackend(document::Errors& errors, const document::Path& path, const api::ModelBooster& booster, const api::Backend& b,
                   Scope scope, int32_t enginePort) {
-  doc::Mark mark = b.mark;
+  document::Mark mark = b.mark;
   if (b.name.empty()) {
     errors.add(path.child("name"), "is required", mark);
   } else if (!isDnsLabel(b.name)) {
@@ -516,8 +516,8 @@ void checkBackend(Errors& errors, const Path& path, const api::ModelBooster& boo
   std::set<std::string_view> envNames;
   for (size_t i = 0; i < b.env.size(); ++i) {
     if (!envNames.insert(b.env[i].name).second) {
-      Path envPath = path.child("env");
-      Path entry = envPath.index(i);
+      document::Path envPath = path.child("env");
+      document::Path entry = envPath.index(i);
       errors.add(entry.child("name"), "duplicate env name \"" + b.env[i].name + "\"", mark);
     }
   }
@@ -537,8 +537,8 @@ void checkBackend(Errors& errors, const Path& path, const api::ModelBooster& boo
   // What the API server refuses in a pod's env (the CRD cannot say it).
   for (size_t i = 0; i < b.env.size(); ++i) {
     const api::EnvVar& e = b.env[i];
-    Path envPath = path.child("env");
-    Path entry = envPath.index(i);
+    document::Path envPath = path.child("env");
+    document::Path entry = envPath.index(i);
     if (e.value && !e.value->empty() && !e.valueFrom.isNull()) {
       errors.add(entry.child("value"), "may not be set together with valueFrom: use one of them", mark);
     }
@@ -556,8 +556,8 @@ void checkBackend(Errors& errors, const Path& path, const api::ModelBooster& boo
   }
   for (size_t i = 0; i < b.env.size(); ++i) {
     if (b.env[i].name == "POD_NAME" || b.env[i].name == "NAMESPACE") {
-      Path envPath = path.child("env");
-      Path entry = envPath.index(i);
+      document::Path envPath = path.child("env");
+      document::Path entry = envPath.index(i);
       errors.add(entry.child("name"),
                  b.env[i].name +
                      " is set by modelbooster from the pod's own metadata (the "
@@ -601,7 +601,7 @@ void checkBackend(Errors& errors, const Path& path, const api::ModelBooster& boo
                                      : b.minReplicas && b.maxReplicas && *b.minReplicas >= 0 &&
                                            *b.minReplicas <= kMaxReplicas && *b.maxReplicas >= 1 &&
                                            *b.maxReplicas <= kMaxReplicas;
-  Path minPath = fixed ? path.child("replicas") : path.child("minReplicas");
+  document::Path minPath = fixed ? path.child("replicas") : path.child("minReplicas");
   if (replicasInRange && *b.minReplicas > *b.maxReplicas) {
     errors.add(path.child("minReplicas"),
                "must be less than or equal to maxReplicas (" + std::to_string(*b.maxReplicas) + "), not " +
@@ -627,7 +627,7 @@ void checkBackend(Errors& errors, const Path& path, const api::ModelBooster& boo
   } else if (b.workers.size() > 1000) {
     errors.add(path.child("workers"), "must have at most 1000 workers, not " + std::to_string(b.workers.size()), mark);
   }
-  Path workersPath = path.child("workers");
+  document::Path workersPath = path.child("workers");
   for (size_t i = 0; i < b.workers.size(); ++i) {
     checkWorker(errors, workersPath.index(i), b, b.workers[i]);
   }
@@ -638,8 +638,8 @@ void checkBackend(Errors& errors, const Path& path, const api::ModelBooster& boo
   std::set<std::string_view> loraNames;
   for (size_t i = 0; i < b.loraAdapters.size(); ++i) {
     const auto& l = b.loraAdapters[i];
-    Path loraPath = path.child("loraAdapters");
-    Path lp = loraPath.index(i);
+    document::Path loraPath = path.child("loraAdapters");
+    document::Path lp = loraPath.index(i);
     if (!isDnsLabel(l.name)) {
       errors.add(lp.child("name"), "\"" + l.name + "\" must be a DNS label (lower-case letters, digits, '-')", mark);
     } else if (!loraNames.insert(l.name).second) {
@@ -701,7 +701,7 @@ void checkBackend(Errors& errors, const Path& path, const api::ModelBooster& boo
 // refuses a rule whose weights sum to 0, and on v0.1 such a rule routes
 // nothing. The default rule targets every backend; an adapter's rule the
 // backends that carry it (route.cc).
-void checkRouteWeights(Errors& errors, const Path& backendsPath, const Path& singleWeight,
+void checkRouteWeights(document::Errors& errors, const document::Path& backendsPath, const document::Path& singleWeight,
                        const api::ModelBoosterSpec& spec) {
   int64_t total = 0;
   std::map<std::string_view, int64_t> perAdapter;
@@ -736,16 +736,16 @@ void checkRouteWeights(Errors& errors, const Path& backendsPath, const Path& sin
 
 }  // namespace
 
-void validate(const api::ModelBooster& booster, const api::StackProfile& profile, api::Errors& errors) {
+void validate(const api::ModelBooster& booster, const api::StackProfile& profile, document::Errors& errors) {
   const auto& spec = booster.spec;
-  Path root;
-  Path sp = root.child("spec");
-  Path metadata = root.child("metadata");
-  Path backendsPath = sp.child("backends");
+  document::Path root;
+  document::Path sp = root.child("spec");
+  document::Path metadata = root.child("metadata");
+  document::Path backendsPath = sp.child("backends");
   // Kthena v1.0's shape: one backend at spec.backend, named so in errors.
   const bool single = spec.backendShape == api::BackendShape::Single;
-  Path singlePath = sp.child("backend");
-  Path singleWeight = singlePath.child("routeWeight");
+  document::Path singlePath = sp.child("backend");
+  document::Path singleWeight = singlePath.child("routeWeight");
   if (booster.metadata.name.empty()) {
     errors.add(metadata.child("name"), "is required");
   } else if (!isDnsLabel(booster.metadata.name)) {
@@ -811,7 +811,7 @@ void validate(const api::ModelBooster& booster, const api::StackProfile& profile
   int64_t sumMin = 0;
   for (size_t i = 0; i < spec.backends.size(); ++i) {
     const auto& b = spec.backends[i];
-    Path bp = single ? singlePath : backendsPath.index(i);
+    document::Path bp = single ? singlePath : backendsPath.index(i);
     if (!b.name.empty() && !names.insert(b.name).second) {
       errors.add(bp.child("name"), "duplicate backend name \"" + b.name + "\"", b.mark);
     }
@@ -826,7 +826,7 @@ void validate(const api::ModelBooster& booster, const api::StackProfile& profile
                spec.mark);
   }
   if (adapters.size() > kMaxLoraAdapters) {
-    Path where = single ? singlePath.child("loraAdapters") : sp.child("backends");
+    document::Path where = single ? singlePath.child("loraAdapters") : sp.child("backends");
     errors.add(where,
                "the backends name " + std::to_string(adapters.size()) +
                    " distinct LoRA adapters; a ModelRoute carries at most 10",
@@ -836,7 +836,7 @@ void validate(const api::ModelBooster& booster, const api::StackProfile& profile
     checkPolicy(errors, sp.child("autoscalingPolicy"), *spec.autoscalingPolicy, spec.mark);
     if (sumMin < 1 && single) {
       const auto& b = spec.backends.front();
-      Path where = b.replicas ? singlePath.child("replicas") : singlePath.child("minReplicas");
+      document::Path where = b.replicas ? singlePath.child("replicas") : singlePath.child("minReplicas");
       errors.add(where,
                  "must be at least 1 with model-level autoscaling (a model with one backend cannot scale to "
                  "zero and back)",
@@ -857,7 +857,7 @@ void validate(const api::ModelBooster& booster, const api::StackProfile& profile
     for (size_t i = 0; i < spec.backends.size(); ++i) {
       const auto& b = spec.backends[i];
       if (!b.schedulerName.empty() && b.schedulerName != "volcano") {
-        Path bp = single ? singlePath : backendsPath.index(i);
+        document::Path bp = single ? singlePath : backendsPath.index(i);
         errors.add(bp.child("schedulerName"),
                    "\"" + b.schedulerName + "\": the " + std::string(profile.release) +
                        " serving stack accepts only \"volcano\" (its ModelServing webhook refuses any other); "

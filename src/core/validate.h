@@ -3,7 +3,7 @@
 // `render` and the controller all call this one function.
 #pragma once
 
-#include "api/field_error.h"
+#include "document/field_error.h"
 #include "api/model_booster.h"
 #include "api/serving_stack.h"
 
@@ -11,6 +11,6 @@ namespace mb::core {
 
 // Expects defaults applied (see defaults.h). Rules that only one serving
 // stack imposes (v0.1's scheduler name) follow `profile`.
-void validate(const api::ModelBooster& booster, const api::StackProfile& profile, api::Errors& errors);
+void validate(const api::ModelBooster& booster, const api::StackProfile& profile, document::Errors& errors);
 
 }  // namespace mb::core

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "doc/value.h"
+#include "document/value.h"
 #include "kube/errors.h"
 #include "kube/resource.h"
 
@@ -24,7 +24,7 @@ struct ListOptions {
 };
 
 struct ListPage {
-  std::vector<doc::Value> items;
+  std::vector<document::Value> items;
   std::string resourceVersion;
   std::string continueToken;  // empty on the last page
 };
@@ -40,7 +40,7 @@ struct WatchOptions {
 struct WatchEvent {
   enum class Type { Added, Modified, Deleted, Bookmark, Error };
   Type type = Type::Added;
-  doc::Value object;  // for Error: the Status
+  document::Value object;  // for Error: the Status
 };
 
 enum class PatchType { Merge, Apply };
@@ -70,15 +70,15 @@ class Client {
  public:
   virtual ~Client() = default;
 
-  virtual ApiResult<doc::Value> get(const Resource& r, const std::string& ns, const std::string& name) = 0;
+  virtual ApiResult<document::Value> get(const Resource& r, const std::string& ns, const std::string& name) = 0;
   virtual ApiResult<ListPage> list(const Resource& r, const std::string& ns, const ListOptions& options) = 0;
-  virtual ApiResult<doc::Value> create(const Resource& r, const std::string& ns, const doc::Value& object,
+  virtual ApiResult<document::Value> create(const Resource& r, const std::string& ns, const document::Value& object,
                                        const WriteOptions& options = {}) = 0;
   // PUT; the object's metadata.resourceVersion makes it conditional (409 when stale).
-  virtual ApiResult<doc::Value> update(const Resource& r, const std::string& ns, const doc::Value& object,
+  virtual ApiResult<document::Value> update(const Resource& r, const std::string& ns, const document::Value& object,
                                        const WriteOptions& options = {}) = 0;
-  virtual ApiResult<doc::Value> patch(const Resource& r, const std::string& ns, const std::string& name, PatchType type,
-                                      const doc::Value& body, const WriteOptions& options = {}) = 0;
+  virtual ApiResult<document::Value> patch(const Resource& r, const std::string& ns, const std::string& name, PatchType type,
+                                      const document::Value& body, const WriteOptions& options = {}) = 0;
   virtual ApiResult<Unit> remove(const Resource& r, const std::string& ns, const std::string& name,
                                  const DeleteOptions& options = {}) = 0;
   // Streams events to `onEvent` until the server ends the watch (ok), an

@@ -5,7 +5,7 @@
 #include <charconv>
 #include <cstring>
 
-#include "doc/parse.h"
+#include "document/parse.h"
 #include "kube/watch_decoder.h"
 
 namespace mb::kube {
@@ -234,11 +234,11 @@ ApiResult<ClientImpl::Response> ClientImpl::perform(const Request& request) {
   return response;
 }
 
-ApiResult<doc::Value> ClientImpl::objectResult(ApiResult<Response> response) {
+ApiResult<document::Value> ClientImpl::objectResult(ApiResult<Response> response) {
   if (!response) return err(std::move(response).error());
-  doc::Value v;
-  doc::ParseError parseError;
-  if (!doc::parseJson(response->body, v, parseError)) {
+  document::Value v;
+  document::ParseError parseError;
+  if (!document::parseJson(response->body, v, parseError)) {
     ApiError e;
     e.kind = ErrorKind::Other;
     e.httpStatus = response->status;
@@ -259,9 +259,9 @@ std::string queryString(const std::vector<std::pair<std::string, std::string>>& 
 
 namespace {
 
-std::string nameOf(const doc::Value& object) {
-  const doc::Value* meta = object.find("metadata");
-  const doc::Value* name = meta != nullptr ? meta->find("name") : nullptr;
+std::string nameOf(const document::Value& object) {
+  const document::Value* meta = object.find("metadata");
+  const document::Value* name = meta != nullptr ? meta->find("name") : nullptr;
   return name != nullptr && name->isString() ? name->text() : std::string();
 }
 
@@ -272,7 +272,7 @@ void addWriteParams(const WriteOptions& o, std::vector<std::pair<std::string, st
 
 }  // namespace
 
-ApiResult<doc::Value> ClientImpl::get(const Resource& r, const std::string& ns, const std::string& name) {
+ApiResult<document::Value> ClientImpl::get(const Resource& r, const std::string& ns, const std::string& name) {
   Request req{"get", "GET", r.path(ns, name)};
   return objectResult(perform(req));
 }
@@ -289,61 +289,61 @@ ApiResult<ListPage> ClientImpl::list(const Resource& r, const std::string& ns, c
   if (!v) return err(std::move(v).error());
   ListPage page;
   // Non-const, so the items are moved out rather than copied.
-  if (doc::Value* items = v->find("items"); items != nullptr && items->isArray()) {
+  if (document::Value* items = v->find("items"); items != nullptr && items->isArray()) {
     page.items = std::move(items->items());
   }
-  if (const doc::Value* meta = v->find("metadata")) {
-    if (const doc::Value* rv = meta->find("resourceVersion"); rv != nullptr && rv->isString()) {
+  if (const document::Value* meta = v->find("metadata")) {
+    if (const document::Value* rv = meta->find("resourceVersion"); rv != nullptr && rv->isString()) {
       page.resourceVersion = rv->text();
     }
-    if (const doc::Value* cont = meta->find("continue"); cont != nullptr && cont->isString()) {
+    if (const document::Value* cont = meta->find("continue"); cont != nullptr && cont->isString()) {
       page.continueToken = cont->text();
     }
   }
   return page;
 }
 
-ApiResult<doc::Value> ClientImpl::create(const Resource& r, const std::string& ns, const doc::Value& object,
+ApiResult<document::Value> ClientImpl::create(const Resource& r, const std::string& ns, const document::Value& object,
                                          const WriteOptions& o) {
   std::vector<std::pair<std::string, std::string>> params;
   addWriteParams(o, params);
   // A subresource create (serviceaccounts/NAME/token) names its parent.
   std::string name = o.subresource.empty() ? std::string() : nameOf(object);
-  Request req{"create", "POST", r.path(ns, name, o.subresource) + queryString(params), doc::toJson(object)};
+  Request req{"create", "POST", r.path(ns, name, o.subresource) + queryString(params), document::toJson(object)};
   return objectResult(perform(req));
 }
 
-ApiResult<doc::Value> ClientImpl::update(const Resource& r, const std::string& ns, const doc::Value& object,
+ApiResult<document::Value> ClientImpl::update(const Resource& r, const std::string& ns, const document::Value& object,
                                          const WriteOptions& o) {
   std::vector<std::pair<std::string, std::string>> params;
   addWriteParams(o, params);
   Request req{o.subresource == "status" ? "update_status" : "update", "PUT",
-              r.path(ns, nameOf(object), o.subresource) + queryString(params), doc::toJson(object)};
+              r.path(ns, nameOf(object), o.subresource) + queryString(params), document::toJson(object)};
   return objectResult(perform(req));
 }
 
-ApiResult<doc::Value> ClientImpl::patch(const Resource& r, const std::string& ns, const std::string& name,
-                                        PatchType type, const doc::Value& body, const WriteOptions& o) {
+ApiResult<document::Value> ClientImpl::patch(const Resource& r, const std::string& ns, const std::string& name,
+                                        PatchType type, const document::Value& body, const WriteOptions& o) {
   std::vector<std::pair<std::string, std::string>> params;
   addWriteParams(o, params);
   if (type == PatchType::Apply && o.force) params.emplace_back("force", "true");
   Request req{type == PatchType::Apply ? "apply" : "patch", "PATCH",
-              r.path(ns, name, o.subresource) + queryString(params), doc::toJson(body)};
+              r.path(ns, name, o.subresource) + queryString(params), document::toJson(body)};
   req.contentType = type == PatchType::Apply ? "application/apply-patch+yaml" : "application/merge-patch+json";
   return objectResult(perform(req));
 }
 
 ApiResult<Unit> ClientImpl::remove(const Resource& r, const std::string& ns, const std::string& name,
                                    const DeleteOptions& o) {
-  doc::Value body = doc::Value::object({{"apiVersion", "v1"}, {"kind", "DeleteOptions"}});
+  document::Value body = document::Value::object({{"apiVersion", "v1"}, {"kind", "DeleteOptions"}});
   if (!o.propagationPolicy.empty()) body.set("propagationPolicy", o.propagationPolicy);
   if (!o.preconditionUid.empty() || !o.preconditionResourceVersion.empty()) {
-    doc::Value pre = doc::Value::object();
+    document::Value pre = document::Value::object();
     if (!o.preconditionUid.empty()) pre.set("uid", o.preconditionUid);
     if (!o.preconditionResourceVersion.empty()) pre.set("resourceVersion", o.preconditionResourceVersion);
     body.set("preconditions", std::move(pre));
   }
-  Request req{"delete", "DELETE", r.path(ns, name), doc::toJson(body)};
+  Request req{"delete", "DELETE", r.path(ns, name), document::toJson(body)};
   auto response = perform(req);
   if (!response) return err(std::move(response).error());
   return Unit{};
@@ -376,13 +376,13 @@ ApiResult<std::vector<ApiResource>> ClientImpl::serverResources(const std::strin
   auto v = objectResult(perform(req));
   if (!v) return err(std::move(v).error());
   std::vector<ApiResource> out;
-  const doc::Value* resources = v->find("resources");
+  const document::Value* resources = v->find("resources");
   if (resources == nullptr || !resources->isArray()) return out;
   for (const auto& r : resources->items()) {
     ApiResource a;
-    if (const doc::Value* name = r.find("name"); name != nullptr && name->isString()) a.name = name->text();
-    if (const doc::Value* kind = r.find("kind"); kind != nullptr && kind->isString()) a.kind = kind->text();
-    if (const doc::Value* ns = r.find("namespaced"); ns != nullptr && ns->isBool()) a.namespaced = ns->asBool();
+    if (const document::Value* name = r.find("name"); name != nullptr && name->isString()) a.name = name->text();
+    if (const document::Value* kind = r.find("kind"); kind != nullptr && kind->isString()) a.kind = kind->text();
+    if (const document::Value* ns = r.find("namespaced"); ns != nullptr && ns->isBool()) a.namespaced = ns->asBool();
     out.push_back(std::move(a));
   }
   return out;

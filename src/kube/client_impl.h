@@ -38,14 +38,14 @@ class ClientImpl : public Client {
   ClientImpl(const ClientImpl&) = delete;
   ClientImpl& operator=(const ClientImpl&) = delete;
 
-  ApiResult<doc::Value> get(const Resource& r, const std::string& ns, const std::string& name) override;
+  ApiResult<document::Value> get(const Resource& r, const std::string& ns, const std::string& name) override;
   ApiResult<ListPage> list(const Resource& r, const std::string& ns, const ListOptions& options) override;
-  ApiResult<doc::Value> create(const Resource& r, const std::string& ns, const doc::Value& object,
+  ApiResult<document::Value> create(const Resource& r, const std::string& ns, const document::Value& object,
                                const WriteOptions& options) override;
-  ApiResult<doc::Value> update(const Resource& r, const std::string& ns, const doc::Value& object,
+  ApiResult<document::Value> update(const Resource& r, const std::string& ns, const document::Value& object,
                                const WriteOptions& options) override;
-  ApiResult<doc::Value> patch(const Resource& r, const std::string& ns, const std::string& name, PatchType type,
-                              const doc::Value& body, const WriteOptions& options) override;
+  ApiResult<document::Value> patch(const Resource& r, const std::string& ns, const std::string& name, PatchType type,
+                              const document::Value& body, const WriteOptions& options) override;
   ApiResult<Unit> remove(const Resource& r, const std::string& ns, const std::string& name,
                          const DeleteOptions& options) override;
   ApiResult<Unit> watch(const Resource& r, const std::string& ns, const WatchOptions& options,
@@ -64,7 +64,7 @@ class ClientImpl : public Client {
   std::unique_ptr<Handle> acquire();
   void release(std::unique_ptr<Handle> handle);
   ApiResult<Response> perform(const Request& request);
-  ApiResult<doc::Value> objectResult(ApiResult<Response> response);
+  ApiResult<document::Value> objectResult(ApiResult<Response> response);
 
   ClientOptions options_;
   std::mutex poolMutex_;

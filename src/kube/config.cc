@@ -17,8 +17,8 @@
 #include <system_error>
 #include <utility>
 
-#include "doc/parse.h"
-#include "doc/value.h"
+#include "document/parse.h"
+#include "document/value.h"
 
 namespace mb::kube {
 namespace {
@@ -154,9 +154,9 @@ class FileReader {
       return error(isMissing(e) ? Code::NotFound : Code::Invalid,
                    "cannot read kubeconfig " + file_ + ": " + errnoText(e));
     }
-    std::vector<doc::Value> docs;
-    doc::ParseError perr;
-    if (!doc::parseYaml(text, docs, perr)) {
+    std::vector<document::Value> docs;
+    document::ParseError perr;
+    if (!document::parseYaml(text, docs, perr)) {
       std::string at = perr.mark.line == 0 ? file_ : file_ + ":" + std::to_string(perr.mark.line);
       return error(Code::Invalid, "kubeconfig " + at + " is not valid YAML: " + perr.message);
     }
@@ -175,14 +175,14 @@ class FileReader {
     error_ = error(Code::Invalid, Origin{file_, line}.where() + ": " + message);
   }
 
-  void top(const doc::Value& v) {
+  void top(const document::Value& v) {
     if (v.isNull()) return;
     if (!v.isObject()) {
       fail(v.mark().line,
-           "a kubeconfig must be a mapping (kind: Config), not " + std::string(doc::Value::kindArticle(v.kind())));
+           "a kubeconfig must be a mapping (kind: Config), not " + std::string(document::Value::kindArticle(v.kind())));
       return;
     }
-    if (const doc::Value* kind = v.find("kind"); kind != nullptr && !kind->isNull()) {
+    if (const document::Value* kind = v.find("kind"); kind != nullptr && !kind->isNull()) {
       if (kind->text() != "Config") {
         fail(kind->mark().line, "kind is " + quote(kind->text()) + "; a kubeconfig has kind: Config");
         return;
@@ -193,7 +193,7 @@ class FileReader {
       into_.currentContext = current.text;
       into_.currentContextFile = Origin{file_, current.line}.where();
     }
-    list(v, "clusters", "cluster", [&](const std::string& name, const doc::Value& body, Origin origin) {
+    list(v, "clusters", "cluster", [&](const std::string& name, const document::Value& body, Origin origin) {
       ClusterEntry c;
       c.origin = std::move(origin);
       std::string what = "cluster " + quote(name);
@@ -205,7 +205,7 @@ class FileReader {
       c.proxyUrl = str(body, "proxy-url", what);
       into_.clusters.emplace(name, std::move(c));
     });
-    list(v, "users", "user", [&](const std::string& name, const doc::Value& body, Origin origin) {
+    list(v, "users", "user", [&](const std::string& name, const document::Value& body, Origin origin) {
       UserEntry u;
       u.origin = std::move(origin);
       std::string what = "user " + quote(name);
@@ -215,29 +215,29 @@ class FileReader {
       u.clientKeyData = str(body, "client-key-data", what);
       u.token = str(body, "token", what);
       u.tokenFile = path(body, "tokenFile", what);
-      if (const doc::Value* exec = body.find("exec"); exec != nullptr && !exec->isNull()) {
+      if (const document::Value* exec = body.find("exec"); exec != nullptr && !exec->isNull()) {
         std::string cmd;
-        if (const doc::Value* c = exec->find("command"); c != nullptr && c->isString())
+        if (const document::Value* c = exec->find("command"); c != nullptr && c->isString())
           cmd = " (command " + quote(c->text()) + ")";
         u.unsupported.push_back("an exec credential plugin" + cmd);
       }
-      if (const doc::Value* ap = body.find("auth-provider"); ap != nullptr && !ap->isNull()) {
+      if (const document::Value* ap = body.find("auth-provider"); ap != nullptr && !ap->isNull()) {
         std::string provider;
-        if (const doc::Value* n = ap->find("name"); n != nullptr && n->isString()) provider = " " + quote(n->text());
+        if (const document::Value* n = ap->find("name"); n != nullptr && n->isString()) provider = " " + quote(n->text());
         u.unsupported.push_back("auth-provider" + provider);
       }
       if (!str(body, "username", what).empty() || !str(body, "password", what).empty()) {
         u.unsupported.push_back("basic auth (username/password)");
       }
       for (std::string_view key : {"as", "as-uid", "as-groups", "as-user-extra"}) {
-        if (const doc::Value* f = body.find(key); f != nullptr && !f->isNull() && !f->empty()) {
+        if (const document::Value* f = body.find(key); f != nullptr && !f->isNull() && !f->empty()) {
           u.unsupported.push_back("impersonation (" + std::string(key) + ")");
           break;
         }
       }
       into_.users.emplace(name, std::move(u));
     });
-    list(v, "contexts", "context", [&](const std::string& name, const doc::Value& body, Origin origin) {
+    list(v, "contexts", "context", [&](const std::string& name, const document::Value& body, Origin origin) {
       ContextEntry c;
       c.origin = std::move(origin);
       std::string what = "context " + quote(name);
@@ -251,15 +251,15 @@ class FileReader {
   // `key` is a list of {name: ..., <field>: {...}}; calls `add` for each
   // name not defined by an earlier file (the first file wins).
   template <class Add>
-  void list(const doc::Value& top, std::string_view key, std::string_view field, Add add) {
-    const doc::Value* items = top.find(key);
+  void list(const document::Value& top, std::string_view key, std::string_view field, Add add) {
+    const document::Value* items = top.find(key);
     if (items == nullptr || items->isNull() || error_) return;
     if (!items->isArray()) {
-      fail(items->mark().line, std::string(key) + " must be a list, not " + doc::Value::kindArticle(items->kind()));
+      fail(items->mark().line, std::string(key) + " must be a list, not " + document::Value::kindArticle(items->kind()));
       return;
     }
     std::set<std::string> seen;
-    for (const doc::Value& item : items->items()) {
+    for (const document::Value& item : items->items()) {
       if (error_) return;
       if (!item.isObject()) {
         fail(item.mark().line,
@@ -277,12 +277,12 @@ class FileReader {
         fail(item.mark().line, std::string(key) + " defines " + quote(name.text) + " twice");
         return;
       }
-      const doc::Value* body = item.find(field);
-      static const doc::Value kEmpty = doc::Value::object();
+      const document::Value* body = item.find(field);
+      static const document::Value kEmpty = document::Value::object();
       if (body == nullptr || body->isNull()) body = &kEmpty;
       if (!body->isObject()) {
         fail(body->mark().line, std::string(field) + " of " + quote(name.text) + " must be a mapping, not " +
-                                    doc::Value::kindArticle(body->kind()));
+                                    document::Value::kindArticle(body->kind()));
         return;
       }
       bool known = false;
@@ -294,30 +294,30 @@ class FileReader {
     }
   }
 
-  Str str(const doc::Value& obj, std::string_view key, const std::string& what) {
-    const doc::Value* f = obj.find(key);
+  Str str(const document::Value& obj, std::string_view key, const std::string& what) {
+    const document::Value* f = obj.find(key);
     if (f == nullptr || f->isNull() || error_) return {};
     // Numbers are fine as strings here (a namespace "123", base64 "1234").
     if (!f->isString() && !f->isNumber()) {
       fail(f->mark().line,
-           std::string(key) + " of " + what + " must be a string, not " + doc::Value::kindArticle(f->kind()));
+           std::string(key) + " of " + what + " must be a string, not " + document::Value::kindArticle(f->kind()));
       return {};
     }
     return {f->text(), f->mark().line};
   }
 
-  Str path(const doc::Value& obj, std::string_view key, const std::string& what) {
+  Str path(const document::Value& obj, std::string_view key, const std::string& what) {
     Str s = str(obj, key, what);
     s.text = resolvePath(dir_, s.text);
     return s;
   }
 
-  bool boolean(const doc::Value& obj, std::string_view key, const std::string& what) {
-    const doc::Value* f = obj.find(key);
+  bool boolean(const document::Value& obj, std::string_view key, const std::string& what) {
+    const document::Value* f = obj.find(key);
     if (f == nullptr || f->isNull() || error_) return false;
     if (!f->isBool()) {
       fail(f->mark().line,
-           std::string(key) + " of " + what + " must be true or false, not " + doc::Value::kindArticle(f->kind()));
+           std::string(key) + " of " + what + " must be true or false, not " + document::Value::kindArticle(f->kind()));
       return false;
     }
     return f->asBool();

@@ -2,7 +2,7 @@
 
 #include <charconv>
 
-#include "doc/parse.h"
+#include "document/parse.h"
 
 namespace mb::kube {
 namespace {
@@ -41,8 +41,8 @@ ErrorKind kindFor(int status, std::string_view reason) {
   }
 }
 
-std::string textOf(const doc::Value& v, std::string_view key) {
-  const doc::Value* f = v.find(key);
+std::string textOf(const document::Value& v, std::string_view key) {
+  const document::Value* f = v.find(key);
   return f != nullptr && f->isString() ? f->text() : std::string();
 }
 
@@ -87,21 +87,21 @@ std::string ApiError::str() const {
   return out;
 }
 
-ApiError errorFromStatus(const doc::Value& status) {
+ApiError errorFromStatus(const document::Value& status) {
   ApiError e;
   e.reason = textOf(status, "reason");
   e.message = textOf(status, "message");
-  if (const doc::Value* code = status.find("code"); code != nullptr && code->isNumber()) {
+  if (const document::Value* code = status.find("code"); code != nullptr && code->isNumber()) {
     std::from_chars(code->text().data(), code->text().data() + code->text().size(), e.httpStatus);
   }
   e.kind = kindFor(e.httpStatus, e.reason);
-  if (const doc::Value* details = status.find("details")) {
-    if (const doc::Value* causes = details->find("causes"); causes != nullptr && causes->isArray()) {
+  if (const document::Value* details = status.find("details")) {
+    if (const document::Value* causes = details->find("causes"); causes != nullptr && causes->isArray()) {
       for (const auto& c : causes->items()) {
         e.causes.push_back(StatusCause{textOf(c, "reason"), textOf(c, "message"), textOf(c, "field")});
       }
     }
-    if (const doc::Value* retry = details->find("retryAfterSeconds"); retry != nullptr && retry->isNumber()) {
+    if (const document::Value* retry = details->find("retryAfterSeconds"); retry != nullptr && retry->isNumber()) {
       int64_t s = 0;
       std::from_chars(retry->text().data(), retry->text().data() + retry->text().size(), s);
       e.retryAfter = std::chrono::seconds(s);
@@ -111,10 +111,10 @@ ApiError errorFromStatus(const doc::Value& status) {
 }
 
 ApiError errorFromResponse(int httpStatus, std::string_view body) {
-  doc::Value status;
-  doc::ParseError parseError;
+  document::Value status;
+  document::ParseError parseError;
   ApiError e;
-  if (!body.empty() && body.front() == '{' && doc::parseJson(body, status, parseError) &&
+  if (!body.empty() && body.front() == '{' && document::parseJson(body, status, parseError) &&
       textOf(status, "kind") == "Status") {
     e = errorFromStatus(status);
   } else {

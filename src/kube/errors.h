@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "doc/value.h"
+#include "document/value.h"
 #include "util/result.h"
 
 namespace mb::kube {
@@ -56,7 +56,7 @@ using ApiResult = Result<T, ApiError>;
 // metav1.Status when the server could say more).
 ApiError errorFromResponse(int httpStatus, std::string_view body);
 // The error carried by a watch ERROR event's Status object.
-ApiError errorFromStatus(const doc::Value& status);
+ApiError errorFromStatus(const document::Value& status);
 ApiError connectionError(std::string message);
 ApiError timeoutError(std::string message);
 

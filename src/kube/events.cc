@@ -7,8 +7,8 @@
 namespace mb::kube {
 namespace {
 
-std::string field(const doc::Value& object, const char* a, const char* b = nullptr) {
-  const doc::Value* v = object.find(a);
+std::string field(const document::Value& object, const char* a, const char* b = nullptr) {
+  const document::Value* v = object.find(a);
   if (v != nullptr && b != nullptr) v = v->find(b);
   return v != nullptr && v->isString() ? v->text() : std::string();
 }
@@ -29,7 +29,7 @@ std::string shortHash(const std::string& text) {
 
 }  // namespace
 
-ObjectRef refTo(const doc::Value& object) {
+ObjectRef refTo(const document::Value& object) {
   return ObjectRef{field(object, "apiVersion"), field(object, "kind"), field(object, "metadata", "namespace"),
                    field(object, "metadata", "name"), field(object, "metadata", "uid")};
 }
@@ -102,8 +102,8 @@ void EventRecorder::send(const Pending& p) {
   if (it != sent_.end()) {
     it->second.last = steadyNow;
     // A repeat: bump the count on the Event we made.
-    doc::Value patch =
-        doc::Value::object({{"count", doc::Value::integer(it->second.count + 1)}, {"lastTimestamp", now}});
+    document::Value patch =
+        document::Value::object({{"count", document::Value::integer(it->second.count + 1)}, {"lastTimestamp", now}});
     auto patched = client_.patch(events, p.object.ns, it->second.name, PatchType::Merge, patch);
     if (patched) {
       it->second.count++;
@@ -112,10 +112,10 @@ void EventRecorder::send(const Pending& p) {
     sent_.erase(it);  // gone (expired by the server): make a new one
   }
   std::string name = p.object.name + "." + shortHash(key);
-  doc::Value event = doc::Value::object({{"apiVersion", "v1"},
+  document::Value event = document::Value::object({{"apiVersion", "v1"},
                                          {"kind", "Event"},
-                                         {"metadata", doc::Value::object({{"name", name}, {"namespace", p.object.ns}})},
-                                         {"involvedObject", doc::Value::object({{"apiVersion", p.object.apiVersion},
+                                         {"metadata", document::Value::object({{"name", name}, {"namespace", p.object.ns}})},
+                                         {"involvedObject", document::Value::object({{"apiVersion", p.object.apiVersion},
                                                                                 {"kind", p.object.kind},
                                                                                 {"namespace", p.object.ns},
                                                                                 {"name", p.object.name},
@@ -123,10 +123,10 @@ void EventRecorder::send(const Pending& p) {
                                          {"type", p.type},
                                          {"reason", p.reason},
                                          {"message", p.message},
-                                         {"count", doc::Value::integer(1)},
+                                         {"count", document::Value::integer(1)},
                                          {"firstTimestamp", now},
                                          {"lastTimestamp", now},
-                                         {"source", doc::Value::object({{"component", component_}})},
+                                         {"source", document::Value::object({{"component", component_}})},
                                          {"reportingComponent", component_},
                                          {"reportingInstance", instance_}});
   auto created = client_.create(events, p.object.ns, event);
@@ -137,11 +137,11 @@ void EventRecorder::send(const Pending& p) {
     auto existing = client_.get(events, p.object.ns, name);
     int64_t count = 1;
     if (existing) {
-      const doc::Value* c = existing->find("count");
+      const document::Value* c = existing->find("count");
       if (c != nullptr && c->isNumber()) count = std::stoll(c->text());
     }
     sent_[key] = Sent{name, count, steadyNow};
-    doc::Value patch = doc::Value::object({{"count", doc::Value::integer(count + 1)}, {"lastTimestamp", now}});
+    document::Value patch = document::Value::object({{"count", document::Value::integer(count + 1)}, {"lastTimestamp", now}});
     if (client_.patch(events, p.object.ns, name, PatchType::Merge, patch)) sent_[key].count = count + 1;
   }
 }

@@ -27,7 +27,7 @@ struct ObjectRef {
   std::string uid;
 };
 
-ObjectRef refTo(const doc::Value& object);
+ObjectRef refTo(const document::Value& object);
 
 class EventRecorder {
  public:

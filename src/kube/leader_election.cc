@@ -7,13 +7,13 @@
 namespace mb::kube {
 namespace {
 
-std::string text(const doc::Value& lease, const char* field) {
-  const doc::Value* spec = lease.find("spec");
-  const doc::Value* v = spec != nullptr ? spec->find(field) : nullptr;
+std::string text(const document::Value& lease, const char* field) {
+  const document::Value* spec = lease.find("spec");
+  const document::Value* v = spec != nullptr ? spec->find(field) : nullptr;
   return v != nullptr && (v->isString() || v->isNumber()) ? v->text() : std::string();
 }
 
-int64_t number(const doc::Value& lease, const char* field) {
+int64_t number(const document::Value& lease, const char* field) {
   std::string t = text(lease, field);
   int64_t n = 0;
   std::from_chars(t.data(), t.data() + t.size(), n);
@@ -57,15 +57,15 @@ LeaderElector::Attempt LeaderElector::tryAcquireOrRenew() {
   auto current = client_.get(leases, config_.ns, config_.name);
   if (!current) {
     if (!current.error().is(ErrorKind::NotFound)) return Attempt::Failed;
-    doc::Value lease =
-        doc::Value::object({{"apiVersion", "coordination.k8s.io/v1"},
+    document::Value lease =
+        document::Value::object({{"apiVersion", "coordination.k8s.io/v1"},
                             {"kind", "Lease"},
-                            {"metadata", doc::Value::object({{"name", config_.name}, {"namespace", config_.ns}})},
-                            {"spec", doc::Value::object({{"holderIdentity", config_.identity},
-                                                         {"leaseDurationSeconds", doc::Value::integer(durationSeconds)},
+                            {"metadata", document::Value::object({{"name", config_.name}, {"namespace", config_.ns}})},
+                            {"spec", document::Value::object({{"holderIdentity", config_.identity},
+                                                         {"leaseDurationSeconds", document::Value::integer(durationSeconds)},
                                                          {"acquireTime", nowText},
                                                          {"renewTime", nowText},
-                                                         {"leaseTransitions", doc::Value::integer(0)}})}});
+                                                         {"leaseTransitions", document::Value::integer(0)}})}});
     auto created = client_.create(leases, config_.ns, lease);
     if (!created) return Attempt::Failed;
     std::lock_guard<std::mutex> lock(mutex_);
@@ -97,15 +97,15 @@ LeaderElector::Attempt LeaderElector::tryAcquireOrRenew() {
     return Attempt::HeldByOther;
   }
 
-  doc::Value lease = *current;
-  doc::Value* spec = lease.find("spec");
-  if (spec == nullptr) spec = &lease.put("spec", doc::Value::object());
+  document::Value lease = *current;
+  document::Value* spec = lease.find("spec");
+  if (spec == nullptr) spec = &lease.put("spec", document::Value::object());
   if (holder != config_.identity) {
     spec->put("acquireTime", nowText);
-    spec->put("leaseTransitions", doc::Value::integer(transitions + 1));
+    spec->put("leaseTransitions", document::Value::integer(transitions + 1));
   }
   spec->put("holderIdentity", config_.identity);
-  spec->put("leaseDurationSeconds", doc::Value::integer(durationSeconds));
+  spec->put("leaseDurationSeconds", document::Value::integer(durationSeconds));
   spec->put("renewTime", nowText);
   // Conditional on the resourceVersion we read: of two candidates racing
   // for an expired lease, exactly one update succeeds.
@@ -121,12 +121,12 @@ LeaderElector::Attempt LeaderElector::tryAcquireOrRenew() {
 void LeaderElector::release() {
   auto current = client_.get(resources::leases(), config_.ns, config_.name);
   if (!current || text(*current, "holderIdentity") != config_.identity) return;
-  doc::Value lease = *current;
-  doc::Value* spec = lease.find("spec");
+  document::Value lease = *current;
+  document::Value* spec = lease.find("spec");
   // An empty holder lets the next candidate take over at once instead of
   // waiting out the lease.
   spec->put("holderIdentity", "");
-  spec->put("leaseDurationSeconds", doc::Value::integer(1));
+  spec->put("leaseDurationSeconds", document::Value::integer(1));
   spec->put("renewTime", formatMicroTime(std::chrono::system_clock::now()));
   (void)client_.update(resources::leases(), config_.ns, lease);
 }

@@ -6,31 +6,31 @@
 namespace mb::kube {
 namespace {
 
-const std::string& text(const doc::Value* v) {
+const std::string& text(const document::Value* v) {
   static const std::string kEmpty;
   return v != nullptr && v->isString() ? v->text() : kEmpty;
 }
 
 }  // namespace
 
-void trimForCache(doc::Value& object) {
-  if (doc::Value* meta = object.find("metadata")) meta->erase("managedFields");
+void trimForCache(document::Value& object) {
+  if (document::Value* meta = object.find("metadata")) meta->erase("managedFields");
 }
 
 std::string objectKey(const std::string& ns, const std::string& name) { return ns.empty() ? name : ns + "/" + name; }
 
-std::string objectKey(const doc::Value& object) {
-  const doc::Value* meta = object.find("metadata");
+std::string objectKey(const document::Value& object) {
+  const document::Value* meta = object.find("metadata");
   if (meta == nullptr) return {};
   return objectKey(text(meta->find("namespace")), text(meta->find("name")));
 }
 
-std::string controllerUid(const doc::Value& object) {
-  const doc::Value* meta = object.find("metadata");
-  const doc::Value* refs = meta != nullptr ? meta->find("ownerReferences") : nullptr;
+std::string controllerUid(const document::Value& object) {
+  const document::Value* meta = object.find("metadata");
+  const document::Value* refs = meta != nullptr ? meta->find("ownerReferences") : nullptr;
   if (refs == nullptr || !refs->isArray()) return {};
   for (const auto& ref : refs->items()) {
-    const doc::Value* controller = ref.find("controller");
+    const document::Value* controller = ref.find("controller");
     if (controller != nullptr && controller->isBool() && controller->asBool()) return text(ref.find("uid"));
   }
   return {};
@@ -114,9 +114,9 @@ ObjectPtr Store::Writer::apply(ObjectPtr object) {
 
 namespace {
 
-bool parseRevision(const doc::Value& o, uint64_t& out) {
-  const doc::Value* meta = o.find("metadata");
-  const doc::Value* rv = meta != nullptr ? meta->find("resourceVersion") : nullptr;
+bool parseRevision(const document::Value& o, uint64_t& out) {
+  const document::Value* meta = o.find("metadata");
+  const document::Value* rv = meta != nullptr ? meta->find("resourceVersion") : nullptr;
   if (rv == nullptr || !rv->isString() || rv->text().empty()) return false;
   const std::string& t = rv->text();
   auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), out);
@@ -147,7 +147,7 @@ bool Store::Writer::applyIfNewer(ObjectPtr object) {
   return true;
 }
 
-ObjectPtr Store::Writer::remove(const std::string& key, const doc::Value* deleted) {
+ObjectPtr Store::Writer::remove(const std::string& key, const document::Value* deleted) {
   constexpr size_t kMaxRemembered = 4096;
   std::unique_lock lock(store_.mutex_);
   auto it = store_.objects_.find(key);

@@ -10,23 +10,23 @@
 #include <string>
 #include <vector>
 
-#include "doc/value.h"
+#include "document/value.h"
 
 namespace mb::kube {
 
-using ObjectPtr = std::shared_ptr<const doc::Value>;
+using ObjectPtr = std::shared_ptr<const document::Value>;
 
 // Trims what a cache never reads from an object before it is stored:
 // metadata.managedFields (server-side apply bookkeeping, often larger than
 // the spec). Updates built from a trimmed object leave the server's
 // managedFields as they are: the API keeps them when the field is omitted.
-void trimForCache(doc::Value& object);
+void trimForCache(document::Value& object);
 
 // namespace/name of an object ("name" for cluster-scoped ones).
-std::string objectKey(const doc::Value& object);
+std::string objectKey(const document::Value& object);
 std::string objectKey(const std::string& ns, const std::string& name);
 // metadata.uid of the ownerReference with controller: true, or "".
-std::string controllerUid(const doc::Value& object);
+std::string controllerUid(const document::Value& object);
 
 class Store {
  public:
@@ -56,7 +56,7 @@ class Store {
     // Removes the object a DELETED event names, and remembers the deletion,
     // so that a write answered before it (applyIfNewer) cannot bring the
     // object back.
-    ObjectPtr remove(const std::string& key, const doc::Value* deleted = nullptr);
+    ObjectPtr remove(const std::string& key, const document::Value* deleted = nullptr);
     // Swap in a full list at once (after a relist); returns the objects that
     // were cached but are no longer present (deleted while disconnected).
     // With a namespace, the list covers that namespace only: objects of

@@ -1,6 +1,6 @@
 #include "kube/watch_decoder.h"
 
-#include "doc/parse.h"
+#include "document/parse.h"
 
 namespace mb::kube {
 
@@ -18,16 +18,16 @@ bool WatchDecoder::feed(std::string_view chunk, const std::function<bool(WatchEv
     std::string_view line = data.substr(start, nl - start);
     start = nl + 1;
     if (line.empty()) continue;
-    doc::Value event;
-    doc::ParseError parseError;
-    if (!doc::parseJson(line, event, parseError)) {
+    document::Value event;
+    document::ParseError parseError;
+    if (!document::parseJson(line, event, parseError)) {
       ApiError e;
       e.message = "watch stream is not JSON: " + parseError.str();
       error_ = e;
       return false;
     }
-    const doc::Value* type = event.find("type");
-    doc::Value* object = event.find("object");
+    const document::Value* type = event.find("type");
+    document::Value* object = event.find("object");
     if (type == nullptr || object == nullptr) continue;
     WatchEvent we;
     const std::string& t = type->text();

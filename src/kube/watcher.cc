@@ -5,9 +5,9 @@
 namespace mb::kube {
 namespace {
 
-std::string resourceVersionOf(const doc::Value& object) {
-  const doc::Value* meta = object.find("metadata");
-  const doc::Value* rv = meta != nullptr ? meta->find("resourceVersion") : nullptr;
+std::string resourceVersionOf(const document::Value& object) {
+  const document::Value* meta = object.find("metadata");
+  const document::Value* rv = meta != nullptr ? meta->find("resourceVersion") : nullptr;
   return rv != nullptr && rv->isString() ? rv->text() : std::string();
 }
 
@@ -64,7 +64,7 @@ bool Watcher::listAll() {
     }
     for (auto& item : page->items) {
       trimForCache(item);
-      all.push_back(std::make_shared<const doc::Value>(std::move(item)));
+      all.push_back(std::make_shared<const document::Value>(std::move(item)));
     }
     options.continueToken = page->continueToken;
     rv = page->resourceVersion;
@@ -109,7 +109,7 @@ bool Watcher::watchOnce() {
           return !stop_;
         }
         trimForCache(event.object);
-        auto object = std::make_shared<const doc::Value>(std::move(event.object));
+        auto object = std::make_shared<const document::Value>(std::move(event.object));
         if (event.type == WatchEvent::Type::Deleted) {
           ObjectPtr previous = writer_.remove(objectKey(*object), object.get());
           if (onChange_) onChange_(Change{Change::Type::Deleted, previous ? previous : object, nullptr});

@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <ctime>
 
-#include "doc/parse.h"
+#include "document/parse.h"
 
 namespace mb::observe {
 namespace {
@@ -41,7 +41,7 @@ std::string timestamp() {
   return buf;
 }
 
-void jsonString(std::string_view s, std::string& out) { doc::writeJsonString(s, out); }
+void jsonString(std::string_view s, std::string& out) { document::writeJsonString(s, out); }
 
 // Text values with spaces or quotes are quoted so a line stays parseable.
 void textValue(std::string_view v, std::string& out) {

@@ -7,21 +7,21 @@
 #include <string_view>
 
 #include "core/render.h"
-#include "doc/parse.h"
+#include "document/parse.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view input(reinterpret_cast<const char*>(data), size);
-  mb::core::Config config;
+  mb::core::ConversionOptions config;
   mb::core::RenderResult yaml;
   bool ok = mb::core::render(input, config, mb::core::OutputFormat::Yaml, true, yaml);
   if (!ok) return 0;
   // What we print must read back: the output is input to kubectl.
-  std::vector<mb::doc::Value> docs;
-  mb::doc::ParseError error;
-  if (!mb::doc::parseYaml(yaml.output, docs, error)) std::abort();
+  std::vector<mb::document::Value> docs;
+  mb::document::ParseError error;
+  if (!mb::document::parseYaml(yaml.output, docs, error)) std::abort();
   mb::core::RenderResult json;
   if (!mb::core::render(input, config, mb::core::OutputFormat::Json, true, json)) std::abort();
-  mb::doc::Value list;
-  if (!mb::doc::parseJson(json.output, list, error)) std::abort();
+  mb::document::Value list;
+  if (!mb::document::parseJson(json.output, list, error)) std::abort();
   return 0;
 }

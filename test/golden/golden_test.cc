@@ -49,7 +49,7 @@ class Golden : public testing::TestWithParam<GoldenCase> {};
 
 TEST_P(Golden, RendersExactly) {
   fs::path dir = fs::path(MB_GOLDEN_DIR) / GetParam().name;
-  mb::core::Config config;
+  mb::core::ConversionOptions config;
   config.stack = GetParam().stack;
   std::string input = readFile(dir / "input.yaml");
   mb::core::RenderResult result;

@@ -8,15 +8,15 @@
 #include <string>
 
 #include "api/model_booster.h"
-#include "doc/parse.h"
+#include "document/parse.h"
 
 namespace mb::test {
 
-inline doc::Value parseOne(std::string_view text) {
-  std::vector<doc::Value> docs;
-  doc::ParseError err;
-  EXPECT_TRUE(doc::parseDocuments(text, docs, err)) << err.str();
-  return docs.empty() ? doc::Value() : docs[0];
+inline document::Value parseOne(std::string_view text) {
+  std::vector<document::Value> docs;
+  document::ParseError err;
+  EXPECT_TRUE(document::parseDocuments(text, docs, err)) << err.str();
+  return docs.empty() ? document::Value() : docs[0];
 }
 
 inline std::string readSource(const std::string& relative) {

@@ -19,6 +19,6 @@ void appendServedModelName(const BackendContext& ctx, const api::Worker& worker,
 // The vLLM OpenAI server command line, shared by both vLLM engines.
 std::vector<std::string> vllmCommand(const BackendContext& ctx, const api::Worker& worker, const char* python,
                                      bool multiNode, bool kvEvents);
-doc::Value toArray(std::vector<std::string> words);
+document::Value toArray(std::vector<std::string> words);
 
 }  // namespace mb::core

@@ -37,12 +37,12 @@ std::vector<api::Role> sglangRoles(const BackendContext& ctx) {
   const api::Worker& w = ctx.backend.workers.front();
   int32_t pods = std::max(w.pods.value_or(1), 1);
   const int32_t port = ctx.config.enginePort;
-  doc::Value env = engineEnv(ctx, w);
+  document::Value env = engineEnv(ctx, w);
   // Shared: entry and worker pods run the same command.
-  doc::Value command = doc::Value::shared(toArray(sglangCommand(ctx, w, pods)));
+  document::Value command = document::Value::shared(toArray(sglangCommand(ctx, w, pods)));
 
   auto engineContainer = [&](bool entry) {
-    doc::Value c = doc::Value::object({{"name", "engine"}, {"image", engineImage(ctx, w)}, {"command", command}});
+    document::Value c = document::Value::object({{"name", "engine"}, {"image", engineImage(ctx, w)}, {"command", command}});
     c.set("env", env);
     if (entry) {
       c.set("ports", containerPorts("http", port));
@@ -60,17 +60,17 @@ std::vector<api::Role> sglangRoles(const BackendContext& ctx) {
   role.name = "leader";
   role.replicas = w.replicas.value_or(1);
   role.workerReplicas = pods - 1;
-  doc::Value& spec = role.entryTemplate.spec;
-  doc::Value init = initContainers(ctx);  // shared by entry and worker pods
+  document::Value& spec = role.entryTemplate.spec;
+  document::Value init = initContainers(ctx);  // shared by entry and worker pods
   spec.set("initContainers", init);
-  spec.set("containers", doc::Value::array({runtimeContainer(ctx, env), engineContainer(true)}));
+  spec.set("containers", document::Value::array({runtimeContainer(ctx, env), engineContainer(true)}));
   spec.set("volumes", ctx.volumes);
-  spec.set("terminationGracePeriodSeconds", doc::Value::integer(300));
+  spec.set("terminationGracePeriodSeconds", document::Value::integer(300));
   applyScheduling(ctx, w, spec);
   if (pods > 1) {
     api::PodTemplate tmpl;
     tmpl.spec.set("initContainers", init);
-    tmpl.spec.set("containers", doc::Value::array({engineContainer(false)}));
+    tmpl.spec.set("containers", document::Value::array({engineContainer(false)}));
     tmpl.spec.set("volumes", ctx.volumes);
     applyScheduling(ctx, w, tmpl.spec);
     role.workerTemplate = std::move(tmpl);

@@ -4,7 +4,7 @@
 
 #include "core/engine_args.h"
 #include "core/engines/engines.h"
-#include "doc/parse.h"
+#include "document/parse.h"
 
 namespace mb::core {
 
@@ -16,12 +16,12 @@ void appendServedModelName(const BackendContext& ctx, const api::Worker& worker,
 
 namespace {
 
-std::string kvEventsJson(const KvEventsConfig& kv) {
-  doc::Value v = doc::Value::object({{"enable_kv_cache_events", doc::Value::boolean(true)},
+std::string kvEventsJson(const KvEventsOptions& kv) {
+  document::Value v = document::Value::object({{"enable_kv_cache_events", document::Value::boolean(true)},
                                      {"publisher", kv.publisher},
                                      {"topic", kv.topic},
                                      {"endpoint", kv.endpoint}});
-  return doc::toJson(v);
+  return document::toJson(v);
 }
 
 }  // namespace
@@ -48,10 +48,10 @@ std::vector<std::string> vllmCommand(const BackendContext& ctx, const api::Worke
   return cmd;
 }
 
-doc::Value toArray(std::vector<std::string> words) {
-  doc::Value v = doc::Value::array();
+document::Value toArray(std::vector<std::string> words) {
+  document::Value v = document::Value::array();
   v.items().reserve(words.size());
-  for (auto& w : words) v.push(doc::Value(std::move(w)));
+  for (auto& w : words) v.push(document::Value(std::move(w)));
   return v;
 }
 
@@ -62,21 +62,21 @@ std::vector<api::Role> vllmRoles(const BackendContext& ctx) {
   const int32_t port = ctx.config.enginePort;
   std::vector<std::string> serve = vllmCommand(ctx, w, "python3", multiNode, true);
 
-  doc::Value command;
+  document::Value command;
   const std::string script = shellQuote(ctx.config.multiNodeScript);
   if (multiNode) {
     // Everything goes into the one string bash runs: arguments after it
     // would be handed to nobody.
     std::string line = "chmod u+x " + script + " && " + script + " leader --ray_cluster_size=" + std::to_string(pods) +
                        " --num-gpus=" + std::to_string(workerDevices(w).count) + " && " + shellJoin(serve);
-    command = doc::Value::array({"bash", "-c", doc::Value(std::move(line))});
+    command = document::Value::array({"bash", "-c", document::Value(std::move(line))});
   } else {
     command = toArray(std::move(serve));
   }
 
-  doc::Value env = engineEnv(ctx, w);
-  doc::Value engine =
-      doc::Value::object({{"name", "engine"}, {"image", engineImage(ctx, w)}, {"command", std::move(command)}});
+  document::Value env = engineEnv(ctx, w);
+  document::Value engine =
+      document::Value::object({{"name", "engine"}, {"image", engineImage(ctx, w)}, {"command", std::move(command)}});
   engine.set("env", env);
   engine.set("ports", containerPorts("http", port));
   if (!w.resources.isNull()) engine.set("resources", w.resources);
@@ -88,25 +88,25 @@ std::vector<api::Role> vllmRoles(const BackendContext& ctx) {
   role.name = "leader";
   role.replicas = w.replicas.value_or(1);
   role.workerReplicas = pods - 1;
-  doc::Value& spec = role.entryTemplate.spec;
-  doc::Value init = initContainers(ctx);  // shared by entry and worker pods
+  document::Value& spec = role.entryTemplate.spec;
+  document::Value init = initContainers(ctx);  // shared by entry and worker pods
   spec.set("initContainers", init);
-  spec.set("containers", doc::Value::array({runtimeContainer(ctx, env), std::move(engine)}));
+  spec.set("containers", document::Value::array({runtimeContainer(ctx, env), std::move(engine)}));
   spec.set("volumes", ctx.volumes);
-  spec.set("terminationGracePeriodSeconds", doc::Value::integer(300));
+  spec.set("terminationGracePeriodSeconds", document::Value::integer(300));
   applyScheduling(ctx, w, spec);
 
   if (multiNode) {
     std::string line = "chmod u+x " + script + " && " + script + " worker --ray_address=$(ENTRY_ADDRESS)";
-    doc::Value worker = doc::Value::object({{"name", "engine"},
+    document::Value worker = document::Value::object({{"name", "engine"},
                                             {"image", engineImage(ctx, w)},
-                                            {"command", doc::Value::array({"bash", "-c", doc::Value(std::move(line))})},
+                                            {"command", document::Value::array({"bash", "-c", document::Value(std::move(line))})},
                                             {"env", env}});
     if (!w.resources.isNull()) worker.set("resources", w.resources);
     worker.set("volumeMounts", ctx.engineVolumeMounts);
     api::PodTemplate tmpl;
     tmpl.spec.set("initContainers", init);
-    tmpl.spec.set("containers", doc::Value::array({std::move(worker)}));
+    tmpl.spec.set("containers", document::Value::array({std::move(worker)}));
     tmpl.spec.set("volumes", ctx.volumes);
     applyScheduling(ctx, w, tmpl.spec);
     role.workerTemplate = std::move(tmpl);

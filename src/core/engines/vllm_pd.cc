@@ -11,8 +11,8 @@ std::vector<api::Role> vllmDisaggregatedRoles(const BackendContext& ctx) {
   for (const char* type : {"prefill", "decode"}) {
     for (const api::Worker& w : ctx.backend.workers) {
       if (w.type != type) continue;
-      doc::Value env = engineEnv(ctx, w);
-      doc::Value engine = doc::Value::object({{"name", "vllm"},
+      document::Value env = engineEnv(ctx, w);
+      document::Value engine = document::Value::object({{"name", "vllm"},
                                               {"image", engineImage(ctx, w)},
                                               {"command", toArray(vllmCommand(ctx, w, "python3", false, false))},
                                               {"env", env}});
@@ -21,7 +21,7 @@ std::vector<api::Role> vllmDisaggregatedRoles(const BackendContext& ctx) {
       engine.set("volumeMounts", ctx.engineVolumeMounts);
       // Loading weights can take many minutes: the startup probe holds the
       // liveness probe back until the engine first answers.
-      doc::Value startup = httpGetProbe(port, 10, 10, 180);
+      document::Value startup = httpGetProbe(port, 10, 10, 180);
       engine.set("startupProbe", std::move(startup));
       engine.set("readinessProbe", httpGetProbe(port, 5, 5, 3));
       engine.set("livenessProbe", httpGetProbe(port, 0, 15, 3));
@@ -31,11 +31,11 @@ std::vector<api::Role> vllmDisaggregatedRoles(const BackendContext& ctx) {
       role.name = type;
       role.replicas = w.replicas.value_or(1);
       role.workerReplicas = 0;
-      doc::Value& spec = role.entryTemplate.spec;
+      document::Value& spec = role.entryTemplate.spec;
       spec.set("initContainers", initContainers(ctx));
-      spec.set("containers", doc::Value::array({runtimeContainer(ctx, env), std::move(engine)}));
+      spec.set("containers", document::Value::array({runtimeContainer(ctx, env), std::move(engine)}));
       spec.set("volumes", ctx.volumes);
-      spec.set("terminationGracePeriodSeconds", doc::Value::integer(300));
+      spec.set("terminationGracePeriodSeconds", document::Value::integer(300));
       applyScheduling(ctx, w, spec);
       roles.push_back(std::move(role));
     }

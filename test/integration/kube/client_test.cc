@@ -12,7 +12,7 @@ namespace {
 
 using testing::HasSubstr;
 
-doc::Value booster(const std::string& ns, const std::string& name, const std::string& modelURI = "hf://org/model") {
+document::Value booster(const std::string& ns, const std::string& name, const std::string& modelURI = "hf://org/model") {
   return json(R"({"apiVersion":"workload.serving.volcano.sh/v1alpha1","kind":"ModelBooster",
     "metadata":{"name":")" +
               name + R"(","namespace":")" + ns + R"("},
@@ -21,7 +21,7 @@ doc::Value booster(const std::string& ns, const std::string& name, const std::st
       "minReplicas":1,"maxReplicas":1,"workers":[{"type":"server","image":"img"}]}]}})");
 }
 
-doc::Value configMap(const std::string& ns, const std::string& name, const std::string& value = "1") {
+document::Value configMap(const std::string& ns, const std::string& name, const std::string& value = "1") {
   return json(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":")" + name + R"(","namespace":")" + ns +
               R"(","labels":{"app":"it"}},"data":{"k":")" + value + R"("}})");
 }
@@ -39,7 +39,7 @@ TEST_F(KubeTest, CustomResourceRoundTrip) {
       << "the CRD's default applies";
 
   // Update with the current resourceVersion.
-  doc::Value edited = *got;
+  document::Value edited = *got;
   edited.find("spec")->put("owner", "team-a");
   auto updated = client_->update(mb, ns_, edited);
   ASSERT_TRUE(updated) << updated.error().str();
@@ -47,7 +47,7 @@ TEST_F(KubeTest, CustomResourceRoundTrip) {
   EXPECT_NE(str(*updated, {"metadata", "resourceVersion"}), str(*got, {"metadata", "resourceVersion"}));
 
   // The status subresource: spec changes there are ignored, status kept.
-  doc::Value withStatus = *updated;
+  document::Value withStatus = *updated;
   withStatus.put("status", json(R"({"observedGeneration": 2, "conditions": [{"type": "Initialized",
       "status": "True", "reason": "Converted", "message": "ok", "lastTransitionTime": "2026-01-01T00:00:00Z"}]})"));
   auto statusWritten = client_->update(mb, ns_, withStatus, WriteOptions{.subresource = "status"});
@@ -58,7 +58,7 @@ TEST_F(KubeTest, CustomResourceRoundTrip) {
   auto patched = client_->patch(mb, ns_, "rt", PatchType::Merge, json(R"({"spec":{"owner":"team-b"}})"));
   ASSERT_TRUE(patched) << patched.error().str();
   EXPECT_EQ(str(*patched, {"spec", "owner"}), "team-b");
-  doc::Value apply = booster(ns_, "rt");
+  document::Value apply = booster(ns_, "rt");
   apply.find("spec")->put("owner", "team-c");
   auto applied =
       client_->patch(mb, ns_, "rt", PatchType::Apply, apply, WriteOptions{.fieldManager = "it", .force = true});
@@ -83,10 +83,10 @@ TEST_F(KubeTest, ErrorsAreValuesToBranchOn) {
   // A stale resourceVersion is a Conflict, never a blind overwrite.
   auto first = client_->get(cm, ns_, "dup");
   ASSERT_TRUE(first);
-  doc::Value a = *first;
+  document::Value a = *first;
   a.find("data")->put("k", "2");
   ASSERT_TRUE(client_->update(cm, ns_, a));
-  doc::Value stale = *first;
+  document::Value stale = *first;
   stale.find("data")->put("k", "3");
   auto conflict = client_->update(cm, ns_, stale);
   ASSERT_FALSE(conflict);

@@ -13,7 +13,7 @@
 #include <string>
 #include <thread>
 
-#include "doc/parse.h"
+#include "document/parse.h"
 #include "kube/client.h"
 #include "kube/config.h"
 #include "kube/factory.h"
@@ -35,15 +35,15 @@ inline RestConfig adminConfig() {
   return *config;
 }
 
-inline doc::Value json(std::string_view text) {
-  doc::Value v;
-  doc::ParseError e;
-  EXPECT_TRUE(doc::parseJson(text, v, e)) << e.str() << "\n" << text;
+inline document::Value json(std::string_view text) {
+  document::Value v;
+  document::ParseError e;
+  EXPECT_TRUE(document::parseJson(text, v, e)) << e.str() << "\n" << text;
   return v;
 }
 
-inline std::string str(const doc::Value& v, std::initializer_list<const char*> path) {
-  const doc::Value* cur = &v;
+inline std::string str(const document::Value& v, std::initializer_list<const char*> path) {
+  const document::Value* cur = &v;
   for (const char* p : path) {
     cur = cur->find(p);
     if (cur == nullptr) return {};

@@ -15,7 +15,7 @@
 namespace mb::kube::test {
 namespace {
 
-doc::Value configMap(const std::string& ns, const std::string& name, const std::string& value = "1") {
+document::Value configMap(const std::string& ns, const std::string& name, const std::string& value = "1") {
   return json(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":")" + name + R"(","namespace":")" + ns +
               R"("},"data":{"k":")" + value + R"("}})");
 }
@@ -46,7 +46,7 @@ void restartApiserver() {
 bool compactEtcd() {
   const char* etcd = std::getenv("MODELBOOSTER_TESTENV_ETCD");
   if (etcd == nullptr) return false;
-  doc::Value range = json(run(std::string("curl -s -X POST ") + etcd + "/v3/kv/range -d '{\"key\":\"AA==\"}'"));
+  document::Value range = json(run(std::string("curl -s -X POST ") + etcd + "/v3/kv/range -d '{\"key\":\"AA==\"}'"));
   std::string rev = str(range, {"header", "revision"});
   if (rev.empty()) return false;
   std::string out = run(std::string("curl -s -X POST ") + etcd + "/v3/kv/compaction -d '{\"revision\":\"" + rev +

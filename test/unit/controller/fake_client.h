@@ -35,13 +35,13 @@ class FakeClient : public kube::Client {
   std::map<std::string, kube::ApiError> failures;
   // Objects `get` and `list` return, by "<plural> <namespace>/<name>".
   // Creates and updates are kept here too.
-  std::map<std::string, doc::Value> objects;
+  std::map<std::string, document::Value> objects;
   // The last status written to each booster, by "<namespace>/<name>".
-  std::map<std::string, doc::Value> statuses;
+  std::map<std::string, document::Value> statuses;
   // What the server does to a child it stores (defaults, pruning, a
   // mutating webhook): called with the plural and the object, before it is
   // kept and returned. Not called for status writes.
-  std::function<void(const std::string& plural, doc::Value& object)> mutate;
+  std::function<void(const std::string& plural, document::Value& object)> mutate;
 
   FakeClient() { serveAll(); }
 
@@ -86,13 +86,13 @@ class FakeClient : public kube::Client {
     }
     return out;
   }
-  std::optional<doc::Value> statusOf(const std::string& key) const {
+  std::optional<document::Value> statusOf(const std::string& key) const {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = statuses.find(key);
     if (it == statuses.end()) return std::nullopt;
     return it->second;
   }
-  std::optional<doc::Value> objectAt(const std::string& key) const {
+  std::optional<document::Value> objectAt(const std::string& key) const {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = objects.find(key);
     if (it == objects.end()) return std::nullopt;
@@ -107,7 +107,7 @@ class FakeClient : public kube::Client {
     std::lock_guard<std::mutex> lock(mu_);
     failures.erase(call);
   }
-  void putObject(const std::string& key, doc::Value object) {
+  void putObject(const std::string& key, document::Value object) {
     std::lock_guard<std::mutex> lock(mu_);
     objects[key] = std::move(object);
   }
@@ -116,7 +116,7 @@ class FakeClient : public kube::Client {
     calls.clear();
   }
 
-  kube::ApiResult<doc::Value> get(const kube::Resource& r, const std::string& ns, const std::string& name) override {
+  kube::ApiResult<document::Value> get(const kube::Resource& r, const std::string& ns, const std::string& name) override {
     std::lock_guard<std::mutex> lock(mu_);
     if (auto e = record("get", r.plural, ns, name)) return err(*e);
     auto it = objects.find(r.plural + " " + ns + "/" + name);
@@ -136,24 +136,24 @@ class FakeClient : public kube::Client {
     page.resourceVersion = std::to_string(version_);
     return page;
   }
-  kube::ApiResult<doc::Value> create(const kube::Resource& r, const std::string& ns, const doc::Value& object,
+  kube::ApiResult<document::Value> create(const kube::Resource& r, const std::string& ns, const document::Value& object,
                                      const kube::WriteOptions&) override {
     std::lock_guard<std::mutex> lock(mu_);
     if (auto e = record("create", r.plural, ns, nameOf(object))) return err(*e);
-    doc::Value out = object;
+    document::Value out = object;
     if (out.find("metadata")->find("uid") == nullptr) out.find("metadata")->put("uid", "uid-" + nameOf(object));
     out.find("metadata")->put("resourceVersion", std::to_string(++version_));
     if (mutate) mutate(r.plural, out);
     objects[r.plural + " " + ns + "/" + nameOf(object)] = out;
     return out;
   }
-  kube::ApiResult<doc::Value> update(const kube::Resource& r, const std::string& ns, const doc::Value& object,
+  kube::ApiResult<document::Value> update(const kube::Resource& r, const std::string& ns, const document::Value& object,
                                      const kube::WriteOptions& options) override {
     std::lock_guard<std::mutex> lock(mu_);
     std::string plural = options.subresource.empty() ? r.plural : r.plural + "/" + options.subresource;
     if (auto e = record("update", plural, ns, nameOf(object))) return err(*e);
     if (options.subresource == "status") statuses[ns + "/" + nameOf(object)] = *object.find("status");
-    doc::Value out = object;
+    document::Value out = object;
     out.find("metadata")->put("resourceVersion", std::to_string(++version_));
     if (options.subresource.empty()) {
       if (mutate) mutate(r.plural, out);
@@ -161,8 +161,8 @@ class FakeClient : public kube::Client {
     }
     return out;
   }
-  kube::ApiResult<doc::Value> patch(const kube::Resource&, const std::string&, const std::string&, kube::PatchType,
-                                    const doc::Value&, const kube::WriteOptions&) override {
+  kube::ApiResult<document::Value> patch(const kube::Resource&, const std::string&, const std::string&, kube::PatchType,
+                                    const document::Value&, const kube::WriteOptions&) override {
     return err(kube::errorFromResponse(501, ""));
   }
   kube::ApiResult<Unit> remove(const kube::Resource& r, const std::string& ns, const std::string& name,
@@ -202,9 +202,9 @@ class FakeClient : public kube::Client {
   }
 
  private:
-  static std::string nameOf(const doc::Value& object) {
-    const doc::Value* meta = object.find("metadata");
-    const doc::Value* name = meta != nullptr ? meta->find("name") : nullptr;
+  static std::string nameOf(const document::Value& object) {
+    const document::Value* meta = object.find("metadata");
+    const document::Value* name = meta != nullptr ? meta->find("name") : nullptr;
     return name != nullptr ? name->text() : std::string();
   }
   // mu_ held.

@@ -10,7 +10,7 @@
 #include <functional>
 #include <thread>
 
-#include "doc/parse.h"
+#include "document/parse.h"
 #include "fake_client.h"
 
 namespace mb::controller {
@@ -24,7 +24,7 @@ constexpr const char* kBooster = R"({"apiVersion":"workload.serving.volcano.sh/v
   "spec":{"backends":[{"name":"a","type":"vLLM","modelURI":"hf://org/model","cacheURI":"hostpath:///mnt/models",
     "minReplicas":1,"maxReplicas":MAX,AUTOSCALING"workers":[{"type":"server","image":"vllm/vllm-openai:v0.10.1"}]}]}})";
 
-doc::Value booster(const std::string& name, bool autoscaled) {
+document::Value booster(const std::string& name, bool autoscaled) {
   std::string t = kBooster;
   auto replace = [&](const std::string& from, const std::string& to) {
     for (size_t at = t.find(from); at != std::string::npos; at = t.find(from, at + to.size())) {
@@ -37,14 +37,14 @@ doc::Value booster(const std::string& name, bool autoscaled) {
           autoscaled
               ? R"("autoscalingPolicy":{"metrics":[{"metricName":"kthena:num_requests_waiting","targetValue":5}]},)"
               : "");
-  doc::Value v;
-  doc::ParseError e;
-  EXPECT_TRUE(doc::parseJson(t, v, e)) << e.str();
+  document::Value v;
+  document::ParseError e;
+  EXPECT_TRUE(document::parseJson(t, v, e)) << e.str();
   return v;
 }
 
-std::string condition(const doc::Value& status, const std::string& type, const char* field = "status") {
-  const doc::Value* conditions = status.find("conditions");
+std::string condition(const document::Value& status, const std::string& type, const char* field = "status") {
+  const document::Value* conditions = status.find("conditions");
   if (conditions == nullptr) return "";
   for (const auto& c : conditions->items()) {
     if (c.find("type")->text() == type) return c.find(field)->text();

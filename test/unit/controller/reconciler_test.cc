@@ -7,7 +7,7 @@
 
 #include <gtest/gtest.h>
 
-#include "doc/parse.h"
+#include "document/parse.h"
 #include "fake_client.h"
 
 namespace mb::controller {
@@ -20,17 +20,17 @@ constexpr const char* kBooster = R"({"apiVersion":"workload.serving.volcano.sh/v
   "spec":{"backends":[{"name":"a","type":"vLLM","modelURI":"hf://org/model","cacheURI":"hostpath:///mnt/models",
     "minReplicas":1,"maxReplicas":1,"workers":[{"type":"server","image":"vllm/vllm-openai:v0.10.1"}]}]}})";
 
-doc::Value json(std::string_view text) {
-  doc::Value v;
-  doc::ParseError e;
-  EXPECT_TRUE(doc::parseJson(text, v, e)) << e.str();
+document::Value json(std::string_view text) {
+  document::Value v;
+  document::ParseError e;
+  EXPECT_TRUE(document::parseJson(text, v, e)) << e.str();
   return v;
 }
 
 kube::ApiError apiError(int status) { return kube::errorFromResponse(status, ""); }
 
-std::string conditionOf(const doc::Value& status, const std::string& type, const char* field = "status") {
-  const doc::Value* conditions = status.find("conditions");
+std::string conditionOf(const document::Value& status, const std::string& type, const char* field = "status") {
+  const document::Value* conditions = status.find("conditions");
   if (conditions == nullptr) return "";
   for (const auto& c : conditions->items()) {
     if (c.find("type")->text() == type) return c.find(field)->text();
@@ -42,23 +42,23 @@ class ReconcilerTest : public ::testing::Test {
  protected:
   ReconcilerTest()
       : reconciler_(
-            client_, caches_, nullptr, [] { return core::Config{}; }, [] { return "T"; }) {
+            client_, caches_, nullptr, [] { return core::ConversionOptions{}; }, [] { return "T"; }) {
     setBooster(json(kBooster));
   }
 
-  void setBooster(doc::Value booster) {
-    kube::Store::Writer(caches_.boosters).apply(std::make_shared<const doc::Value>(std::move(booster)));
+  void setBooster(document::Value booster) {
+    kube::Store::Writer(caches_.boosters).apply(std::make_shared<const document::Value>(std::move(booster)));
   }
   // The booster as the cache now holds it (with the status we last wrote).
-  doc::Value booster() const { return *caches_.boosters.get("n/m"); }
+  document::Value booster() const { return *caches_.boosters.get("n/m"); }
   runtime::Action reconcile() { return reconciler_.reconcile("n/m"); }
 
   // A hand edit of the cached ModelServing, so that the next pass updates it.
   void editServing() {
-    doc::Value serving = *caches_.of(api::ChildKind::ModelServing).get("n/m-a");
-    serving.find("spec")->find("template")->put("restartGracePeriodSeconds", doc::Value::integer(5));
+    document::Value serving = *caches_.of(api::ChildKind::ModelServing).get("n/m-a");
+    serving.find("spec")->find("template")->put("restartGracePeriodSeconds", document::Value::integer(5));
     kube::Store::Writer(caches_.of(api::ChildKind::ModelServing))
-        .apply(std::make_shared<const doc::Value>(std::move(serving)));
+        .apply(std::make_shared<const document::Value>(std::move(serving)));
   }
 
   FakeClient client_;
@@ -70,7 +70,7 @@ TEST_F(ReconcilerTest, NewBoosterCreatesEveryChildAndWritesStatusOnce) {
   EXPECT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
   EXPECT_EQ(client_.callsStartingWith("create ").size(), 3U);  // serving, server, route
   ASSERT_EQ(client_.callsStartingWith("update modelboosters/status").size(), 1U);
-  const doc::Value& status = client_.statuses.at("n/m");
+  const document::Value& status = client_.statuses.at("n/m");
   EXPECT_EQ(conditionOf(status, "Initialized"), "True");
   EXPECT_EQ(conditionOf(status, "Failed"), "False");
 
@@ -99,15 +99,15 @@ TEST_F(ReconcilerTest, ConflictOnAChildRequeuesWithoutWritingStatus) {
 TEST_F(ReconcilerTest, FailedDeleteOfAnOrphanIsNotInitialized) {
   ASSERT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
   // A second backend's serving, left over from an earlier generation.
-  doc::Value orphan = *caches_.of(api::ChildKind::ModelServing).get("n/m-a");
+  document::Value orphan = *caches_.of(api::ChildKind::ModelServing).get("n/m-a");
   orphan.find("metadata")->put("name", "m-b");
-  kube::Store::Writer(caches_.of(api::ChildKind::ModelServing)).apply(std::make_shared<const doc::Value>(orphan));
+  kube::Store::Writer(caches_.of(api::ChildKind::ModelServing)).apply(std::make_shared<const document::Value>(orphan));
   client_.failures["delete modelservings n/m-b"] = apiError(500);
   setBooster(booster());
 
   EXPECT_EQ(reconcile().kind(), runtime::Action::Kind::Error);
   ASSERT_EQ(client_.callsStartingWith("delete modelservings n/m-b").size(), 1U);
-  const doc::Value& status = client_.statuses.at("n/m");
+  const document::Value& status = client_.statuses.at("n/m");
   EXPECT_EQ(conditionOf(status, "Failed"), "True");
   EXPECT_EQ(conditionOf(status, "Initialized"), "False");
   EXPECT_EQ(conditionOf(status, "Initialized", "reason"), "APIError");
@@ -116,7 +116,7 @@ TEST_F(ReconcilerTest, FailedDeleteOfAnOrphanIsNotInitialized) {
 // "Do not retry until the spec changes" is about the invalid spec; a status
 // write that failed (a 500) must be retried, or the booster shows nothing.
 TEST_F(ReconcilerTest, InvalidSpecStatusWriteFailureIsRetried) {
-  doc::Value invalid = json(kBooster);
+  document::Value invalid = json(kBooster);
   invalid.find("spec")->find("backends")->items()[0].put("type", "MindIEDisaggregated");
   setBooster(std::move(invalid));
   client_.failures["update modelboosters/status n/m"] = apiError(500);
@@ -124,7 +124,7 @@ TEST_F(ReconcilerTest, InvalidSpecStatusWriteFailureIsRetried) {
 
   client_.failures.clear();
   EXPECT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
-  const doc::Value& status = client_.statuses.at("n/m");
+  const document::Value& status = client_.statuses.at("n/m");
   EXPECT_EQ(conditionOf(status, "Failed"), "True");
   EXPECT_EQ(conditionOf(status, "Failed", "reason"), "InvalidSpec");
   EXPECT_TRUE(client_.callsStartingWith("create ").empty());
@@ -142,20 +142,20 @@ TEST_F(ReconcilerTest, SingleBackendShapeMakesTheSameChildren) {
   EXPECT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
   EXPECT_EQ(client_.callsStartingWith("create ").size(), 3U);
   ASSERT_NE(caches_.of(api::ChildKind::ModelServing).get("n/m-a"), nullptr);
-  const doc::Value& status = client_.statuses.at("n/m");
+  const document::Value& status = client_.statuses.at("n/m");
   EXPECT_EQ(conditionOf(status, "Initialized"), "True");
-  const doc::Value* backends = status.find("backendStatuses");
+  const document::Value* backends = status.find("backendStatuses");
   ASSERT_NE(backends, nullptr);
   ASSERT_EQ(backends->items().size(), 1U);
   EXPECT_EQ(backends->items()[0].find("name")->text(), "a");
 }
 
 TEST_F(ReconcilerTest, SingleBackendShapeErrorsNameSpecBackend) {
-  doc::Value invalid = json(kSingleBooster);
+  document::Value invalid = json(kSingleBooster);
   invalid.find("spec")->find("backend")->put("type", "MindIE");
   setBooster(std::move(invalid));
   EXPECT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
-  const doc::Value& status = client_.statuses.at("n/m");
+  const document::Value& status = client_.statuses.at("n/m");
   EXPECT_EQ(conditionOf(status, "Failed"), "True");
   EXPECT_EQ(conditionOf(status, "Failed", "reason"), "InvalidSpec");
   std::string message = conditionOf(status, "Failed", "message");
@@ -169,14 +169,14 @@ TEST_F(ReconcilerTest, SingleBackendShapeErrorsNameSpecBackend) {
 // working.
 TEST_F(ReconcilerTest, LostOwnerReferenceIsRestored) {
   ASSERT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
-  doc::Value serving = *caches_.of(api::ChildKind::ModelServing).get("n/m-a");
+  document::Value serving = *caches_.of(api::ChildKind::ModelServing).get("n/m-a");
   serving.find("metadata")->erase("ownerReferences");
-  kube::Store::Writer(caches_.of(api::ChildKind::ModelServing)).apply(std::make_shared<const doc::Value>(serving));
+  kube::Store::Writer(caches_.of(api::ChildKind::ModelServing)).apply(std::make_shared<const document::Value>(serving));
   client_.calls.clear();
 
   EXPECT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
   EXPECT_EQ(client_.callsStartingWith("update modelservings n/m-a").size(), 1U);
-  const doc::Value* owners =
+  const document::Value* owners =
       caches_.of(api::ChildKind::ModelServing).get("n/m-a")->find("metadata")->find("ownerReferences");
   ASSERT_NE(owners, nullptr);
   EXPECT_EQ(owners->items().at(0).find("uid")->text(), "u");
@@ -185,13 +185,13 @@ TEST_F(ReconcilerTest, LostOwnerReferenceIsRestored) {
 // A same-named object without our label and without a controller was made
 // by someone else: left alone, and Failed says so.
 TEST_F(ReconcilerTest, HandMadeChildWithoutOurLabelIsLeftAlone) {
-  doc::Value foreign = json(R"({"apiVersion":"workload.serving.volcano.sh/v1alpha1","kind":"ModelServer",
+  document::Value foreign = json(R"({"apiVersion":"workload.serving.volcano.sh/v1alpha1","kind":"ModelServer",
     "metadata":{"name":"m-a","namespace":"n","uid":"x","resourceVersion":"3"},"spec":{"model":"other"}})");
-  kube::Store::Writer(caches_.of(api::ChildKind::ModelServer)).apply(std::make_shared<const doc::Value>(foreign));
+  kube::Store::Writer(caches_.of(api::ChildKind::ModelServer)).apply(std::make_shared<const document::Value>(foreign));
 
   EXPECT_EQ(reconcile().kind(), runtime::Action::Kind::Error);
   EXPECT_TRUE(client_.callsStartingWith("update modelservers").empty());
-  const doc::Value& status = client_.statuses.at("n/m");
+  const document::Value& status = client_.statuses.at("n/m");
   EXPECT_EQ(conditionOf(status, "Failed", "reason"), "ChildOwnedByOther");
 }
 
@@ -199,11 +199,11 @@ TEST_F(ReconcilerTest, HandMadeChildWithoutOurLabelIsLeftAlone) {
 // an app grouping); ours is restored without removing theirs.
 TEST_F(ReconcilerTest, OthersOwnerReferencesAreKept) {
   ASSERT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
-  doc::Value serving = *caches_.of(api::ChildKind::ModelServing).get("n/m-a");
+  document::Value serving = *caches_.of(api::ChildKind::ModelServing).get("n/m-a");
   serving.find("metadata")
       ->find("ownerReferences")
       ->push(json(R"({"apiVersion":"v1","kind":"ConfigMap","name":"grouping","uid":"g"})"));
-  kube::Store::Writer(caches_.of(api::ChildKind::ModelServing)).apply(std::make_shared<const doc::Value>(serving));
+  kube::Store::Writer(caches_.of(api::ChildKind::ModelServing)).apply(std::make_shared<const document::Value>(serving));
   client_.calls.clear();
 
   EXPECT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
@@ -226,16 +226,16 @@ TEST_F(ReconcilerTest, TooManyRequestsWaitsAsTheServerAsked) {
 // (the old object still terminating) the booster says so and is retried.
 TEST_F(ReconcilerTest, FailedRecreateDuringReplacementIsRetried) {
   ASSERT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
-  doc::Value route = *caches_.of(api::ChildKind::ModelRoute).get("n/m");
+  document::Value route = *caches_.of(api::ChildKind::ModelRoute).get("n/m");
   route.find("spec")->put("modelName", "renamed-by-hand");
-  kube::Store::Writer(caches_.of(api::ChildKind::ModelRoute)).apply(std::make_shared<const doc::Value>(route));
+  kube::Store::Writer(caches_.of(api::ChildKind::ModelRoute)).apply(std::make_shared<const document::Value>(route));
   client_.calls.clear();
   client_.failures["create modelroutes n/m"] = apiError(409);
 
   EXPECT_EQ(reconcile().kind(), runtime::Action::Kind::Error);
   EXPECT_EQ(client_.callsStartingWith("delete modelroutes n/m").size(), 1U);
   EXPECT_EQ(client_.callsStartingWith("create modelroutes n/m").size(), 1U);
-  const doc::Value& status = client_.statuses.at("n/m");
+  const document::Value& status = client_.statuses.at("n/m");
   EXPECT_EQ(conditionOf(status, "Failed", "reason"), "Replacing");
   EXPECT_EQ(conditionOf(status, "Initialized"), "False");
 
@@ -245,12 +245,12 @@ TEST_F(ReconcilerTest, FailedRecreateDuringReplacementIsRetried) {
 }
 
 // A booster whose only backend autoscales (so it has an AutoscalingPolicy).
-doc::Value autoscaledBooster(const std::string& name) {
-  doc::Value b = json(kBooster);
+document::Value autoscaledBooster(const std::string& name) {
+  document::Value b = json(kBooster);
   b.find("metadata")->put("name", name);
   b.find("metadata")->put("uid", "u-" + name);
-  doc::Value& backend = b.find("spec")->find("backends")->items()[0];
-  backend.put("maxReplicas", doc::Value::integer(4));
+  document::Value& backend = b.find("spec")->find("backends")->items()[0];
+  backend.put("maxReplicas", document::Value::integer(4));
   backend.put("autoscalingPolicy", json(R"({"metrics":[{"metricName":"kthena:num_requests_waiting",
     "targetValue":5}]})"));
   return b;
@@ -259,21 +259,21 @@ doc::Value autoscaledBooster(const std::string& name) {
 // As a structural schema, defaulting and a mutating webhook do: the server
 // drops a field we send, adds defaults, and rewrites a value of ours.
 void serverChangesWhatWeSend(FakeClient& client) {
-  client.mutate = [](const std::string& plural, doc::Value& o) {
-    doc::Value* spec = o.find("spec");
+  client.mutate = [](const std::string& plural, document::Value& o) {
+    document::Value* spec = o.find("spec");
     if (plural == "modelservings") {
       ASSERT_TRUE(spec->find("template")->erase("restartGracePeriodSeconds")) << "the pruned field must be ours";
       spec->put("recoveryPolicy", "ServingGroupRecreate");
     }
     if (plural == "modelservers") {
-      doc::Value* retry = spec->find("trafficPolicy")->find("retry");
+      document::Value* retry = spec->find("trafficPolicy")->find("retry");
       ASSERT_NE(retry->find("retryInterval"), nullptr);
       retry->put("retryInterval", "0");  // "0s" normalised
     }
     if (plural == "autoscalingpolicies") {
       spec->put("behavior", json(R"({"scaleUp":{"panicPolicy":{"period":"1s"}},"scaleDown":{}})"));
       ASSERT_NE(spec->find("tolerancePercent"), nullptr);
-      spec->put("tolerancePercent", doc::Value::integer(15));  // a webhook's rewrite
+      spec->put("tolerancePercent", document::Value::integer(15));  // a webhook's rewrite
     }
   };
 }
@@ -290,7 +290,7 @@ TEST_F(ReconcilerTest, WhatTheServerChangesCostsOneWriteThenNone) {
   // A restart forgets what the server kept: one write per child the server
   // changed, which refills the memory, then none.
   Reconciler restarted(
-      client_, caches_, nullptr, [] { return core::Config{}; }, [] { return "T"; });
+      client_, caches_, nullptr, [] { return core::ConversionOptions{}; }, [] { return "T"; });
   client_.calls.clear();
   ASSERT_EQ(restarted.reconcile("n/m").kind(), runtime::Action::Kind::Done);
   EXPECT_EQ(client_.calls, (std::vector<std::string>{"update modelservings n/m-a", "update modelservers n/m-a"}));
@@ -306,16 +306,16 @@ TEST_F(ReconcilerTest, AutoscaledChildrenTheServerChangesStaySteady) {
   setBooster(autoscaledBooster("m"));
   ASSERT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
   EXPECT_EQ(client_.callsStartingWith("create autoscalingpolicies ").size(), 1U);
-  doc::Value serving = *caches_.of(api::ChildKind::ModelServing).get("n/m-a");
-  serving.find("spec")->put("replicas", doc::Value::integer(3));  // the autoscaler's choice
-  kube::Store::Writer(caches_.of(api::ChildKind::ModelServing)).apply(std::make_shared<const doc::Value>(serving));
+  document::Value serving = *caches_.of(api::ChildKind::ModelServing).get("n/m-a");
+  serving.find("spec")->put("replicas", document::Value::integer(3));  // the autoscaler's choice
+  kube::Store::Writer(caches_.of(api::ChildKind::ModelServing)).apply(std::make_shared<const document::Value>(serving));
   client_.calls.clear();
   for (int i = 0; i < 5; ++i) ASSERT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
   EXPECT_TRUE(client_.calls.empty()) << "wrote: " << client_.calls.front();
 
   // Without the memory (a restart), the rewritten policy is written once.
   Reconciler restarted(
-      client_, caches_, nullptr, [] { return core::Config{}; }, [] { return "T"; });
+      client_, caches_, nullptr, [] { return core::ConversionOptions{}; }, [] { return "T"; });
   ASSERT_EQ(restarted.reconcile("n/m").kind(), runtime::Action::Kind::Done);
   EXPECT_EQ(client_.calls, (std::vector<std::string>{"update modelservings n/m-a", "update modelservers n/m-a",
                                                      "update autoscalingpolicies n/m-a"}));
@@ -324,8 +324,8 @@ TEST_F(ReconcilerTest, AutoscaledChildrenTheServerChangesStaySteady) {
   EXPECT_TRUE(client_.calls.empty()) << "wrote: " << client_.calls.front();
 
   serving = *caches_.of(api::ChildKind::ModelServing).get("n/m-a");
-  serving.find("spec")->put("replicas", doc::Value::integer(9));  // out of [1, 4]
-  kube::Store::Writer(caches_.of(api::ChildKind::ModelServing)).apply(std::make_shared<const doc::Value>(serving));
+  serving.find("spec")->put("replicas", document::Value::integer(9));  // out of [1, 4]
+  kube::Store::Writer(caches_.of(api::ChildKind::ModelServing)).apply(std::make_shared<const document::Value>(serving));
   ASSERT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
   ASSERT_EQ(client_.calls, std::vector<std::string>{"update modelservings n/m-a"});
   EXPECT_EQ(caches_.of(api::ChildKind::ModelServing).get("n/m-a")->find("spec")->find("replicas")->text(), "4");
@@ -335,18 +335,18 @@ TEST_F(ReconcilerTest, AutoscaledChildrenTheServerChangesStaySteady) {
 TEST_F(ReconcilerTest, ALiveEditIsCorrected) {
   serverChangesWhatWeSend(client_);
   ASSERT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
-  doc::Value serving = *caches_.of(api::ChildKind::ModelServing).get("n/m-a");
-  serving.find("spec")->put("replicas", doc::Value::integer(9));
-  kube::Store::Writer(caches_.of(api::ChildKind::ModelServing)).apply(std::make_shared<const doc::Value>(serving));
-  doc::Value server = *caches_.of(api::ChildKind::ModelServer).get("n/m-a");
+  document::Value serving = *caches_.of(api::ChildKind::ModelServing).get("n/m-a");
+  serving.find("spec")->put("replicas", document::Value::integer(9));
+  kube::Store::Writer(caches_.of(api::ChildKind::ModelServing)).apply(std::make_shared<const document::Value>(serving));
+  document::Value server = *caches_.of(api::ChildKind::ModelServer).get("n/m-a");
   server.find("spec")->find("trafficPolicy")->find("retry")->put("retryInterval", "5s");
-  kube::Store::Writer(caches_.of(api::ChildKind::ModelServer)).apply(std::make_shared<const doc::Value>(server));
+  kube::Store::Writer(caches_.of(api::ChildKind::ModelServer)).apply(std::make_shared<const document::Value>(server));
   client_.calls.clear();
 
   ASSERT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
   EXPECT_EQ(client_.calls, (std::vector<std::string>{"update modelservings n/m-a", "update modelservers n/m-a"}));
   EXPECT_EQ(caches_.of(api::ChildKind::ModelServing).get("n/m-a")->find("spec")->find("replicas")->text(), "1");
-  EXPECT_EQ(doc::toJson(*caches_.of(api::ChildKind::ModelServer).get("n/m-a")->find("spec")->find("trafficPolicy")),
+  EXPECT_EQ(document::toJson(*caches_.of(api::ChildKind::ModelServer).get("n/m-a")->find("spec")->find("trafficPolicy")),
             R"({"retry":{"attempts":5,"retryInterval":"0"}})");
   client_.calls.clear();
   ASSERT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
@@ -366,10 +366,10 @@ TEST_F(ReconcilerTest, MemoryForgetsDeletedChildren) {
   ASSERT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
   EXPECT_EQ(reconciler_.rememberedChildren(), 3U);
   // The autoscaling policy taken away: the reconciler deletes it.
-  doc::Value plain = booster();
+  document::Value plain = booster();
   plain.find("spec")->find("backends")->items()[0].erase("autoscalingPolicy");
-  plain.find("spec")->find("backends")->items()[0].put("maxReplicas", doc::Value::integer(1));
-  plain.find("metadata")->put("generation", doc::Value::integer(2));
+  plain.find("spec")->find("backends")->items()[0].put("maxReplicas", document::Value::integer(1));
+  plain.find("metadata")->put("generation", document::Value::integer(2));
   setBooster(std::move(plain));
   ASSERT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
   EXPECT_EQ(client_.callsStartingWith("delete autoscalingpolicies ").size(), 1U);
@@ -400,17 +400,17 @@ TEST_F(ReconcilerTest, AMissingKindFailsOnlyTheBoostersThatNeedItAndWritesNoChil
   ServingStackState stack;
   stack.set(withoutPolicies());
   Reconciler r(
-      client_, caches_, nullptr, [] { return core::Config{}; }, [] { return "T"; }, &stack);
+      client_, caches_, nullptr, [] { return core::ConversionOptions{}; }, [] { return "T"; }, &stack);
   setBooster(autoscaledBooster("m"));
   // A plain booster next to it.
-  doc::Value plain = json(kBooster);
+  document::Value plain = json(kBooster);
   plain.find("metadata")->put("name", "p");
   plain.find("metadata")->put("uid", "u-p");
   setBooster(std::move(plain));
 
   EXPECT_EQ(r.reconcile("n/m").kind(), runtime::Action::Kind::Done);
   EXPECT_EQ(client_.calls, std::vector<std::string>{"update modelboosters/status n/m"}) << "no child writes at all";
-  const doc::Value& status = client_.statuses.at("n/m");
+  const document::Value& status = client_.statuses.at("n/m");
   EXPECT_EQ(conditionOf(status, "Failed"), "True");
   EXPECT_EQ(conditionOf(status, "Failed", "reason"), "ServingStackIncomplete");
   EXPECT_EQ(conditionOf(status, "Failed", "message"),

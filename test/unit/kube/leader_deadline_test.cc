@@ -25,7 +25,7 @@ class LeaseServer : public Client {
     cv_.notify_all();
   }
 
-  ApiResult<doc::Value> get(const Resource&, const std::string&, const std::string&) override {
+  ApiResult<document::Value> get(const Resource&, const std::string&, const std::string&) override {
     std::lock_guard<std::mutex> lock(mu_);
     if (lease_.isNull()) return err(errorFromResponse(404, ""));
     return lease_;
@@ -33,15 +33,15 @@ class LeaseServer : public Client {
   ApiResult<ListPage> list(const Resource&, const std::string&, const ListOptions&) override {
     return err(errorFromResponse(501, ""));
   }
-  ApiResult<doc::Value> create(const Resource&, const std::string&, const doc::Value& object,
+  ApiResult<document::Value> create(const Resource&, const std::string&, const document::Value& object,
                                const WriteOptions&) override {
     return write(object);
   }
-  ApiResult<doc::Value> update(const Resource&, const std::string&, const doc::Value& object,
+  ApiResult<document::Value> update(const Resource&, const std::string&, const document::Value& object,
                                const WriteOptions&) override {
     return write(object);
   }
-  ApiResult<doc::Value> patch(const Resource&, const std::string&, const std::string&, PatchType, const doc::Value&,
+  ApiResult<document::Value> patch(const Resource&, const std::string&, const std::string&, PatchType, const document::Value&,
                               const WriteOptions&) override {
     return err(errorFromResponse(501, ""));
   }
@@ -57,7 +57,7 @@ class LeaseServer : public Client {
   }
 
  private:
-  ApiResult<doc::Value> write(const doc::Value& object) {
+  ApiResult<document::Value> write(const document::Value& object) {
     std::unique_lock<std::mutex> lock(mu_);
     // Like a request on a dead connection: no answer until the hang ends.
     cv_.wait(lock, [&] { return !hang_; });
@@ -68,7 +68,7 @@ class LeaseServer : public Client {
   std::mutex mu_;
   std::condition_variable cv_;
   bool hang_ = false;
-  doc::Value lease_;
+  document::Value lease_;
 };
 
 TEST(LeaderDeadline, AHangingRenewalLosesTheLeaseAtTheDeadline) {

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "doc/parse.h"
+#include "document/parse.h"
 
 namespace mb::kube {
 namespace {
@@ -11,10 +11,10 @@ ObjectPtr object(const std::string& ns, const std::string& name, const std::stri
   std::string json = R"({"metadata":{"name":")" + name + R"(","namespace":")" + ns + R"(")";
   if (!ownerUid.empty()) json += R"(,"ownerReferences":[{"uid":")" + ownerUid + R"(","controller":true}])";
   json += "}}";
-  doc::Value v;
-  doc::ParseError e;
-  EXPECT_TRUE(doc::parseJson(json, v, e));
-  return std::make_shared<const doc::Value>(std::move(v));
+  document::Value v;
+  document::ParseError e;
+  EXPECT_TRUE(document::parseJson(json, v, e));
+  return std::make_shared<const document::Value>(std::move(v));
 }
 
 TEST(Store, OwnerIndexFollowsApplyRemoveAndReplace) {
@@ -42,11 +42,11 @@ TEST(Store, OwnerIndexFollowsApplyRemoveAndReplace) {
 }
 
 ObjectPtr versioned(const std::string& name, const std::string& rv) {
-  doc::Value v;
-  doc::ParseError e;
-  EXPECT_TRUE(doc::parseJson(
+  document::Value v;
+  document::ParseError e;
+  EXPECT_TRUE(document::parseJson(
       R"({"metadata":{"name":")" + name + R"(","namespace":"n","resourceVersion":")" + rv + R"("}})", v, e));
-  return std::make_shared<const doc::Value>(std::move(v));
+  return std::make_shared<const document::Value>(std::move(v));
 }
 
 // What the reconciler records after its own writes must never replace a

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "doc/parse.h"
+#include "document/parse.h"
 #include "kube/store.h"
 #include "kube/watch_decoder.h"
 
