@@ -27,8 +27,8 @@ std::string readFile(const std::string& path) {
 // N distinct ModelServings from the three-backend benchmark booster.
 std::string watchStream(int n, size_t& objectBytes) {
   mb::core::RenderResult r;
-  if (!mb::core::render(readFile(std::string(MB_SOURCE_DIR) + "/bench/three-backends.yaml"), mb::core::ConversionOptions{},
-                        mb::core::OutputFormat::Json, true, r)) {
+  if (!mb::core::render(readFile(std::string(MB_SOURCE_DIR) + "/bench/three-backends.yaml"),
+                        mb::core::ConversionOptions{}, mb::core::OutputFormat::Json, true, r)) {
     std::abort();
   }
   mb::document::Value list;

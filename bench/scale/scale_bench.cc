@@ -161,7 +161,9 @@ int main(int argc, char** argv) {
     Value b = booster(base, rawNs, i);
     b.find("metadata")->put("uid", "00000000-0000-4000-8000-" + std::to_string(100000000000 + i));
     mb::core::RenderResult r;
-    if (!mb::core::render(mb::document::toJson(b), mb::core::ConversionOptions{}, mb::core::OutputFormat::Json, true, r)) return 1;
+    if (!mb::core::render(mb::document::toJson(b), mb::core::ConversionOptions{}, mb::core::OutputFormat::Json, true,
+                          r))
+      return 1;
     Value list;
     if (!mb::document::parseJson(r.output, list, perr)) return 1;
     for (auto& item : list.find("items")->items()) children.push_back(std::move(item));

@@ -20,10 +20,11 @@ document::Value encodeTemplate(PodTemplate t) {
 }
 
 document::Value encodeTarget(const BindingTarget& t) {
-  document::Value v =
-      document::Value::object({{"targetRef", document::Value::object({{"kind", "ModelServing"}, {"name", t.modelServingName}})}});
+  document::Value v = document::Value::object(
+      {{"targetRef", document::Value::object({{"kind", "ModelServing"}, {"name", t.modelServingName}})}});
   if (!t.additionalMatchLabels.empty()) v.set("additionalMatchLabels", pairs(t.additionalMatchLabels));
-  v.set("metricEndpoint", document::Value::object({{"uri", t.metricUri}, {"port", document::Value::integer(t.metricPort)}}));
+  v.set("metricEndpoint",
+        document::Value::object({{"uri", t.metricUri}, {"port", document::Value::integer(t.metricPort)}}));
   return v;
 }
 
@@ -31,11 +32,12 @@ document::Value encodeTarget(const BindingTarget& t) {
 // the pods to scrape it from (the autoscaler itself narrows them to the
 // ModelServing's entry pods; our labels narrow further).
 document::Value encodeV1Target(const BindingTarget& t, const AutoscalingPolicySpec& policy) {
-  document::Value v =
-      document::Value::object({{"targetRef", document::Value::object({{"kind", "ModelServing"}, {"name", t.modelServingName}})}});
+  document::Value v = document::Value::object(
+      {{"targetRef", document::Value::object({{"kind", "ModelServing"}, {"name", t.modelServingName}})}});
   document::Value sources = document::Value::object();
   for (const auto& m : policy.metrics) {
-    document::Value pod = document::Value::object({{"uri", t.metricUri}, {"port", document::Value::integer(t.metricPort)}});
+    document::Value pod =
+        document::Value::object({{"uri", t.metricUri}, {"port", document::Value::integer(t.metricPort)}});
     if (!t.additionalMatchLabels.empty()) {
       pod.set("labelSelector", document::Value::object({{"matchLabels", pairs(t.additionalMatchLabels)}}));
     }
@@ -75,8 +77,8 @@ document::Value encodeServingSpec(Spec&& spec) {
   constexpr bool kMove = std::is_rvalue_reference_v<Spec&&>;
   for (auto& r : spec.templateGroup.roles) {
     document::Value role = document::Value::object({{"name", r.name},
-                                          {"replicas", document::Value::integer(r.replicas)},
-                                          {"workerReplicas", document::Value::integer(r.workerReplicas)}});
+                                                    {"replicas", document::Value::integer(r.replicas)},
+                                                    {"workerReplicas", document::Value::integer(r.workerReplicas)}});
     if constexpr (kMove) {
       role.set("entryTemplate", encodeTemplate(std::move(r.entryTemplate)));
       if (r.workerTemplate) role.set("workerTemplate", encodeTemplate(std::move(*r.workerTemplate)));
@@ -152,16 +154,19 @@ document::Value encodeSpec(const ModelServerSpec& spec) {
   document::Value v = document::Value::object({{"model", spec.model}, {"inferenceEngine", spec.inferenceEngine}});
   document::Value selector = document::Value::object({{"matchLabels", pairs(spec.workloadSelector.matchLabels)}});
   if (spec.workloadSelector.pdGroup) {
-    selector.set("pdGroup", document::Value::object(
-                                {{"groupKey", "modelserving.volcano.sh/group-name"},
-                                 {"prefillLabels", document::Value::object({{"modelserving.volcano.sh/role", "prefill"}})},
-                                 {"decodeLabels", document::Value::object({{"modelserving.volcano.sh/role", "decode"}})}}));
+    selector.set("pdGroup",
+                 document::Value::object(
+                     {{"groupKey", "modelserving.volcano.sh/group-name"},
+                      {"prefillLabels", document::Value::object({{"modelserving.volcano.sh/role", "prefill"}})},
+                      {"decodeLabels", document::Value::object({{"modelserving.volcano.sh/role", "decode"}})}}));
   }
   v.set("workloadSelector", std::move(selector));
-  v.set("workloadPort", document::Value::object({{"port", document::Value::integer(spec.workloadPort)}, {"protocol", "http"}}));
+  v.set("workloadPort",
+        document::Value::object({{"port", document::Value::integer(spec.workloadPort)}, {"protocol", "http"}}));
   v.set("trafficPolicy",
-        document::Value::object({{"retry", document::Value::object({{"attempts", document::Value::integer(spec.retryAttempts)},
-                                                          {"retryInterval", spec.retryInterval}})}}));
+        document::Value::object(
+            {{"retry", document::Value::object({{"attempts", document::Value::integer(spec.retryAttempts)},
+                                                {"retryInterval", spec.retryInterval}})}}));
   if (!spec.kvConnector.empty()) v.set("kvConnector", document::Value::object({{"type", spec.kvConnector}}));
   return v;
 }
@@ -178,8 +183,8 @@ document::Value encodeSpec(const ModelRouteSpec& spec) {
     if (!r.modelMatch.isNull()) rule.set("modelMatch", r.modelMatch);
     document::Value& targets = rule.set("targetModels", document::Value::array());
     for (const auto& t : r.targetModels) {
-      targets.push(
-          document::Value::object({{"modelServerName", t.modelServerName}, {"weight", document::Value::integer(t.weight)}}));
+      targets.push(document::Value::object(
+          {{"modelServerName", t.modelServerName}, {"weight", document::Value::integer(t.weight)}}));
     }
     rules.push(std::move(rule));
   }
@@ -190,20 +195,21 @@ document::Value encodeSpec(const AutoscalingPolicyBindingSpec& spec) {
   document::Value v = document::Value::object({{"policyRef", document::Value::object({{"name", spec.policyRef}})}});
   if (const auto& s = spec.scalingConfiguration) {
     v.set("scalingConfiguration", document::Value::object({{"target", encodeTarget(s->target)},
-                                                      {"minReplicas", document::Value::integer(s->minReplicas)},
-                                                      {"maxReplicas", document::Value::integer(s->maxReplicas)}}));
+                                                           {"minReplicas", document::Value::integer(s->minReplicas)},
+                                                           {"maxReplicas", document::Value::integer(s->maxReplicas)}}));
   }
   if (const auto& o = spec.optimizerConfiguration) {
     document::Value params = document::Value::array();
     for (const auto& p : o->params) {
       params.push(document::Value::object({{"target", encodeTarget(p.target)},
-                                      {"cost", document::Value::integer(p.cost)},
-                                      {"minReplicas", document::Value::integer(p.minReplicas)},
-                                      {"maxReplicas", document::Value::integer(p.maxReplicas)}}));
+                                           {"cost", document::Value::integer(p.cost)},
+                                           {"minReplicas", document::Value::integer(p.minReplicas)},
+                                           {"maxReplicas", document::Value::integer(p.maxReplicas)}}));
     }
-    v.set("optimizerConfiguration",
-          document::Value::object({{"params", std::move(params)},
-                              {"costExpansionRatePercent", document::Value::integer(o->costExpansionRatePercent)}}));
+    v.set(
+        "optimizerConfiguration",
+        document::Value::object({{"params", std::move(params)},
+                                 {"costExpansionRatePercent", document::Value::integer(o->costExpansionRatePercent)}}));
   }
   return v;
 }
@@ -243,20 +249,21 @@ document::Value encodeSpec(const AutoscalingPolicy& policy) {
   v.put("metrics", std::move(metrics));
   if (const auto& h = policy.targets->homogeneous) {
     v.set("homogeneousTarget", document::Value::object({{"target", encodeV1Target(h->target, policy.spec)},
-                                                   {"minReplicas", document::Value::integer(h->minReplicas)},
-                                                   {"maxReplicas", document::Value::integer(h->maxReplicas)}}));
+                                                        {"minReplicas", document::Value::integer(h->minReplicas)},
+                                                        {"maxReplicas", document::Value::integer(h->maxReplicas)}}));
   }
   if (const auto& o = policy.targets->heterogeneous) {
     document::Value params = document::Value::array();
     for (const auto& p : o->params) {
       params.push(document::Value::object({{"target", encodeV1Target(p.target, policy.spec)},
-                                      {"cost", document::Value::integer(p.cost)},
-                                      {"minReplicas", document::Value::integer(p.minReplicas)},
-                                      {"maxReplicas", document::Value::integer(p.maxReplicas)}}));
+                                           {"cost", document::Value::integer(p.cost)},
+                                           {"minReplicas", document::Value::integer(p.minReplicas)},
+                                           {"maxReplicas", document::Value::integer(p.maxReplicas)}}));
     }
-    v.set("heterogeneousTarget",
-          document::Value::object({{"params", std::move(params)},
-                              {"costExpansionRatePercent", document::Value::integer(o->costExpansionRatePercent)}}));
+    v.set(
+        "heterogeneousTarget",
+        document::Value::object({{"params", std::move(params)},
+                                 {"costExpansionRatePercent", document::Value::integer(o->costExpansionRatePercent)}}));
   }
   return v;
 }

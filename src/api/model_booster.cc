@@ -76,7 +76,8 @@ bool decodeBehavior(const document::Value& v, const document::Path& p, document:
   return r.ok();
 }
 
-bool decodePolicy(const document::Value& v, const document::Path& p, document::Errors& errors, AutoscalingPolicySpec& out) {
+bool decodePolicy(const document::Value& v, const document::Path& p, document::Errors& errors,
+                  AutoscalingPolicySpec& out) {
   size_t before = errors.size();
   out = decodeAutoscalingPolicySpec(v, p, errors);
   return errors.size() == before;
@@ -110,7 +111,8 @@ bool decodeWorker(const document::Value& v, const document::Path& p, document::E
 
 // One backend, as an item of `spec.backends[]` (`single` false) or as
 // Kthena v1.0's `spec.backend` (`single` true), which also takes `replicas`.
-bool decodeBackendAs(const document::Value& v, const document::Path& p, document::Errors& errors, Backend& out, bool single) {
+bool decodeBackendAs(const document::Value& v, const document::Path& p, document::Errors& errors, Backend& out,
+                     bool single) {
   ObjectReader r(v, p, errors);
   out.mark = v.mark();
   r.string("name", out.name);
@@ -193,7 +195,8 @@ ModelBoosterSpec decodeSpec(const document::Value& v, const document::Path& p, d
   return spec;
 }
 
-bool decodeBackendStatus(const document::Value& v, const document::Path& p, document::Errors& errors, BackendStatus& out) {
+bool decodeBackendStatus(const document::Value& v, const document::Path& p, document::Errors& errors,
+                         BackendStatus& out) {
   ObjectReader r(v, p, errors);
   r.string("name", out.name);
   std::optional<int32_t> replicas;
@@ -294,7 +297,8 @@ document::Value encodeBackend(const Backend& b, bool single) {
   setIf(v, "schedulerName", b.schedulerName);
   setIf(v, "runtimeClassName", b.runtimeClassName);
   if (b.gangScheduling) {
-    v.set("gangScheduling", document::Value::object({{"enabled", document::Value::boolean(b.gangScheduling->enabled)}}));
+    v.set("gangScheduling",
+          document::Value::object({{"enabled", document::Value::boolean(b.gangScheduling->enabled)}}));
   }
   return v;
 }
@@ -308,7 +312,8 @@ const std::string* Backend::envValue(std::string_view key) const {
   return nullptr;
 }
 
-AutoscalingPolicySpec decodeAutoscalingPolicySpec(const document::Value& v, const document::Path& p, document::Errors& errors) {
+AutoscalingPolicySpec decodeAutoscalingPolicySpec(const document::Value& v, const document::Path& p,
+                                                  document::Errors& errors) {
   AutoscalingPolicySpec out;
   ObjectReader r(v, p, errors);
   r.int32("tolerancePercent", out.tolerancePercent);

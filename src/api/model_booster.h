@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "document/field_error.h"
 #include "api/object_meta.h"
+#include "document/field_error.h"
 #include "document/value.h"
 
 namespace mb::api {
@@ -152,7 +152,8 @@ struct ModelBooster {
 // Decodes one document. Type errors and unknown fields go to `errors`; the
 // result is usable for validation only when `errors` stayed empty.
 ModelBooster decodeModelBooster(const document::Value& value, document::Errors& errors);
-AutoscalingPolicySpec decodeAutoscalingPolicySpec(const document::Value& value, const document::Path& path, document::Errors& errors);
+AutoscalingPolicySpec decodeAutoscalingPolicySpec(const document::Value& value, const document::Path& path,
+                                                  document::Errors& errors);
 
 document::Value encode(const ModelBooster& booster);
 document::Value encode(const ModelBoosterSpec& spec);

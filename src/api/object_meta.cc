@@ -72,11 +72,11 @@ ObjectMeta decodeObjectMeta(const document::Value& value, const document::Path& 
 
 document::Value encode(const OwnerReference& ref) {
   return document::Value::object({{"apiVersion", ref.apiVersion},
-                             {"kind", ref.kind},
-                             {"name", ref.name},
-                             {"uid", ref.uid},
-                             {"controller", document::Value::boolean(ref.controller)},
-                             {"blockOwnerDeletion", document::Value::boolean(ref.blockOwnerDeletion)}});
+                                  {"kind", ref.kind},
+                                  {"name", ref.name},
+                                  {"uid", ref.uid},
+                                  {"controller", document::Value::boolean(ref.controller)},
+                                  {"blockOwnerDeletion", document::Value::boolean(ref.blockOwnerDeletion)}});
 }
 
 document::Value encode(const ObjectMeta& meta) {

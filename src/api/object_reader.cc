@@ -8,7 +8,8 @@ ObjectReader::ObjectReader(const document::Value& value, const document::Path& p
     : value_(value), path_(path), errors_(errors) {
   if (!value.isObject()) {
     ok_ = false;
-    errors_.add(path, std::string("must be an object, not ") + document::Value::kindArticle(value.kind()), value.mark());
+    errors_.add(path, std::string("must be an object, not ") + document::Value::kindArticle(value.kind()),
+                value.mark());
     return;
   }
   seen_.assign(value.members().size(), false);
@@ -35,7 +36,8 @@ bool readString(const document::Value& v, const document::Path& path, document::
   return true;
 }
 
-bool readInt(const document::Value& v, const document::Path& path, document::Errors& errors, int64_t min, int64_t max, int64_t& out) {
+bool readInt(const document::Value& v, const document::Path& path, document::Errors& errors, int64_t min, int64_t max,
+             int64_t& out) {
   if (!v.isNumber()) {
     errors.add(path, std::string("must be an integer, not ") + document::Value::kindArticle(v.kind()), v.mark());
     return false;
@@ -101,8 +103,8 @@ void ObjectReader::boolean(std::string_view key, std::optional<bool>& out) {
   if (const document::Value* v = take(key)) {
     if (v->isNull()) return;
     if (!v->isBool()) {
-      errors_.add(path_.child(key), std::string("must be true or false, not ") + document::Value::kindArticle(v->kind()),
-                  v->mark());
+      errors_.add(path_.child(key),
+                  std::string("must be true or false, not ") + document::Value::kindArticle(v->kind()), v->mark());
       return;
     }
     out = v->asBool();
@@ -113,10 +115,10 @@ void ObjectReader::raw(std::string_view key, document::Value& out, document::Val
   if (const document::Value* v = take(key)) {
     if (v->isNull()) return;
     if (v->kind() != expected) {
-      errors_.add(
-          path_.child(key),
-          std::string("must be ") + document::Value::kindArticle(expected) + ", not " + document::Value::kindArticle(v->kind()),
-          v->mark());
+      errors_.add(path_.child(key),
+                  std::string("must be ") + document::Value::kindArticle(expected) + ", not " +
+                      document::Value::kindArticle(v->kind()),
+                  v->mark());
       return;
     }
     // Shared: these pass into several children (every container of a
@@ -130,13 +132,15 @@ void ObjectReader::stringMap(std::string_view key, document::Value& out) {
     if (v->isNull()) return;
     document::Path p = path_.child(key);
     if (!v->isObject()) {
-      errors_.add(p, std::string("must be a map of strings, not ") + document::Value::kindArticle(v->kind()), v->mark());
+      errors_.add(p, std::string("must be a map of strings, not ") + document::Value::kindArticle(v->kind()),
+                  v->mark());
       return;
     }
     bool good = true;
     for (const auto& m : v->members()) {
       if (!m.value.isString()) {
-        errors_.add(p.child(m.key), std::string("must be a string, not ") + document::Value::kindArticle(m.value.kind()),
+        errors_.add(p.child(m.key),
+                    std::string("must be a string, not ") + document::Value::kindArticle(m.value.kind()),
                     m.value.mark());
         good = false;
       }

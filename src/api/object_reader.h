@@ -75,7 +75,8 @@ class ObjectReader {
 };
 
 // Scalar conversions shared by the readers; they report into `errors`.
-bool readInt(const document::Value& v, const document::Path& path, document::Errors& errors, int64_t min, int64_t max, int64_t& out);
+bool readInt(const document::Value& v, const document::Path& path, document::Errors& errors, int64_t min, int64_t max,
+             int64_t& out);
 bool readString(const document::Value& v, const document::Path& path, document::Errors& errors, std::string& out);
 
 }  // namespace mb::api

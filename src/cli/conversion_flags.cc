@@ -18,7 +18,8 @@ const CLI::Validator kImage(
 
 }  // namespace
 
-void addConversionFlags(CLI::App& cmd, core::ConversionOptions& config, ConversionFlagsFor who, std::string* servingStack) {
+void addConversionFlags(CLI::App& cmd, core::ConversionOptions& config, ConversionFlagsFor who,
+                        std::string* servingStack) {
   // In the cluster the ConfigMap may override the two images: say so where
   // it applies.
   const bool controller = who == ConversionFlagsFor::Controller;

@@ -14,6 +14,7 @@ enum class ConversionFlagsFor { Render, Controller };
 // `servingStack` (controller only) receives --serving-stack: "auto" (detect
 // from the API server), "v1.0" or "v0.1". `render` writes the flag into
 // `config.stack`, with no "auto": offline there is no server to ask.
-void addConversionFlags(CLI::App& cmd, core::ConversionOptions& config, ConversionFlagsFor who, std::string* servingStack = nullptr);
+void addConversionFlags(CLI::App& cmd, core::ConversionOptions& config, ConversionFlagsFor who,
+                        std::string* servingStack = nullptr);
 
 }  // namespace mb::cli

@@ -105,8 +105,8 @@ document::Value serverView(api::ChildKind kind, const document::Value& desired, 
   document::Value view = document::Value::object();
   if (const document::Value* labels = path(desired, {"metadata", "labels"}); labels != nullptr) {
     const document::Value* kept = path(stored, {"metadata", "labels"});
-    view.set("metadata",
-             document::Value::object({{"labels", kept != nullptr ? project(*labels, *kept) : document::Value::object()}}));
+    view.set("metadata", document::Value::object(
+                             {{"labels", kept != nullptr ? project(*labels, *kept) : document::Value::object()}}));
   }
   const document::Value* spec = path(desired, {"spec"});
   const document::Value* keptSpec = path(stored, {"spec"});

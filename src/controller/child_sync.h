@@ -27,8 +27,8 @@ struct ReplicaBounds {
 struct SyncPlan {
   enum class Op { None, Update, Replace };
   Op op = Op::None;
-  document::Value object;   // for Update: the live object with our fields applied
-  std::string reason;  // for Replace: which immutable field changed
+  document::Value object;  // for Update: the live object with our fields applied
+  std::string reason;      // for Replace: which immutable field changed
 };
 
 // `desired` and `live` are whole objects (apiVersion, kind, metadata, spec).

@@ -21,8 +21,8 @@
 #include "observe/http_server.h"
 #include "observe/log.h"
 #include "observe/metrics.h"
-#include "runtime/worker_pool.h"
 #include "runtime/work_queue.h"
+#include "runtime/worker_pool.h"
 
 namespace mb::controller {
 namespace {

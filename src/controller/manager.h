@@ -26,7 +26,7 @@ struct ManagerOptions {
   std::string healthAddress = ":8081";     // --health-probe-bind-address
   double qps = 20;                         // --kube-api-qps
   int burst = 30;                          // --kube-api-burst
-  core::ConversionOptions config;                     // images and knobs from flags
+  core::ConversionOptions config;          // images and knobs from flags
   std::string servingStack = "auto";       // --serving-stack: auto | v1.0 | v0.1
   std::string configNamespace;             // where model-booster-controller-config lives
   std::chrono::seconds shutdownGrace{30};  // bound on in-flight reconciles at SIGTERM

@@ -149,7 +149,8 @@ struct Reconciler::Pass {
   // the watch delivers it does not write it again) and, when the server did
   // not keep it as sent, its version of `desired` in the memory planChild
   // compares with.
-  void remember(api::ChildKind kind, const std::string& memoryKey, const document::Value& desired, document::Value written) {
+  void remember(api::ChildKind kind, const std::string& memoryKey, const document::Value& desired,
+                document::Value written) {
     kube::trimForCache(written);
     document::Value view = serverView(kind, desired, written);
     if (keptAsSent(view, desired)) {

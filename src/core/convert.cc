@@ -77,7 +77,8 @@ bool convert(api::ModelBooster booster, const ConversionOptions& config, api::Ch
   return true;
 }
 
-bool convertDocument(const document::Value& document, const ConversionOptions& config, api::Children& out, document::Errors& errors) {
+bool convertDocument(const document::Value& document, const ConversionOptions& config, api::Children& out,
+                     document::Errors& errors) {
   api::ModelBooster booster = api::decodeModelBooster(document, errors);
   if (!errors.empty()) return false;
   return convert(std::move(booster), config, out, errors);

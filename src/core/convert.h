@@ -5,9 +5,9 @@
 #include <vector>
 
 #include "api/children.h"
-#include "document/field_error.h"
 #include "api/model_booster.h"
 #include "core/conversion_options.h"
+#include "document/field_error.h"
 #include "document/value.h"
 
 namespace mb::core {
@@ -17,7 +17,8 @@ namespace mb::core {
 bool convert(api::ModelBooster booster, const ConversionOptions& config, api::Children& out, document::Errors& errors);
 
 // Decode + convert, for callers holding a parsed document (render, webhook).
-bool convertDocument(const document::Value& document, const ConversionOptions& config, api::Children& out, document::Errors& errors);
+bool convertDocument(const document::Value& document, const ConversionOptions& config, api::Children& out,
+                     document::Errors& errors);
 
 // Builders for each child kind (serving.cc, server.cc, route.cc, autoscaling.cc).
 struct BackendContext;

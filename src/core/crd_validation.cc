@@ -4,9 +4,9 @@
 #include <string_view>
 #include <unordered_set>
 
-#include "openapi/schema_check.h"
 #include "crds/crds.h"
 #include "document/parse.h"
+#include "openapi/schema_check.h"
 
 namespace mb::core {
 namespace {
@@ -20,7 +20,8 @@ const document::Value& boosterSchema() {
       std::vector<document::Value> docs;
       document::ParseError error;
       if (!document::parseYaml(file.content, docs, error) || docs.empty()) break;
-      const document::Value* versions = docs[0].find("spec") != nullptr ? docs[0].find("spec")->find("versions") : nullptr;
+      const document::Value* versions =
+          docs[0].find("spec") != nullptr ? docs[0].find("spec")->find("versions") : nullptr;
       if (versions == nullptr || !versions->isArray() || versions->items().empty()) break;
       const document::Value* schemaNode = versions->items()[0].find("schema");
       const document::Value* open = schemaNode != nullptr ? schemaNode->find("openAPIV3Schema") : nullptr;

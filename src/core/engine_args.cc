@@ -28,7 +28,8 @@ void appendConfigArgs(const document::Value& config, std::vector<std::string>& a
   std::vector<const document::Member*> sorted;
   sorted.reserve(config.members().size());
   for (const auto& m : config.members()) sorted.push_back(&m);
-  std::sort(sorted.begin(), sorted.end(), [](const document::Member* a, const document::Member* b) { return a->key < b->key; });
+  std::sort(sorted.begin(), sorted.end(),
+            [](const document::Member* a, const document::Member* b) { return a->key < b->key; });
   for (const document::Member* m : sorted) {
     args.push_back(flagName(m->key));
     const document::Value& v = m->value;

@@ -50,9 +50,10 @@ document::Value envFieldRef(std::string name, const char* fieldPath) {
 document::Value envKeyRef(const char* name, document::Text refKind, const char* object) {
   return document::Value::object(
       {{"name", name},
-       {"valueFrom", document::Value::object({{refKind, document::Value::object({{"key", name},
-                                                                       {"name", object},
-                                                                       {"optional", document::Value::boolean(true)}})}})}});
+       {"valueFrom",
+        document::Value::object(
+            {{refKind, document::Value::object(
+                           {{"key", name}, {"name", object}, {"optional", document::Value::boolean(true)}})}})}});
 }
 
 // Environment entries that never vary, built once.
@@ -78,7 +79,8 @@ const document::Value& sharedMemoryVolume() {
 }
 
 const document::Value& sharedMemoryMount() {
-  static const document::Value v = document::Value::shared(document::Value::object({{"name", "dshm"}, {"mountPath", "/dev/shm"}}));
+  static const document::Value v =
+      document::Value::shared(document::Value::object({{"name", "dshm"}, {"mountPath", "/dev/shm"}}));
   return v;
 }
 
@@ -207,10 +209,11 @@ document::Value initContainers(const BackendContext& ctx) {
   }
   env = document::Value::shared(std::move(env));  // one per downloader
   auto downloader = [&](std::string name, const std::string& source, std::string outputDir) {
-    document::Value c = document::Value::object({{"name", std::move(name)},
-                                       {"image", ctx.config.downloaderImage},
-                                       {"args", document::Value::array({"--source", document::Value(source), "--output-dir",
-                                                                   document::Value(std::move(outputDir))})}});
+    document::Value c =
+        document::Value::object({{"name", std::move(name)},
+                                 {"image", ctx.config.downloaderImage},
+                                 {"args", document::Value::array({"--source", document::Value(source), "--output-dir",
+                                                                  document::Value(std::move(outputDir))})}});
     if (!env.items().empty()) c.set("env", env);
     if (!b.envFrom.isNull()) c.set("envFrom", b.envFrom);
     c.set("volumeMounts", ctx.volumeMounts);
@@ -267,10 +270,10 @@ document::Value runtimeContainer(const BackendContext& ctx, const document::Valu
   document::Value c = document::Value::object(
       {{"name", "runtime"},
        {"image", ctx.config.runtimeImage},
-       {"args",
-        document::Value::array({"--port", document::Value(port), "--engine", document::Value(std::move(engine)), "--engine-base-url",
-                           document::Value(ctx.runtimeUrl), "--engine-metrics-path", document::Value(ctx.metricsPath), "--pod",
-                           "$(POD_NAME).$(NAMESPACE)", "--model", document::Value(ctx.modelName)})},
+       {"args", document::Value::array({"--port", document::Value(port), "--engine", document::Value(std::move(engine)),
+                                        "--engine-base-url", document::Value(ctx.runtimeUrl), "--engine-metrics-path",
+                                        document::Value(ctx.metricsPath), "--pod", "$(POD_NAME).$(NAMESPACE)",
+                                        "--model", document::Value(ctx.modelName)})},
        {"ports", containerPorts("runtime", ctx.runtimePort)},
        {"env", env}});
   if (!ctx.backend.envFrom.isNull()) c.set("envFrom", ctx.backend.envFrom);
@@ -278,7 +281,8 @@ document::Value runtimeContainer(const BackendContext& ctx, const document::Valu
   return c;
 }
 
-document::Value httpGetProbe(int32_t port, int32_t initialDelaySeconds, int32_t periodSeconds, int32_t failureThreshold) {
+document::Value httpGetProbe(int32_t port, int32_t initialDelaySeconds, int32_t periodSeconds,
+                             int32_t failureThreshold) {
   static SharedPieces<std::tuple<int32_t, int32_t, int32_t, int32_t>> probes;
   return probes.get({port, initialDelaySeconds, periodSeconds, failureThreshold}, [&] {
     return document::Value::object(
@@ -292,7 +296,8 @@ document::Value httpGetProbe(int32_t port, int32_t initialDelaySeconds, int32_t 
 document::Value containerPorts(const char* name, int32_t port) {
   static SharedPieces<std::pair<std::string, int32_t>> ports;
   return ports.get({name, port}, [&] {
-    return document::Value::array({document::Value::object({{"name", name}, {"containerPort", document::Value::integer(port)}})});
+    return document::Value::array(
+        {document::Value::object({{"name", name}, {"containerPort", document::Value::integer(port)}})});
   });
 }
 
@@ -315,8 +320,9 @@ document::Value drainPreStop(int32_t port, std::string_view metricRegex) {
     return document::Value::object(
         {{"preStop",
           document::Value::object(
-              {{"exec", document::Value::object(
-                            {{"command", document::Value::array({"/bin/sh", "-c", document::Value(std::move(script))})}})}})}});
+              {{"exec",
+                document::Value::object(
+                    {{"command", document::Value::array({"/bin/sh", "-c", document::Value(std::move(script))})}})}})}});
   });
 }
 
@@ -331,9 +337,10 @@ void applyScheduling(const BackendContext& ctx, const api::Worker& worker, docum
   if (workerDevices(worker).ascend) {
     // Pin NPU pods to the chip they were sized for. Node selector terms are
     // ORed, so the requirement joins every existing term (or makes the first).
-    document::Value requirement = document::Value::object({{"key", "node.kubernetes.io/npu.chip.name"},
-                                                 {"operator", "In"},
-                                                 {"values", document::Value::array({document::Value(ctx.config.npuChipName)})}});
+    document::Value requirement =
+        document::Value::object({{"key", "node.kubernetes.io/npu.chip.name"},
+                                 {"operator", "In"},
+                                 {"values", document::Value::array({document::Value(ctx.config.npuChipName)})}});
     if (!affinity.isObject()) affinity = document::Value::object();
     document::Value* node = affinity.find("nodeAffinity");
     if (node == nullptr || !node->isObject()) node = &affinity.put("nodeAffinity", document::Value::object());

@@ -78,7 +78,8 @@ document::Value engineEnv(const BackendContext& ctx, const api::Worker& worker);
 document::Value runtimeContainer(const BackendContext& ctx, const document::Value& env);
 // Probes and the preStop hook depend only on their arguments: each distinct
 // one is built once per process and shared.
-document::Value httpGetProbe(int32_t port, int32_t initialDelaySeconds, int32_t periodSeconds, int32_t failureThreshold);
+document::Value httpGetProbe(int32_t port, int32_t initialDelaySeconds, int32_t periodSeconds,
+                             int32_t failureThreshold);
 // preStop hook that waits until the named request gauges reach zero and
 // gives up at once when the metrics endpoint does not answer.
 document::Value drainPreStop(int32_t port, std::string_view metricRegex);

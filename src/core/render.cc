@@ -58,7 +58,8 @@ bool isOurGroup(const document::Value& d) {
 
 }  // namespace
 
-bool render(std::string_view input, const ConversionOptions& config, OutputFormat format, bool emit, RenderResult& result) {
+bool render(std::string_view input, const ConversionOptions& config, OutputFormat format, bool emit,
+            RenderResult& result) {
   std::vector<document::Value> documents;
   document::ParseError parseError;
   if (!document::parseDocuments(input, documents, parseError)) {
@@ -115,7 +116,8 @@ bool render(std::string_view input, const ConversionOptions& config, OutputForma
       constexpr size_t kRefinedErrors = 1000;
       size_t refined = 0;
       for (document::FieldError e : errors.list()) {
-        const document::Value* at = e.field.empty() || refined++ >= kRefinedErrors ? nullptr : document::findField(d, e.field);
+        const document::Value* at =
+            e.field.empty() || refined++ >= kRefinedErrors ? nullptr : document::findField(d, e.field);
         if (at != nullptr && at->mark().line != 0) e.mark = at->mark();
         result.errors.push_back(where + ": " + e.str());
       }
@@ -153,7 +155,8 @@ bool render(std::string_view input, const ConversionOptions& config, OutputForma
   if (!result.errors.empty()) return false;
   if (!emit) return true;
   if (format == OutputFormat::Json) {
-    document::Value list = document::Value::object({{"apiVersion", "v1"}, {"kind", "List"}, {"items", document::Value::array()}});
+    document::Value list =
+        document::Value::object({{"apiVersion", "v1"}, {"kind", "List"}, {"items", document::Value::array()}});
     list.find("items")->items() = std::move(objects);
     document::writeJson(list, result.output, 4);
     result.output.push_back('\n');

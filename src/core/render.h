@@ -21,6 +21,7 @@ struct RenderResult {
 };
 
 // `render` with `emit` false only validates.
-bool render(std::string_view input, const ConversionOptions& config, OutputFormat format, bool emit, RenderResult& result);
+bool render(std::string_view input, const ConversionOptions& config, OutputFormat format, bool emit,
+            RenderResult& result);
 
 }  // namespace mb::core

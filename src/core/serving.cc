@@ -43,8 +43,8 @@ api::ModelServing buildModelServing(const BackendContext& ctx) {
         {{"maxSkew", document::Value::integer(1)},
          {"topologyKey", "kubernetes.io/hostname"},
          {"whenUnsatisfiable", whenUnsatisfiable},
-         {"labelSelector",
-          document::Value::object({{"matchLabels", document::Value::object({{kServingNameLabel, ctx.servingName}})}})}})});
+         {"labelSelector", document::Value::object(
+                               {{"matchLabels", document::Value::object({{kServingNameLabel, ctx.servingName}})}})}})});
   };
   if (profile.servingLevelTopologySpread) {
     spec.topologySpreadConstraints = spread("DoNotSchedule");

@@ -33,8 +33,8 @@ bool hasWhitespace(std::string_view s) {
   return false;
 }
 
-void checkRange(document::Errors& errors, const document::Path& path, const std::optional<int32_t>& v, int64_t min, int64_t max,
-                document::Mark mark) {
+void checkRange(document::Errors& errors, const document::Path& path, const std::optional<int32_t>& v, int64_t min,
+                int64_t max, document::Mark mark) {
   if (v && (*v < min || *v > max)) {
     errors.add(path,
                "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", not " + std::to_string(*v),
@@ -42,7 +42,8 @@ void checkRange(document::Errors& errors, const document::Path& path, const std:
   }
 }
 
-void checkDuration(document::Errors& errors, const document::Path& path, const std::optional<std::string>& v, document::Mark mark) {
+void checkDuration(document::Errors& errors, const document::Path& path, const std::optional<std::string>& v,
+                   document::Mark mark) {
   if (v && !parseDuration(*v)) {
     errors.add(path, "must be a duration such as \"30s\", \"5m\" or \"1h30m\", not \"" + *v + "\"", mark);
   }
@@ -132,7 +133,8 @@ void checkCacheUri(document::Errors& errors, const document::Path& path, const s
   errors.add(path, "\"" + uri + "\" must start with hostpath:// or pvc:// and name a location", mark);
 }
 
-void checkPolicy(document::Errors& errors, const document::Path& path, const api::AutoscalingPolicySpec& p, document::Mark mark) {
+void checkPolicy(document::Errors& errors, const document::Path& path, const api::AutoscalingPolicySpec& p,
+                 document::Mark mark) {
   checkRange(errors, path.child("tolerancePercent"), p.tolerancePercent, 0, 100, mark);
   if (p.metrics.empty()) {
     errors.add(path.child("metrics"),
@@ -306,7 +308,8 @@ void checkConfig(document::Errors& errors, const document::Path& path, const api
 // Every worker of a backend serves the name the ModelServer routes to: for
 // prefill/decode, a request's prefill step goes out under the same name as
 // its decode step.
-void checkServedModelNames(document::Errors& errors, const document::Path& path, const api::Backend& b, const std::string& modelName) {
+void checkServedModelNames(document::Errors& errors, const document::Path& path, const api::Backend& b,
+                           const std::string& modelName) {
   const std::string served = servedModelName(b, modelName);
   for (size_t i = 0; i < b.workers.size(); ++i) {
     const document::Value* v = configValue(b.workers[i], "served-model-name");
@@ -440,8 +443,8 @@ void checkWorker(document::Errors& errors, const document::Path& path, const api
 // pod is labelled with its serving group `<ms>-<index>`, and a multi-node
 // role gets a headless Service `<ms>-<index>-<role>-<role index>-0`. Both
 // must be at most 63 characters, or the group's pods are never created.
-void checkServingGroupNames(document::Errors& errors, const document::Path& path, const api::ModelBooster& booster, const api::Backend& b,
-                            document::Mark mark) {
+void checkServingGroupNames(document::Errors& errors, const document::Path& path, const api::ModelBooster& booster,
+                            const api::Backend& b, document::Mark mark) {
   const std::string serving = booster.metadata.name + "-" + b.name;
   if (serving.size() > kMaxLabelValue || !isDnsLabel(booster.metadata.name) || !isDnsLabel(b.name)) return;
   // True (and reported) when `derived`, described by `what`, is too long.
@@ -467,8 +470,8 @@ void checkServingGroupNames(document::Errors& errors, const document::Path& path
   }
 }
 
-void checkBackend(document::Errors& errors, const document::Path& path, const api::ModelBooster& booster, const api::Backend& b,
-                  Scope scope, int32_t enginePort) {
+void checkBackend(document::Errors& errors, const document::Path& path, const api::ModelBooster& booster,
+                  const api::Backend& b, Scope scope, int32_t enginePort) {
   document::Mark mark = b.mark;
   if (b.name.empty()) {
     errors.add(path.child("name"), "is required", mark);

@@ -3,9 +3,9 @@
 // `render` and the controller all call this one function.
 #pragma once
 
-#include "document/field_error.h"
 #include "api/model_booster.h"
 #include "api/serving_stack.h"
+#include "document/field_error.h"
 
 namespace mb::core {
 

@@ -73,12 +73,13 @@ class Client {
   virtual ApiResult<document::Value> get(const Resource& r, const std::string& ns, const std::string& name) = 0;
   virtual ApiResult<ListPage> list(const Resource& r, const std::string& ns, const ListOptions& options) = 0;
   virtual ApiResult<document::Value> create(const Resource& r, const std::string& ns, const document::Value& object,
-                                       const WriteOptions& options = {}) = 0;
+                                            const WriteOptions& options = {}) = 0;
   // PUT; the object's metadata.resourceVersion makes it conditional (409 when stale).
   virtual ApiResult<document::Value> update(const Resource& r, const std::string& ns, const document::Value& object,
-                                       const WriteOptions& options = {}) = 0;
-  virtual ApiResult<document::Value> patch(const Resource& r, const std::string& ns, const std::string& name, PatchType type,
-                                      const document::Value& body, const WriteOptions& options = {}) = 0;
+                                            const WriteOptions& options = {}) = 0;
+  virtual ApiResult<document::Value> patch(const Resource& r, const std::string& ns, const std::string& name,
+                                           PatchType type, const document::Value& body,
+                                           const WriteOptions& options = {}) = 0;
   virtual ApiResult<Unit> remove(const Resource& r, const std::string& ns, const std::string& name,
                                  const DeleteOptions& options = {}) = 0;
   // Streams events to `onEvent` until the server ends the watch (ok), an

@@ -304,7 +304,7 @@ ApiResult<ListPage> ClientImpl::list(const Resource& r, const std::string& ns, c
 }
 
 ApiResult<document::Value> ClientImpl::create(const Resource& r, const std::string& ns, const document::Value& object,
-                                         const WriteOptions& o) {
+                                              const WriteOptions& o) {
   std::vector<std::pair<std::string, std::string>> params;
   addWriteParams(o, params);
   // A subresource create (serviceaccounts/NAME/token) names its parent.
@@ -314,7 +314,7 @@ ApiResult<document::Value> ClientImpl::create(const Resource& r, const std::stri
 }
 
 ApiResult<document::Value> ClientImpl::update(const Resource& r, const std::string& ns, const document::Value& object,
-                                         const WriteOptions& o) {
+                                              const WriteOptions& o) {
   std::vector<std::pair<std::string, std::string>> params;
   addWriteParams(o, params);
   Request req{o.subresource == "status" ? "update_status" : "update", "PUT",
@@ -323,7 +323,7 @@ ApiResult<document::Value> ClientImpl::update(const Resource& r, const std::stri
 }
 
 ApiResult<document::Value> ClientImpl::patch(const Resource& r, const std::string& ns, const std::string& name,
-                                        PatchType type, const document::Value& body, const WriteOptions& o) {
+                                             PatchType type, const document::Value& body, const WriteOptions& o) {
   std::vector<std::pair<std::string, std::string>> params;
   addWriteParams(o, params);
   if (type == PatchType::Apply && o.force) params.emplace_back("force", "true");

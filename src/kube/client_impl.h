@@ -41,11 +41,11 @@ class ClientImpl : public Client {
   ApiResult<document::Value> get(const Resource& r, const std::string& ns, const std::string& name) override;
   ApiResult<ListPage> list(const Resource& r, const std::string& ns, const ListOptions& options) override;
   ApiResult<document::Value> create(const Resource& r, const std::string& ns, const document::Value& object,
-                               const WriteOptions& options) override;
+                                    const WriteOptions& options) override;
   ApiResult<document::Value> update(const Resource& r, const std::string& ns, const document::Value& object,
-                               const WriteOptions& options) override;
+                                    const WriteOptions& options) override;
   ApiResult<document::Value> patch(const Resource& r, const std::string& ns, const std::string& name, PatchType type,
-                              const document::Value& body, const WriteOptions& options) override;
+                                   const document::Value& body, const WriteOptions& options) override;
   ApiResult<Unit> remove(const Resource& r, const std::string& ns, const std::string& name,
                          const DeleteOptions& options) override;
   ApiResult<Unit> watch(const Resource& r, const std::string& ns, const WatchOptions& options,

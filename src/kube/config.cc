@@ -223,7 +223,8 @@ class FileReader {
       }
       if (const document::Value* ap = body.find("auth-provider"); ap != nullptr && !ap->isNull()) {
         std::string provider;
-        if (const document::Value* n = ap->find("name"); n != nullptr && n->isString()) provider = " " + quote(n->text());
+        if (const document::Value* n = ap->find("name"); n != nullptr && n->isString())
+          provider = " " + quote(n->text());
         u.unsupported.push_back("auth-provider" + provider);
       }
       if (!str(body, "username", what).empty() || !str(body, "password", what).empty()) {
@@ -255,7 +256,8 @@ class FileReader {
     const document::Value* items = top.find(key);
     if (items == nullptr || items->isNull() || error_) return;
     if (!items->isArray()) {
-      fail(items->mark().line, std::string(key) + " must be a list, not " + document::Value::kindArticle(items->kind()));
+      fail(items->mark().line,
+           std::string(key) + " must be a list, not " + document::Value::kindArticle(items->kind()));
       return;
     }
     std::set<std::string> seen;

@@ -112,23 +112,24 @@ void EventRecorder::send(const Pending& p) {
     sent_.erase(it);  // gone (expired by the server): make a new one
   }
   std::string name = p.object.name + "." + shortHash(key);
-  document::Value event = document::Value::object({{"apiVersion", "v1"},
-                                         {"kind", "Event"},
-                                         {"metadata", document::Value::object({{"name", name}, {"namespace", p.object.ns}})},
-                                         {"involvedObject", document::Value::object({{"apiVersion", p.object.apiVersion},
-                                                                                {"kind", p.object.kind},
-                                                                                {"namespace", p.object.ns},
-                                                                                {"name", p.object.name},
-                                                                                {"uid", p.object.uid}})},
-                                         {"type", p.type},
-                                         {"reason", p.reason},
-                                         {"message", p.message},
-                                         {"count", document::Value::integer(1)},
-                                         {"firstTimestamp", now},
-                                         {"lastTimestamp", now},
-                                         {"source", document::Value::object({{"component", component_}})},
-                                         {"reportingComponent", component_},
-                                         {"reportingInstance", instance_}});
+  document::Value event =
+      document::Value::object({{"apiVersion", "v1"},
+                               {"kind", "Event"},
+                               {"metadata", document::Value::object({{"name", name}, {"namespace", p.object.ns}})},
+                               {"involvedObject", document::Value::object({{"apiVersion", p.object.apiVersion},
+                                                                           {"kind", p.object.kind},
+                                                                           {"namespace", p.object.ns},
+                                                                           {"name", p.object.name},
+                                                                           {"uid", p.object.uid}})},
+                               {"type", p.type},
+                               {"reason", p.reason},
+                               {"message", p.message},
+                               {"count", document::Value::integer(1)},
+                               {"firstTimestamp", now},
+                               {"lastTimestamp", now},
+                               {"source", document::Value::object({{"component", component_}})},
+                               {"reportingComponent", component_},
+                               {"reportingInstance", instance_}});
   auto created = client_.create(events, p.object.ns, event);
   if (created) {
     sent_[key] = Sent{name, 1, steadyNow};
@@ -141,7 +142,8 @@ void EventRecorder::send(const Pending& p) {
       if (c != nullptr && c->isNumber()) count = std::stoll(c->text());
     }
     sent_[key] = Sent{name, count, steadyNow};
-    document::Value patch = document::Value::object({{"count", document::Value::integer(count + 1)}, {"lastTimestamp", now}});
+    document::Value patch =
+        document::Value::object({{"count", document::Value::integer(count + 1)}, {"lastTimestamp", now}});
     if (client_.patch(events, p.object.ns, name, PatchType::Merge, patch)) sent_[key].count = count + 1;
   }
 }

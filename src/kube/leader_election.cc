@@ -57,15 +57,15 @@ LeaderElector::Attempt LeaderElector::tryAcquireOrRenew() {
   auto current = client_.get(leases, config_.ns, config_.name);
   if (!current) {
     if (!current.error().is(ErrorKind::NotFound)) return Attempt::Failed;
-    document::Value lease =
-        document::Value::object({{"apiVersion", "coordination.k8s.io/v1"},
-                            {"kind", "Lease"},
-                            {"metadata", document::Value::object({{"name", config_.name}, {"namespace", config_.ns}})},
-                            {"spec", document::Value::object({{"holderIdentity", config_.identity},
-                                                         {"leaseDurationSeconds", document::Value::integer(durationSeconds)},
-                                                         {"acquireTime", nowText},
-                                                         {"renewTime", nowText},
-                                                         {"leaseTransitions", document::Value::integer(0)}})}});
+    document::Value lease = document::Value::object(
+        {{"apiVersion", "coordination.k8s.io/v1"},
+         {"kind", "Lease"},
+         {"metadata", document::Value::object({{"name", config_.name}, {"namespace", config_.ns}})},
+         {"spec", document::Value::object({{"holderIdentity", config_.identity},
+                                           {"leaseDurationSeconds", document::Value::integer(durationSeconds)},
+                                           {"acquireTime", nowText},
+                                           {"renewTime", nowText},
+                                           {"leaseTransitions", document::Value::integer(0)}})}});
     auto created = client_.create(leases, config_.ns, lease);
     if (!created) return Attempt::Failed;
     std::lock_guard<std::mutex> lock(mutex_);

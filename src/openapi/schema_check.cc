@@ -285,7 +285,8 @@ class Checker {
 
   // `resourceRoot`: `value` is the root of a resource (the document, or an
   // embedded resource), whose metadata the API server validates itself.
-  void check(const document::Value& schema, const document::Value& value, const document::Path& path, bool resourceRoot);
+  void check(const document::Value& schema, const document::Value& value, const document::Path& path,
+             bool resourceRoot);
 
  private:
   bool checkType(const Keywords& k, const document::Value& value, const document::Path& path);
@@ -318,7 +319,8 @@ bool matchesType(Type t, const document::Value& v) {
   }
 }
 
-void Checker::check(const document::Value& schema, const document::Value& value, const document::Path& path, bool resourceRoot) {
+void Checker::check(const document::Value& schema, const document::Value& value, const document::Path& path,
+                    bool resourceRoot) {
   if (!schema.isObject()) return;
   Keywords k = readKeywords(schema);
   if (value.isNull()) {
@@ -515,7 +517,8 @@ void Checker::checkArray(const Keywords& k, const document::Value& value, const 
   }
 }
 
-void Checker::checkObject(const Keywords& k, const document::Value& value, const document::Path& path, bool resourceRoot) {
+void Checker::checkObject(const Keywords& k, const document::Value& value, const document::Path& path,
+                          bool resourceRoot) {
   const auto& members = value.members();
   uint64_t limit = 0;
   if (schemaCount(k.maxProperties, limit) && members.size() > limit) {

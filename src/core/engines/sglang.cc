@@ -42,7 +42,8 @@ std::vector<api::Role> sglangRoles(const BackendContext& ctx) {
   document::Value command = document::Value::shared(toArray(sglangCommand(ctx, w, pods)));
 
   auto engineContainer = [&](bool entry) {
-    document::Value c = document::Value::object({{"name", "engine"}, {"image", engineImage(ctx, w)}, {"command", command}});
+    document::Value c =
+        document::Value::object({{"name", "engine"}, {"image", engineImage(ctx, w)}, {"command", command}});
     c.set("env", env);
     if (entry) {
       c.set("ports", containerPorts("http", port));

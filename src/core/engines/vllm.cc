@@ -18,9 +18,9 @@ namespace {
 
 std::string kvEventsJson(const KvEventsOptions& kv) {
   document::Value v = document::Value::object({{"enable_kv_cache_events", document::Value::boolean(true)},
-                                     {"publisher", kv.publisher},
-                                     {"topic", kv.topic},
-                                     {"endpoint", kv.endpoint}});
+                                               {"publisher", kv.publisher},
+                                               {"topic", kv.topic},
+                                               {"endpoint", kv.endpoint}});
   return document::toJson(v);
 }
 
@@ -98,10 +98,11 @@ std::vector<api::Role> vllmRoles(const BackendContext& ctx) {
 
   if (multiNode) {
     std::string line = "chmod u+x " + script + " && " + script + " worker --ray_address=$(ENTRY_ADDRESS)";
-    document::Value worker = document::Value::object({{"name", "engine"},
-                                            {"image", engineImage(ctx, w)},
-                                            {"command", document::Value::array({"bash", "-c", document::Value(std::move(line))})},
-                                            {"env", env}});
+    document::Value worker =
+        document::Value::object({{"name", "engine"},
+                                 {"image", engineImage(ctx, w)},
+                                 {"command", document::Value::array({"bash", "-c", document::Value(std::move(line))})},
+                                 {"env", env}});
     if (!w.resources.isNull()) worker.set("resources", w.resources);
     worker.set("volumeMounts", ctx.engineVolumeMounts);
     api::PodTemplate tmpl;

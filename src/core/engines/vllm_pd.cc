@@ -12,10 +12,11 @@ std::vector<api::Role> vllmDisaggregatedRoles(const BackendContext& ctx) {
     for (const api::Worker& w : ctx.backend.workers) {
       if (w.type != type) continue;
       document::Value env = engineEnv(ctx, w);
-      document::Value engine = document::Value::object({{"name", "vllm"},
-                                              {"image", engineImage(ctx, w)},
-                                              {"command", toArray(vllmCommand(ctx, w, "python3", false, false))},
-                                              {"env", env}});
+      document::Value engine =
+          document::Value::object({{"name", "vllm"},
+                                   {"image", engineImage(ctx, w)},
+                                   {"command", toArray(vllmCommand(ctx, w, "python3", false, false))},
+                                   {"env", env}});
       engine.set("ports", containerPorts("http", port));
       if (!w.resources.isNull()) engine.set("resources", w.resources);
       engine.set("volumeMounts", ctx.engineVolumeMounts);

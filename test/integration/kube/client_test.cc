@@ -12,7 +12,8 @@ namespace {
 
 using testing::HasSubstr;
 
-document::Value booster(const std::string& ns, const std::string& name, const std::string& modelURI = "hf://org/model") {
+document::Value booster(const std::string& ns, const std::string& name,
+                        const std::string& modelURI = "hf://org/model") {
   return json(R"({"apiVersion":"workload.serving.volcano.sh/v1alpha1","kind":"ModelBooster",
     "metadata":{"name":")" +
               name + R"(","namespace":")" + ns + R"("},

@@ -84,7 +84,7 @@ TEST(Decode, HugeAndFractionalNumbersForIntegers) {
   for (const char* n : {"1e69", "-1e300", "99999999999999999999.0"}) {
     mb::document::Value v = test::parseOne(std::string(R"({"apiVersion":"workload.serving.volcano.sh/v1alpha1",
       "kind":"ModelBooster","metadata":{"name":"m"},"spec":{"backends":[{"minReplicas":)") +
-                                  n + "}]}}");
+                                           n + "}]}}");
     mb::document::Errors errors;
     decodeModelBooster(v, errors);
     EXPECT_NE(errors.str().find("minReplicas: must be between"), std::string::npos) << n << ": " << errors.str();

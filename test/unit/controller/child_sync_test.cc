@@ -41,7 +41,8 @@ TEST(PlanChild, HandEditIsPutBackKeepingOthersFields) {
   live.find("spec")->find("template")->find("roles")->items()[0].put("replicas", document::Value::integer(5));
   SyncPlan p = planChild(api::ChildKind::ModelServing, json(kDesired), live, {});
   ASSERT_EQ(p.op, SyncPlan::Op::Update);
-  EXPECT_EQ(document::toJson(*p.object.find("spec")->find("template")), R"({"roles":[{"name":"leader","replicas":1}]})");
+  EXPECT_EQ(document::toJson(*p.object.find("spec")->find("template")),
+            R"({"roles":[{"name":"leader","replicas":1}]})");
   EXPECT_EQ(p.object.find("metadata")->find("resourceVersion")->text(), "42") << "updates are conditional";
   EXPECT_EQ(p.object.find("metadata")->find("labels")->find("team")->text(), "ml") << "others' labels survive";
   EXPECT_EQ(p.object.find("status"), nullptr);
@@ -96,7 +97,7 @@ TEST(ServerView, IsTheStoredVersionOfOurFieldsOnly) {
     "status":{"x":1}})");
   document::Value view = serverView(api::ChildKind::ModelServer, desired, stored);
   EXPECT_EQ(document::toJson(view), R"({"metadata":{"labels":{"ours":"1"}},"spec":{"model":"x","retryInterval":"0",)"
-                               R"("workloadSelector":{"matchLabels":{"k":"v"}},"list":[{"n":1},{"n":2}]}})");
+                                    R"("workloadSelector":{"matchLabels":{"k":"v"}},"list":[{"n":1},{"n":2}]}})");
 }
 
 TEST(ServerView, ImmutableFieldsAreTakenWhole) {

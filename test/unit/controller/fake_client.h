@@ -116,7 +116,8 @@ class FakeClient : public kube::Client {
     calls.clear();
   }
 
-  kube::ApiResult<document::Value> get(const kube::Resource& r, const std::string& ns, const std::string& name) override {
+  kube::ApiResult<document::Value> get(const kube::Resource& r, const std::string& ns,
+                                       const std::string& name) override {
     std::lock_guard<std::mutex> lock(mu_);
     if (auto e = record("get", r.plural, ns, name)) return err(*e);
     auto it = objects.find(r.plural + " " + ns + "/" + name);
@@ -137,7 +138,7 @@ class FakeClient : public kube::Client {
     return page;
   }
   kube::ApiResult<document::Value> create(const kube::Resource& r, const std::string& ns, const document::Value& object,
-                                     const kube::WriteOptions&) override {
+                                          const kube::WriteOptions&) override {
     std::lock_guard<std::mutex> lock(mu_);
     if (auto e = record("create", r.plural, ns, nameOf(object))) return err(*e);
     document::Value out = object;
@@ -148,7 +149,7 @@ class FakeClient : public kube::Client {
     return out;
   }
   kube::ApiResult<document::Value> update(const kube::Resource& r, const std::string& ns, const document::Value& object,
-                                     const kube::WriteOptions& options) override {
+                                          const kube::WriteOptions& options) override {
     std::lock_guard<std::mutex> lock(mu_);
     std::string plural = options.subresource.empty() ? r.plural : r.plural + "/" + options.subresource;
     if (auto e = record("update", plural, ns, nameOf(object))) return err(*e);
@@ -162,7 +163,7 @@ class FakeClient : public kube::Client {
     return out;
   }
   kube::ApiResult<document::Value> patch(const kube::Resource&, const std::string&, const std::string&, kube::PatchType,
-                                    const document::Value&, const kube::WriteOptions&) override {
+                                         const document::Value&, const kube::WriteOptions&) override {
     return err(kube::errorFromResponse(501, ""));
   }
   kube::ApiResult<Unit> remove(const kube::Resource& r, const std::string& ns, const std::string& name,

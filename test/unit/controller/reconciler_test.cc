@@ -346,8 +346,9 @@ TEST_F(ReconcilerTest, ALiveEditIsCorrected) {
   ASSERT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
   EXPECT_EQ(client_.calls, (std::vector<std::string>{"update modelservings n/m-a", "update modelservers n/m-a"}));
   EXPECT_EQ(caches_.of(api::ChildKind::ModelServing).get("n/m-a")->find("spec")->find("replicas")->text(), "1");
-  EXPECT_EQ(document::toJson(*caches_.of(api::ChildKind::ModelServer).get("n/m-a")->find("spec")->find("trafficPolicy")),
-            R"({"retry":{"attempts":5,"retryInterval":"0"}})");
+  EXPECT_EQ(
+      document::toJson(*caches_.of(api::ChildKind::ModelServer).get("n/m-a")->find("spec")->find("trafficPolicy")),
+      R"({"retry":{"attempts":5,"retryInterval":"0"}})");
   client_.calls.clear();
   ASSERT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
   EXPECT_TRUE(client_.calls.empty()) << "wrote: " << client_.calls.front();

@@ -202,7 +202,8 @@ TEST(CrdAgreement, EveryKthenaBoosterFieldIsDeclared) {
           if (preserve != nullptr && preserve->asBool()) return;
           if (const document::Value* props = t.find("properties")) {
             for (const auto& m : props->members()) {
-              const document::Value* ours = o.find("properties") != nullptr ? o.find("properties")->find(m.key) : nullptr;
+              const document::Value* ours =
+                  o.find("properties") != nullptr ? o.find("properties")->find(m.key) : nullptr;
               if (ours == nullptr) {
                 missing.push_back(where + "." + m.key.str());
                 continue;

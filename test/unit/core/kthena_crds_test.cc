@@ -15,10 +15,10 @@
 #include <map>
 #include <sstream>
 
-#include "openapi/schema_check.h"
 #include "api/serving_stack.h"
 #include "core/render.h"
 #include "document/parse.h"
+#include "openapi/schema_check.h"
 
 namespace {
 

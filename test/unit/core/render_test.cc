@@ -17,7 +17,8 @@ TEST(Render, EveryExampleRenders) {
        {"examples/vllm-single-gpu.yaml", "examples/vllm-multi-node.yaml", "examples/vllm-pd-ascend-mooncake.yaml",
         "examples/multi-backend-lora-autoscaling.yaml", "examples/sglang.yaml", "examples/v1-single-backend.yaml"}) {
     RenderResult r;
-    EXPECT_TRUE(render(test::readSource(f), ConversionOptions{}, OutputFormat::Yaml, true, r)) << f << ": " << r.errors.at(0);
+    EXPECT_TRUE(render(test::readSource(f), ConversionOptions{}, OutputFormat::Yaml, true, r))
+        << f << ": " << r.errors.at(0);
   }
 }
 
@@ -53,7 +54,8 @@ TEST(Render, OneBadBoosterMeansNoOutputAtAll) {
   std::string bad = example();
   bad.replace(bad.find("maxReplicas: 1"), 14, "maxReplicas: 0");
   RenderResult r;
-  EXPECT_FALSE(render(test::readSource("examples/sglang.yaml") + "---\n" + bad, ConversionOptions{}, OutputFormat::Yaml, true, r));
+  EXPECT_FALSE(render(test::readSource("examples/sglang.yaml") + "---\n" + bad, ConversionOptions{}, OutputFormat::Yaml,
+                      true, r));
   EXPECT_TRUE(r.output.empty());
   ASSERT_FALSE(r.errors.empty());
   EXPECT_THAT(r.errors[0], HasSubstr("document 2 (ModelBooster default/qwen-7b): line"));
@@ -102,7 +104,8 @@ TEST(Render, ChildrenInTheInputAreSkipped) {
 
 TEST(Render, NothingToRenderIsAnError) {
   RenderResult r;
-  EXPECT_FALSE(render("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n", ConversionOptions{}, OutputFormat::Yaml, true, r));
+  EXPECT_FALSE(render("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n", ConversionOptions{}, OutputFormat::Yaml,
+                      true, r));
   EXPECT_THAT(r.errors.at(0), HasSubstr("no ModelBooster found"));
   RenderResult scalar;
   EXPECT_FALSE(render("just a string\n", ConversionOptions{}, OutputFormat::Yaml, true, scalar));

@@ -25,9 +25,9 @@ namespace {
 
 using mb::api::AutoscalingPolicySpec;
 using mb::api::Backend;
-using mb::document::FieldError;
 using mb::api::ModelBooster;
 using mb::api::Worker;
+using mb::document::FieldError;
 using testing::HasSubstr;
 
 using Errs = std::vector<mb::document::FieldError>;
@@ -157,7 +157,7 @@ const mb::document::FieldError* errorAt(const Errs& errs, std::string_view path)
 
 #define EXPECT_ERROR_AT(errs, path, phrase)                                       \
   do {                                                                            \
-    const mb::document::FieldError* found_ = errorAt(errs, path);                               \
+    const mb::document::FieldError* found_ = errorAt(errs, path);                 \
     ASSERT_NE(found_, nullptr) << "no error at " << (path) << "; " << dump(errs); \
     EXPECT_THAT(found_->message, HasSubstr(phrase));                              \
   } while (0)
@@ -638,8 +638,8 @@ TEST(Validate, ConfigKeyNotAFlagName) {
 TEST(Validate, ConfigKeyReservedVllm) {
   for (const char* key :
        {"model", "port", "kv-events-config", "enable_lora", "lora-modules", "distributed_executor_backend"}) {
-    Errs errs =
-        validateBase([key](ModelBooster& mb) { mb.spec.backends[0].workers[0].config.put(key, mb::document::Value("x")); });
+    Errs errs = validateBase(
+        [key](ModelBooster& mb) { mb.spec.backends[0].workers[0].config.put(key, mb::document::Value("x")); });
     EXPECT_ONE_ERROR(errs, std::string("spec.backends[0].workers[0].config.") + key, "is set by modelbooster");
   }
 }

@@ -34,15 +34,15 @@ class LeaseServer : public Client {
     return err(errorFromResponse(501, ""));
   }
   ApiResult<document::Value> create(const Resource&, const std::string&, const document::Value& object,
-                               const WriteOptions&) override {
+                                    const WriteOptions&) override {
     return write(object);
   }
   ApiResult<document::Value> update(const Resource&, const std::string&, const document::Value& object,
-                               const WriteOptions&) override {
+                                    const WriteOptions&) override {
     return write(object);
   }
-  ApiResult<document::Value> patch(const Resource&, const std::string&, const std::string&, PatchType, const document::Value&,
-                              const WriteOptions&) override {
+  ApiResult<document::Value> patch(const Resource&, const std::string&, const std::string&, PatchType,
+                                   const document::Value&, const WriteOptions&) override {
     return err(errorFromResponse(501, ""));
   }
   ApiResult<Unit> remove(const Resource&, const std::string&, const std::string&, const DeleteOptions&) override {

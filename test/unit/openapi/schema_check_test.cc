@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "document/field_error.h"
-#include "openapi/schema_check.h"
 #include "document/parse.h"
+#include "openapi/schema_check.h"
 #include "test_util.h"
 
 namespace {
@@ -72,7 +72,7 @@ const mb::document::FieldError* errorAt(const Errs& errs, std::string_view path)
 
 #define EXPECT_ERROR_AT(errs, path, phrase)                                       \
   do {                                                                            \
-    const mb::document::FieldError* found_ = errorAt(errs, path);                               \
+    const mb::document::FieldError* found_ = errorAt(errs, path);                 \
     ASSERT_NE(found_, nullptr) << "no error at " << (path) << "; " << dump(errs); \
     EXPECT_THAT(found_->message, HasSubstr(phrase)) << dump(errs);                \
   } while (0)
