@@ -1,10 +1,10 @@
 #include <csignal>
 #include <memory>
 
+#include "base/log.h"
 #include "cli/commands.h"
 #include "cli/conversion_flags.h"
 #include "controller/manager.h"
-#include "observe/log.h"
 
 namespace mb::cli {
 namespace {
@@ -51,7 +51,7 @@ Action addController(CLI::App& app) {
   cmd->add_option("-v,--v", *verbosity, "Log verbosity: 0 info, 1 or more debug")->capture_default_str();
   return [cmd, o, logFormat, verbosity]() -> int {
     if (!cmd->parsed()) return -1;
-    observe::configureLogging(*logFormat == "json" ? observe::LogFormat::Json : observe::LogFormat::Text, *verbosity);
+    base::configureLogging(*logFormat == "json" ? base::LogFormat::Json : base::LogFormat::Text, *verbosity);
     std::signal(SIGTERM, onSignal);
     std::signal(SIGINT, onSignal);
     return controller::runManager(*o, gStop);

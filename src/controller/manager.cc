@@ -11,25 +11,25 @@
 #include <thread>
 #include <vector>
 
+#include "base/log.h"
+#include "base/metrics.h"
 #include "controller/caches.h"
 #include "controller/reconciler.h"
 #include "controller/serving_stack_check.h"
+#include "http/http_server.h"
 #include "kube/events.h"
 #include "kube/factory.h"
 #include "kube/leader_election.h"
 #include "kube/watcher.h"
-#include "observe/http_server.h"
-#include "observe/log.h"
-#include "observe/metrics.h"
 #include "runtime/work_queue.h"
 #include "runtime/worker_pool.h"
 
 namespace mb::controller {
 namespace {
 
-using observe::logError;
-using observe::logInfo;
-using observe::logWarning;
+using base::logError;
+using base::logInfo;
+using base::logWarning;
 
 constexpr const char* kManagedBySelector = "workload.serving.volcano.sh/managed-by=workload.serving.volcano.sh";
 constexpr const char* kConfigMapName = "model-booster-controller-config";
@@ -88,7 +88,7 @@ std::string uidOf(const document::Value& o) {
 
 // Waits until `clock` reaches `deadline`, polling `stop` (real time) so that
 // a signal ends the wait; false when stopped.
-bool waitUntil(runtime::Clock& clock, runtime::TimePoint deadline, const std::atomic<bool>& stop) {
+bool waitUntil(base::Clock& clock, base::TimePoint deadline, const std::atomic<bool>& stop) {
   while (!stop && clock.now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   return !stop;
 }
@@ -136,7 +136,7 @@ int runManager(const ManagerOptions& options, const std::atomic<bool>& stop) {
   std::string watched;
   for (const auto& ns : namespaces) watched += (watched.empty() ? "" : ",") + (ns.empty() ? "(all)" : ns);
 
-  observe::Registry registry;
+  base::Registry registry;
   std::unique_ptr<kube::Client> ownClient;
   kube::Client* client = options.client;
   std::string server = "(injected client)";
@@ -162,7 +162,7 @@ int runManager(const ManagerOptions& options, const std::atomic<bool>& stop) {
                        {"workers", std::to_string(options.workers)},
                        {"serving_stack", options.servingStack}});
 
-  runtime::Clock& clock = options.clock != nullptr ? *options.clock : runtime::RealClock::instance();
+  base::Clock& clock = options.clock != nullptr ? *options.clock : base::RealClock::instance();
   const std::string configNamespace = options.configNamespace.empty() ? podNamespace() : options.configNamespace;
   const std::string self = identity();
 
@@ -193,8 +193,8 @@ int runManager(const ManagerOptions& options, const std::atomic<bool>& stop) {
           const document::Value* g = b->find("metadata")->find("generation");
           if (g != nullptr) generation = g->text();
         }
-        observe::logDebug("reconciled",
-                          {{"booster", key}, {"generation", generation}, {"ms", std::to_string(ms.count())}});
+        base::logDebug("reconciled",
+                       {{"booster", key}, {"generation", generation}, {"ms", std::to_string(ms.count())}});
         return a;
       },
       runtime::WorkerPoolOptions{&clock, &registry, [](const std::string& key, const std::string& error) {
@@ -202,9 +202,9 @@ int runManager(const ManagerOptions& options, const std::atomic<bool>& stop) {
                                  }});
 
   // Booster gauges by condition, computed from the cache at scrape time.
-  observe::Family& boosterGauge =
+  base::Family& boosterGauge =
       registry.gauge("modelbooster_boosters", "ModelBoosters by condition and status.", {"condition", "status"});
-  observe::CollectHook boosterGaugeHook = registry.onCollect([&] {
+  base::CollectHook boosterGaugeHook = registry.onCollect([&] {
     std::map<std::pair<std::string, std::string>, int> counts;
     for (const char* c : {"Initialized", "Active", "Failed"}) {
       for (const char* s : {"True", "False"}) counts[{c, s}] = 0;
@@ -222,24 +222,24 @@ int runManager(const ManagerOptions& options, const std::atomic<bool>& stop) {
   kube::Store configStore;
   std::atomic<bool> leading{!options.leaderElect};
   std::atomic<bool> lostLease{false};
-  observe::HttpServer metrics(options.metricsAddress,
-                              {{"/metrics", [&] {
-                                  return observe::HttpResponse{200, "text/plain; version=0.0.4", registry.text()};
-                                }}});
-  observe::HttpServer health(options.healthAddress, {{"/healthz",
-                                                      [] {
-                                                        return observe::HttpResponse{200, "text/plain", "ok\n"};
-                                                      }},
-                                                     {"/readyz", [&] {
-                                                        // Ready once the serving stack is known and complete and the
-                                                        // caches are synced; a standby replica is ready too (it is
-                                                        // healthy and waiting for the lease).
-                                                        std::optional<StackCheck> check = stack.get();
-                                                        Readiness r =
-                                                            readiness(check ? &*check : nullptr, stack.discoveryError(),
-                                                                      caches.synced() && configStore.synced(), leading);
-                                                        return observe::HttpResponse{r.status, "text/plain", r.body};
-                                                      }}});
+  http::HttpServer metrics(options.metricsAddress,
+                           {{"/metrics", [&] {
+                               return http::HttpResponse{200, "text/plain; version=0.0.4", registry.text()};
+                             }}});
+  http::HttpServer health(options.healthAddress, {{"/healthz",
+                                                   [] {
+                                                     return http::HttpResponse{200, "text/plain", "ok\n"};
+                                                   }},
+                                                  {"/readyz", [&] {
+                                                     // Ready once the serving stack is known and complete and the
+                                                     // caches are synced; a standby replica is ready too (it is
+                                                     // healthy and waiting for the lease).
+                                                     std::optional<StackCheck> check = stack.get();
+                                                     Readiness r =
+                                                         readiness(check ? &*check : nullptr, stack.discoveryError(),
+                                                                   caches.synced() && configStore.synced(), leading);
+                                                     return http::HttpResponse{r.status, "text/plain", r.body};
+                                                   }}});
   for (auto* endpoint : {&metrics, &health}) {
     auto started = endpoint->start();
     if (!started) {
@@ -252,7 +252,7 @@ int runManager(const ManagerOptions& options, const std::atomic<bool>& stop) {
   // The serving stack: which profile, and which of its kinds are served.
   Discovery discovery;
   std::optional<StackChoice> choice;
-  runtime::Duration retry = std::chrono::seconds(1);
+  base::Duration retry = std::chrono::seconds(1);
   while (!stop) {
     discovery = discover(*client);
     auto chosen = chooseStack(options.servingStack, discovery);
@@ -265,8 +265,8 @@ int runManager(const ManagerOptions& options, const std::atomic<bool>& stop) {
     logError("API discovery failed; retrying",
              {{"error", why},
               {"retry_seconds", std::to_string(std::chrono::duration_cast<std::chrono::seconds>(retry).count())}});
-    if (!waitUntil(clock, runtime::addSaturating(clock.now(), retry), stop)) break;
-    retry = std::min<runtime::Duration>(retry * 2, options.discoveryPeriod);
+    if (!waitUntil(clock, base::addSaturating(clock.now(), retry), stop)) break;
+    retry = std::min<base::Duration>(retry * 2, options.discoveryPeriod);
   }
   if (!choice) {
     metrics.stop();
@@ -361,7 +361,7 @@ int runManager(const ManagerOptions& options, const std::atomic<bool>& stop) {
   if (!check.complete()) {
     stackThread = std::thread([&] {
       std::vector<api::ChildKind> pending;  // watched, first list not in yet
-      runtime::TimePoint next = runtime::addSaturating(clock.now(), options.discoveryPeriod);
+      base::TimePoint next = base::addSaturating(clock.now(), options.discoveryPeriod);
       while (!stop) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
         StackCheck current = *stack.get();
@@ -394,7 +394,7 @@ int runManager(const ManagerOptions& options, const std::atomic<bool>& stop) {
         }
         if (current.complete()) return;
         if (pending.size() == current.missing.size() || clock.now() < next) continue;
-        next = runtime::addSaturating(clock.now(), options.discoveryPeriod);
+        next = base::addSaturating(clock.now(), options.discoveryPeriod);
         Discovery again = discover(*client);
         for (api::ChildKind kind : current.missing) {
           if (std::find(pending.begin(), pending.end(), kind) != pending.end()) continue;
@@ -437,7 +437,7 @@ int runManager(const ManagerOptions& options, const std::atomic<bool>& stop) {
                                 leading = false;
                               },
                               [&](const std::string& leader) {
-                                if (leader != self) observe::logDebug("leader", {{"identity", leader}});
+                                if (leader != self) base::logDebug("leader", {{"identity", leader}});
                               }});
     if (!stop) electorThread = std::thread([&] { elector->run(); });
   } else {

@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "base/clock.h"
 #include "core/conversion_options.h"
 #include "kube/client.h"
 #include "kube/config.h"
-#include "runtime/clock.h"
 
 namespace mb::controller {
 
@@ -35,7 +35,7 @@ struct ManagerOptions {
   // from 1 s, doubling up to this.
   std::chrono::seconds discoveryPeriod{30};
   // The one clock of the queue, the workers and discovery (RealClock when null).
-  runtime::Clock* clock = nullptr;
+  base::Clock* clock = nullptr;
   // Tests: talk to this client instead of one built from `kube`.
   kube::Client* client = nullptr;
 };

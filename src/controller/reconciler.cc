@@ -5,13 +5,13 @@
 
 #include "api/children.h"
 #include "api/model_booster.h"
+#include "base/log.h"
 #include "controller/child_sync.h"
 #include "controller/status.h"
 #include "core/convert.h"
 #include "core/pod.h"
 #include "core/rules.h"
 #include "kube/time_format.h"
-#include "observe/log.h"
 
 namespace mb::controller {
 namespace {
@@ -100,10 +100,10 @@ struct Reconciler::Pass {
   // An Event on the booster, and the same line in the log.
   void event(const char* type, const std::string& reason, const std::string& message) {
     if (r.events_ != nullptr) r.events_->record(ref, type, reason, message);
-    observe::log(std::string_view(type) == "Warning" ? observe::LogLevel::Warning : observe::LogLevel::Info, message,
-                 {{"booster", ns + "/" + name},
-                  {"generation", std::to_string(booster.metadata.generation)},
-                  {"reason", reason}});
+    base::log(std::string_view(type) == "Warning" ? base::LogLevel::Warning : base::LogLevel::Info, message,
+              {{"booster", ns + "/" + name},
+               {"generation", std::to_string(booster.metadata.generation)},
+               {"reason", reason}});
   }
 
   void fail(std::string reason, std::string message) {

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
+#include "base/metrics.h"
 #include "kube/resource.h"
-#include "observe/metrics.h"
 
 namespace mb::controller {
 namespace {
@@ -133,13 +133,13 @@ Readiness readiness(const StackCheck* check, const std::string& discoveryError, 
   return {200, std::string(leading ? "ok: leading; " : "ok: standby; ") + check->label() + "\n"};
 }
 
-void exportStackMetrics(observe::Registry& registry, const StackCheck& check) {
+void exportStackMetrics(base::Registry& registry, const StackCheck& check) {
   registry
       .gauge("modelbooster_serving_stack_info",
              "The serving stack the children are written for, and how it was chosen.", {"profile", "source"})
       .gauge({std::string(check.profile().name), std::string(sourceName(check.source))})
       .set(1);
-  observe::Family& served = registry.gauge(
+  base::Family& served = registry.gauge(
       "modelbooster_serving_stack_kind_served",
       "1 when the API server serves this child kind of the serving stack (watched), 0 when it is missing.", {"kind"});
   for (api::ChildKind kind : check.profile().kinds) {

@@ -15,10 +15,10 @@
 #include <vector>
 
 #include "api/serving_stack.h"
+#include "base/result.h"
 #include "kube/client.h"
-#include "util/result.h"
 
-namespace mb::observe {
+namespace mb::base {
 class Registry;
 }
 
@@ -100,7 +100,7 @@ Readiness readiness(const StackCheck* check, const std::string& discoveryError, 
 
 // modelbooster_serving_stack_info{profile,source} 1 and
 // modelbooster_serving_stack_kind_served{kind} 0|1 for the profile's kinds.
-void exportStackMetrics(observe::Registry& registry, const StackCheck& check);
+void exportStackMetrics(base::Registry& registry, const StackCheck& check);
 
 // The current check, shared between the manager (which writes it after
 // discovery and when a missing kind appears) and its readers.

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "base/result.h"
 #include "document/value.h"
-#include "util/result.h"
 
 namespace mb::kube {
 

@@ -1,7 +1,7 @@
 #include "kube/factory.h"
 
+#include "base/token_bucket.h"
 #include "kube/client_impl.h"
-#include "runtime/token_bucket.h"
 
 namespace mb::kube {
 
@@ -23,12 +23,12 @@ std::unique_ptr<Client> makeClient(const RestConfig& config, ClientHooks hooks) 
 
 namespace mb::kube {
 
-ClientHooks standardHooks(const RestConfig& config, observe::Registry* registry) {
+ClientHooks standardHooks(const RestConfig& config, base::Registry* registry) {
   ClientHooks hooks;
-  auto bucket = std::make_shared<runtime::TokenBucket>(config.qps, config.burst);
+  auto bucket = std::make_shared<base::TokenBucket>(config.qps, config.burst);
   hooks.throttle = [bucket] { bucket->wait(); };
   if (registry != nullptr) {
-    observe::Family* requests =
+    base::Family* requests =
         &registry->counter("rest_client_requests_total",
                            "Requests to the API server, by verb and HTTP code (0: no response).", {"verb", "code"});
     hooks.onRequest = [requests](const std::string& verb, int code) {

@@ -5,9 +5,9 @@
 #include <memory>
 #include <string>
 
+#include "base/metrics.h"
 #include "kube/client.h"
 #include "kube/config.h"
-#include "observe/metrics.h"
 
 namespace mb::kube {
 
@@ -21,6 +21,6 @@ std::unique_ptr<Client> makeClient(const RestConfig& config, ClientHooks hooks =
 // The usual hooks: a token bucket at config.qps/config.burst (shared by all
 // callers of the client) and rest_client_requests_total{verb,code} in
 // `registry` (may be null).
-ClientHooks standardHooks(const RestConfig& config, observe::Registry* registry);
+ClientHooks standardHooks(const RestConfig& config, base::Registry* registry);
 
 }  // namespace mb::kube

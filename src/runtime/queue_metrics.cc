@@ -14,11 +14,11 @@ const std::vector<double>& durationBuckets() {
   return buckets;
 }
 
-double seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
+double seconds(base::Duration d) { return std::chrono::duration<double>(d).count(); }
 
 }  // namespace
 
-QueueMetrics::QueueMetrics(observe::Registry& registry, const std::string& queueName)
+QueueMetrics::QueueMetrics(base::Registry& registry, const std::string& queueName)
     : depth_(registry.gauge("workqueue_depth", "Keys waiting in the work queue for a worker", {"name"})
                  .gauge({queueName})),
       adds_(registry
@@ -48,12 +48,12 @@ QueueMetrics::QueueMetrics(observe::Registry& registry, const std::string& queue
                                  "Age in seconds of the oldest key being worked on", {"name"})
                           .gauge({queueName})) {}
 
-void QueueMetrics::added(const std::string& key, TimePoint now) {
+void QueueMetrics::added(const std::string& key, base::TimePoint now) {
   adds_.inc();
   addedAt_.try_emplace(key, now);
 }
 
-void QueueMetrics::handedOut(const std::string& key, TimePoint now) {
+void QueueMetrics::handedOut(const std::string& key, base::TimePoint now) {
   startedAt_[key] = now;
   if (auto it = addedAt_.find(key); it != addedAt_.end()) {
     queueDuration_.observe(seconds(now - it->second));
@@ -61,16 +61,16 @@ void QueueMetrics::handedOut(const std::string& key, TimePoint now) {
   }
 }
 
-void QueueMetrics::done(const std::string& key, TimePoint now) {
+void QueueMetrics::done(const std::string& key, base::TimePoint now) {
   if (auto it = startedAt_.find(key); it != startedAt_.end()) {
     workDuration_.observe(seconds(now - it->second));
     startedAt_.erase(it);
   }
 }
 
-void QueueMetrics::collect(TimePoint now) {
-  Duration total = Duration::zero();
-  Duration longest = Duration::zero();
+void QueueMetrics::collect(base::TimePoint now) {
+  base::Duration total = base::Duration::zero();
+  base::Duration longest = base::Duration::zero();
   for (const auto& [key, start] : startedAt_) {
     total += now - start;
     longest = std::max(longest, now - start);

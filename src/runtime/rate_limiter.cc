@@ -6,9 +6,10 @@
 
 namespace mb::runtime {
 
-ItemExponentialRateLimiter::ItemExponentialRateLimiter(Duration base, Duration max) : base_(base), max_(max) {}
+ItemExponentialRateLimiter::ItemExponentialRateLimiter(base::Duration base, base::Duration max)
+    : base_(base), max_(max) {}
 
-Duration ItemExponentialRateLimiter::when(const std::string& key) {
+base::Duration ItemExponentialRateLimiter::when(const std::string& key) {
   int exponent;
   {
     std::lock_guard guard(mu_);
@@ -18,10 +19,10 @@ Duration ItemExponentialRateLimiter::when(const std::string& key) {
   }
   // base << exponent, computed only when it cannot pass max_ (and so cannot
   // overflow): a key failing for days must not wrap around to a tiny delay.
-  Duration::rep base = base_.count();
-  if (base <= 0) return Duration::zero();
+  base::Duration::rep base = base_.count();
+  if (base <= 0) return base::Duration::zero();
   if (exponent >= 62 || base > (max_.count() >> exponent)) return max_;
-  return std::min(max_, Duration(base << exponent));
+  return std::min(max_, base::Duration(base << exponent));
 }
 
 void ItemExponentialRateLimiter::forget(const std::string& key) {
@@ -35,15 +36,15 @@ int ItemExponentialRateLimiter::numRequeues(const std::string& key) {
   return it == failures_.end() ? 0 : it->second;
 }
 
-BucketRateLimiter::BucketRateLimiter(double qps, int burst, Clock& clock) : bucket_(qps, burst, clock) {}
+BucketRateLimiter::BucketRateLimiter(double qps, int burst, base::Clock& clock) : bucket_(qps, burst, clock) {}
 
-Duration BucketRateLimiter::when(const std::string&) { return bucket_.reserve(); }
+base::Duration BucketRateLimiter::when(const std::string&) { return bucket_.reserve(); }
 
 MaxOfRateLimiter::MaxOfRateLimiter(std::vector<std::unique_ptr<RateLimiter>> limiters)
     : limiters_(std::move(limiters)) {}
 
-Duration MaxOfRateLimiter::when(const std::string& key) {
-  Duration longest = Duration::zero();
+base::Duration MaxOfRateLimiter::when(const std::string& key) {
+  base::Duration longest = base::Duration::zero();
   for (auto& limiter : limiters_) longest = std::max(longest, limiter->when(key));
   return longest;
 }
@@ -58,7 +59,7 @@ int MaxOfRateLimiter::numRequeues(const std::string& key) {
   return most;
 }
 
-std::unique_ptr<RateLimiter> defaultControllerRateLimiter(Clock& clock) {
+std::unique_ptr<RateLimiter> defaultControllerRateLimiter(base::Clock& clock) {
   std::vector<std::unique_ptr<RateLimiter>> limiters;
   limiters.push_back(
       std::make_unique<ItemExponentialRateLimiter>(std::chrono::milliseconds(5), std::chrono::seconds(1000)));

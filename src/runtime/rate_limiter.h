@@ -8,8 +8,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "runtime/clock.h"
-#include "runtime/token_bucket.h"
+#include "base/clock.h"
+#include "base/token_bucket.h"
 
 namespace mb::runtime {
 
@@ -17,7 +17,7 @@ class RateLimiter {
  public:
   virtual ~RateLimiter() = default;
   // The delay before `key` may be retried; records the try.
-  virtual Duration when(const std::string& key) = 0;
+  virtual base::Duration when(const std::string& key) = 0;
   // `key` succeeded: forget its failures.
   virtual void forget(const std::string& key) = 0;
   // Tries recorded for `key` since it was last forgotten.
@@ -27,15 +27,15 @@ class RateLimiter {
 // base * 2^failures, capped at `max`, per key.
 class ItemExponentialRateLimiter final : public RateLimiter {
  public:
-  explicit ItemExponentialRateLimiter(Duration base = std::chrono::milliseconds(5),
-                                      Duration max = std::chrono::seconds(1000));
-  Duration when(const std::string& key) override;
+  explicit ItemExponentialRateLimiter(base::Duration base = std::chrono::milliseconds(5),
+                                      base::Duration max = std::chrono::seconds(1000));
+  base::Duration when(const std::string& key) override;
   void forget(const std::string& key) override;
   int numRequeues(const std::string& key) override;
 
  private:
-  const Duration base_;
-  const Duration max_;
+  const base::Duration base_;
+  const base::Duration max_;
   std::mutex mu_;
   std::unordered_map<std::string, int> failures_;  // guarded by mu_
 };
@@ -44,20 +44,20 @@ class ItemExponentialRateLimiter final : public RateLimiter {
 // keys fail at once. Keeps no per-key state.
 class BucketRateLimiter final : public RateLimiter {
  public:
-  explicit BucketRateLimiter(double qps = 10, int burst = 100, Clock& clock = RealClock::instance());
-  Duration when(const std::string& key) override;
+  explicit BucketRateLimiter(double qps = 10, int burst = 100, base::Clock& clock = base::RealClock::instance());
+  base::Duration when(const std::string& key) override;
   void forget(const std::string&) override {}
   int numRequeues(const std::string&) override { return 0; }
 
  private:
-  TokenBucket bucket_;
+  base::TokenBucket bucket_;
 };
 
 // The longest delay of its limiters; every limiter sees every call.
 class MaxOfRateLimiter final : public RateLimiter {
  public:
   explicit MaxOfRateLimiter(std::vector<std::unique_ptr<RateLimiter>> limiters);
-  Duration when(const std::string& key) override;
+  base::Duration when(const std::string& key) override;
   void forget(const std::string& key) override;
   int numRequeues(const std::string& key) override;
 
@@ -66,6 +66,6 @@ class MaxOfRateLimiter final : public RateLimiter {
 };
 
 // max(exponential 5 ms .. 1000 s per key, bucket 10 qps / burst 100).
-std::unique_ptr<RateLimiter> defaultControllerRateLimiter(Clock& clock = RealClock::instance());
+std::unique_ptr<RateLimiter> defaultControllerRateLimiter(base::Clock& clock = base::RealClock::instance());
 
 }  // namespace mb::runtime

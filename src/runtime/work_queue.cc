@@ -6,7 +6,7 @@
 namespace mb::runtime {
 namespace {
 
-Clock& clockOr(Clock* clock) { return clock != nullptr ? *clock : RealClock::instance(); }
+base::Clock& clockOr(base::Clock* clock) { return clock != nullptr ? *clock : base::RealClock::instance(); }
 
 }  // namespace
 
@@ -14,9 +14,9 @@ WorkQueue::WorkQueue(std::string name, WorkQueueOptions options)
     : name_(std::move(name)),
       clock_(clockOr(options.clock)),
       limiter_(options.rateLimiter ? std::move(options.rateLimiter) : defaultControllerRateLimiter(clock_)),
-      ownRegistry_(options.registry != nullptr ? nullptr : std::make_unique<observe::Registry>()),
+      ownRegistry_(options.registry != nullptr ? nullptr : std::make_unique<base::Registry>()),
       metrics_(options.registry != nullptr ? *options.registry : *ownRegistry_, name_) {
-  observe::Registry& registry = options.registry != nullptr ? *options.registry : *ownRegistry_;
+  base::Registry& registry = options.registry != nullptr ? *options.registry : *ownRegistry_;
   collectHook_ = registry.onCollect([this] {
     std::lock_guard guard(mu_);
     metrics_.collect(clock_.now());
@@ -28,7 +28,7 @@ WorkQueue::~WorkQueue() {
   shutDown();
 }
 
-void WorkQueue::addLocked(const std::string& key, TimePoint now) {
+void WorkQueue::addLocked(const std::string& key, base::TimePoint now) {
   if (shuttingDown_ || dirty_.contains(key)) return;
   dirty_.insert(key);
   metrics_.added(key, now);
@@ -39,7 +39,7 @@ void WorkQueue::addLocked(const std::string& key, TimePoint now) {
   ready_.notify_one();
 }
 
-void WorkQueue::promoteDueLocked(TimePoint now) {
+void WorkQueue::promoteDueLocked(base::TimePoint now) {
   while (!delayed_.empty() && delayed_.begin()->readyAt <= now) {
     auto node = delayed_.extract(delayed_.begin());
     delayedByKey_.erase(node.value().key);
@@ -49,21 +49,21 @@ void WorkQueue::promoteDueLocked(TimePoint now) {
 
 void WorkQueue::add(const std::string& key) {
   std::lock_guard guard(mu_);
-  TimePoint now = clock_.now();
+  base::TimePoint now = clock_.now();
   promoteDueLocked(now);
   addLocked(key, now);
 }
 
-void WorkQueue::addAfter(const std::string& key, Duration delay) {
+void WorkQueue::addAfter(const std::string& key, base::Duration delay) {
   std::lock_guard guard(mu_);
   if (shuttingDown_) return;
-  TimePoint now = clock_.now();
+  base::TimePoint now = clock_.now();
   promoteDueLocked(now);
-  if (delay <= Duration::zero()) {
+  if (delay <= base::Duration::zero()) {
     addLocked(key, now);
     return;
   }
-  TimePoint readyAt = addSaturating(now, delay);
+  base::TimePoint readyAt = base::addSaturating(now, delay);
   if (auto it = delayedByKey_.find(key); it != delayedByKey_.end()) {
     if (it->second->readyAt <= readyAt) return;
     delayed_.erase(it->second);
@@ -96,7 +96,7 @@ std::optional<std::string> WorkQueue::get() {
     if (shuttingDown_) return std::nullopt;
     promoteDueLocked(clock_.now());
     if (!queue_.empty()) break;
-    TimePoint wakeAt = delayed_.empty() ? TimePoint::max() : delayed_.begin()->readyAt;
+    base::TimePoint wakeAt = delayed_.empty() ? base::TimePoint::max() : delayed_.begin()->readyAt;
     clock_.waitUntil(lock, ready_, wakeAt);
   }
   std::string key = std::move(queue_.front());
@@ -129,10 +129,10 @@ void WorkQueue::shutDown() {
   ready_.notify_all();
 }
 
-bool WorkQueue::shutDownWithDrain(Duration timeout) {
+bool WorkQueue::shutDownWithDrain(base::Duration timeout) {
   shutDown();
   std::unique_lock lock(mu_);
-  TimePoint deadline = addSaturating(clock_.now(), timeout);
+  base::TimePoint deadline = base::addSaturating(clock_.now(), timeout);
   while (!processing_.empty()) {
     if (clock_.now() >= deadline) return false;
     clock_.waitUntil(lock, drained_, deadline);

@@ -14,17 +14,17 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "observe/metrics.h"
-#include "runtime/clock.h"
+#include "base/clock.h"
+#include "base/metrics.h"
 #include "runtime/queue_metrics.h"
 #include "runtime/rate_limiter.h"
 
 namespace mb::runtime {
 
 struct WorkQueueOptions {
-  Clock* clock = nullptr;                    // RealClock when null
+  base::Clock* clock = nullptr;              // base::RealClock when null
   std::unique_ptr<RateLimiter> rateLimiter;  // defaultControllerRateLimiter(clock) when null
-  observe::Registry* registry = nullptr;     // metrics not exported when null
+  base::Registry* registry = nullptr;        // metrics not exported when null
 };
 
 // Delayed keys (addAfter) wait in a time-ordered set and move to the queue
@@ -44,7 +44,7 @@ class WorkQueue {
   // queued again when its worker calls done(). Ignored once shut down.
   void add(const std::string& key);
   // add() after `delay`; a key already waiting for a later time is moved up.
-  void addAfter(const std::string& key, Duration delay);
+  void addAfter(const std::string& key, base::Duration delay);
   // addAfter() with the rate limiter's delay for `key`; counts a retry.
   void addRateLimited(const std::string& key);
   // `key` succeeded: the rate limiter forgets its failures.
@@ -61,7 +61,7 @@ class WorkQueue {
   void shutDown();
   // shutDown(), then waits until every handed-out key is done() or `timeout`
   // passes on the queue's clock. True when all of them finished.
-  bool shutDownWithDrain(Duration timeout = Duration::max());
+  bool shutDownWithDrain(base::Duration timeout = base::Duration::max());
   bool shuttingDown() const;
 
   // Keys ready to be handed out (not counting delayed ones).
@@ -72,19 +72,19 @@ class WorkQueue {
 
  private:
   struct Delayed {
-    TimePoint readyAt;
+    base::TimePoint readyAt;
     uint64_t seq;  // ties broken by order of arrival
     std::string key;
     bool operator<(const Delayed& o) const { return readyAt != o.readyAt ? readyAt < o.readyAt : seq < o.seq; }
   };
   // All below run with mu_ held.
-  void addLocked(const std::string& key, TimePoint now);
-  void promoteDueLocked(TimePoint now);
+  void addLocked(const std::string& key, base::TimePoint now);
+  void promoteDueLocked(base::TimePoint now);
 
   const std::string name_;
-  Clock& clock_;
+  base::Clock& clock_;
   std::unique_ptr<RateLimiter> limiter_;
-  std::unique_ptr<observe::Registry> ownRegistry_;  // when the caller gave none
+  std::unique_ptr<base::Registry> ownRegistry_;  // when the caller gave none
 
   mutable std::mutex mu_;
   std::condition_variable ready_;               // a key was queued, a delay changed, or shut down
@@ -99,7 +99,7 @@ class WorkQueue {
   QueueMetrics metrics_;                                                       // guarded by mu_
 
   // Last member: unregistered first, before the state it reads goes away.
-  observe::CollectHook collectHook_;
+  base::CollectHook collectHook_;
 };
 
 }  // namespace mb::runtime

@@ -8,11 +8,11 @@
 namespace mb::runtime {
 namespace {
 
-Clock& clockOr(Clock* clock) { return clock != nullptr ? *clock : RealClock::instance(); }
+base::Clock& clockOr(base::Clock* clock) { return clock != nullptr ? *clock : base::RealClock::instance(); }
 
-observe::Registry& registryOr(observe::Registry* given, std::unique_ptr<observe::Registry>& own) {
+base::Registry& registryOr(base::Registry* given, std::unique_ptr<base::Registry>& own) {
   if (given != nullptr) return *given;
-  if (!own) own = std::make_unique<observe::Registry>();
+  if (!own) own = std::make_unique<base::Registry>();
   return *own;
 }
 
@@ -21,7 +21,7 @@ const std::vector<double>& reconcileBuckets() {
   return buckets;
 }
 
-observe::Counter& resultCounter(observe::Registry& r, const std::string& controller, const char* result) {
+base::Counter& resultCounter(base::Registry& r, const std::string& controller, const char* result) {
   return r
       .counter("controller_runtime_reconcile_total", "Reconciles finished, by controller and outcome",
                {"controller", "result"})
@@ -78,7 +78,7 @@ void WorkerPool::run(int workers) {
   maxConcurrent_.set(static_cast<double>(workers_.size()));
 }
 
-bool WorkerPool::stop(Duration bound) {
+bool WorkerPool::stop(base::Duration bound) {
   if (!queue_.shutDownWithDrain(bound)) return false;
   std::vector<std::thread> workers;
   {
@@ -109,7 +109,7 @@ bool WorkerPool::processNext() {
 
 void WorkerPool::reconcileKey(const std::string& key) {
   activeWorkers_.inc();
-  TimePoint start = clock_.now();
+  base::TimePoint start = clock_.now();
   Action action = Action::done();
   try {
     action = reconcile_(key);

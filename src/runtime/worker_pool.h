@@ -8,8 +8,8 @@
 #include <thread>
 #include <vector>
 
-#include "observe/metrics.h"
-#include "runtime/clock.h"
+#include "base/clock.h"
+#include "base/metrics.h"
 #include "runtime/work_queue.h"
 
 namespace mb::runtime {
@@ -20,30 +20,31 @@ class Action {
   enum class Kind { Done, Requeue, RequeueAfter, Error };
 
   // Reached the desired state; wait for the next change to the object.
-  static Action done() { return Action(Kind::Done, Duration::zero(), {}); }
+  static Action done() { return Action(Kind::Done, base::Duration::zero(), {}); }
   // Not finished, not failed: try again after the rate limiter's delay.
-  static Action requeue() { return Action(Kind::Requeue, Duration::zero(), {}); }
+  static Action requeue() { return Action(Kind::Requeue, base::Duration::zero(), {}); }
   // Look again after `delay` (e.g. to re-check a deadline), with no backoff.
-  static Action requeueAfter(Duration delay) { return Action(Kind::RequeueAfter, delay, {}); }
+  static Action requeueAfter(base::Duration delay) { return Action(Kind::RequeueAfter, delay, {}); }
   // Failed; retried with per-key exponential backoff.
-  static Action error(std::string message) { return Action(Kind::Error, Duration::zero(), std::move(message)); }
+  static Action error(std::string message) { return Action(Kind::Error, base::Duration::zero(), std::move(message)); }
 
   Kind kind() const { return kind_; }
-  Duration delay() const { return delay_; }
+  base::Duration delay() const { return delay_; }
   const std::string& message() const { return message_; }
 
  private:
-  Action(Kind kind, Duration delay, std::string message) : kind_(kind), delay_(delay), message_(std::move(message)) {}
+  Action(Kind kind, base::Duration delay, std::string message)
+      : kind_(kind), delay_(delay), message_(std::move(message)) {}
   Kind kind_;
-  Duration delay_;
+  base::Duration delay_;
   std::string message_;
 };
 
 using ReconcileFn = std::function<Action(const std::string& key)>;
 
 struct WorkerPoolOptions {
-  Clock* clock = nullptr;                 // RealClock when null; times reconciles and bounds stop()
-  observe::Registry* registry = nullptr;  // metrics not exported when null
+  base::Clock* clock = nullptr;        // base::RealClock when null; times reconciles and bounds stop()
+  base::Registry* registry = nullptr;  // metrics not exported when null
   // Told about every failed reconcile (returned error or exception), e.g. to log it.
   std::function<void(const std::string& key, const std::string& error)> onError;
 };
@@ -66,7 +67,7 @@ class WorkerPool {
   // False when some were still running at the bound: their threads are left
   // to finish and the destructor will wait for them, so a caller that must
   // not wait should exit the process instead.
-  bool stop(Duration bound = Duration::max());
+  bool stop(base::Duration bound = base::Duration::max());
 
   // One worker iteration on the calling thread: takes a key (blocking),
   // reconciles it and applies the outcome. False once the queue is shut down.
@@ -80,19 +81,19 @@ class WorkerPool {
   const std::string name_;
   WorkQueue& queue_;
   ReconcileFn reconcile_;
-  Clock& clock_;
-  std::unique_ptr<observe::Registry> ownRegistry_;  // when the caller gave none
+  base::Clock& clock_;
+  std::unique_ptr<base::Registry> ownRegistry_;  // when the caller gave none
   std::function<void(const std::string&, const std::string&)> onError_;
 
-  observe::Counter& success_;
-  observe::Counter& errorResult_;
-  observe::Counter& requeue_;
-  observe::Counter& requeueAfter_;
-  observe::Counter& errors_;
-  observe::Counter& panics_;
-  observe::Histogram& reconcileTime_;
-  observe::Gauge& activeWorkers_;
-  observe::Gauge& maxConcurrent_;
+  base::Counter& success_;
+  base::Counter& errorResult_;
+  base::Counter& requeue_;
+  base::Counter& requeueAfter_;
+  base::Counter& errors_;
+  base::Counter& panics_;
+  base::Histogram& reconcileTime_;
+  base::Gauge& activeWorkers_;
+  base::Gauge& maxConcurrent_;
 
   std::mutex mu_;
   std::vector<std::thread> workers_;  // guarded by mu_

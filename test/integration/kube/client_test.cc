@@ -193,7 +193,7 @@ TEST_F(KubeTest, ClientSideRateLimitAndRequestMetrics) {
   RestConfig limited = config_;
   limited.qps = 5;
   limited.burst = 1;
-  observe::Registry registry;
+  base::Registry registry;
   auto client = makeClient(limited, standardHooks(limited, &registry));
   auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < 6; ++i) (void)client->get(resources::configMaps(), ns_, "missing");

@@ -103,7 +103,7 @@ class ManagerTest : public ::testing::Test {
   size_t discoveries() const { return client_.callsStartingWith("discover ").size(); }
 
   FakeClient client_;
-  runtime::FakeClock clock_;
+  base::FakeClock clock_;
   ManagerOptions options_;
   std::atomic<bool> stop_{false};
   std::thread thread_;

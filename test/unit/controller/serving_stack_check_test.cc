@@ -5,9 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include "base/metrics.h"
 #include "controller/caches.h"
 #include "fake_client.h"
-#include "observe/metrics.h"
 
 namespace mb::controller {
 namespace {
@@ -164,7 +164,7 @@ TEST(StackMetrics, InfoAndOneSeriesPerKindOfTheProfile) {
   server.serveV10();
   server.unserve(ChildKind::ModelServer);
   StackCheck c = checkStack({api::ServingStack::V1_0, StackSource::Auto}, discovered(server));
-  observe::Registry registry;
+  base::Registry registry;
   exportStackMetrics(registry, c);
   std::string text = registry.text();
   EXPECT_NE(text.find("modelbooster_serving_stack_info{profile=\"v1.0\",source=\"auto\"} 1"), std::string::npos)

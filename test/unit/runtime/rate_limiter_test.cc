@@ -5,7 +5,7 @@
 
 #include <thread>
 
-#include "runtime/token_bucket.h"
+#include "base/token_bucket.h"
 
 namespace mb::runtime {
 namespace {
@@ -45,11 +45,11 @@ TEST(RateLimiterTest, ForgetResetsBackoff) {
 }
 
 TEST(RateLimiterTest, BucketDelaysOnceBurstIsSpent) {
-  FakeClock clock;
+  base::FakeClock clock;
   BucketRateLimiter limiter(10, 3, clock);
-  EXPECT_EQ(limiter.when("a"), Duration::zero());
-  EXPECT_EQ(limiter.when("b"), Duration::zero());
-  EXPECT_EQ(limiter.when("c"), Duration::zero());
+  EXPECT_EQ(limiter.when("a"), base::Duration::zero());
+  EXPECT_EQ(limiter.when("b"), base::Duration::zero());
+  EXPECT_EQ(limiter.when("c"), base::Duration::zero());
   // Each further request reserves the next token: 100 ms apart at 10 qps.
   EXPECT_EQ(limiter.when("d"), milliseconds(100));
   EXPECT_EQ(limiter.when("e"), milliseconds(200));
@@ -57,13 +57,13 @@ TEST(RateLimiterTest, BucketDelaysOnceBurstIsSpent) {
   EXPECT_EQ(limiter.when("f"), milliseconds(100));
   // Refills up to the burst, no further.
   clock.advance(seconds(60));
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(limiter.when("g"), Duration::zero());
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(limiter.when("g"), base::Duration::zero());
   EXPECT_EQ(limiter.when("g"), milliseconds(100));
   EXPECT_EQ(limiter.numRequeues("g"), 0);
 }
 
 TEST(RateLimiterTest, MaxOfTakesTheLongestDelay) {
-  FakeClock clock;
+  base::FakeClock clock;
   std::vector<std::unique_ptr<RateLimiter>> limiters;
   limiters.push_back(std::make_unique<ItemExponentialRateLimiter>(milliseconds(1), seconds(10)));
   limiters.push_back(std::make_unique<BucketRateLimiter>(1, 2, clock));
@@ -77,7 +77,7 @@ TEST(RateLimiterTest, MaxOfTakesTheLongestDelay) {
 }
 
 TEST(RateLimiterTest, DefaultControllerLimiter) {
-  FakeClock clock;
+  base::FakeClock clock;
   auto limiter = defaultControllerRateLimiter(clock);
   EXPECT_EQ(limiter->when("a"), milliseconds(5));
   EXPECT_EQ(limiter->when("a"), milliseconds(10));
@@ -87,8 +87,8 @@ TEST(RateLimiterTest, DefaultControllerLimiter) {
 }
 
 TEST(TokenBucketTest, TryAcceptSpendsBurstThenRefills) {
-  FakeClock clock;
-  TokenBucket bucket(2, 2, clock);
+  base::FakeClock clock;
+  base::TokenBucket bucket(2, 2, clock);
   EXPECT_TRUE(bucket.tryAccept());
   EXPECT_TRUE(bucket.tryAccept());
   EXPECT_FALSE(bucket.tryAccept());
@@ -99,8 +99,8 @@ TEST(TokenBucketTest, TryAcceptSpendsBurstThenRefills) {
 }
 
 TEST(TokenBucketTest, WaitBlocksUntilTokenArrives) {
-  FakeClock clock;
-  TokenBucket bucket(10, 1, clock);
+  base::FakeClock clock;
+  base::TokenBucket bucket(10, 1, clock);
   bucket.wait();  // the burst token: no blocking
   std::atomic<bool> got{false};
   std::thread waiter([&] {
@@ -116,8 +116,8 @@ TEST(TokenBucketTest, WaitBlocksUntilTokenArrives) {
 }
 
 TEST(TokenBucketTest, WaitUntilGivesUpWithoutReserving) {
-  FakeClock clock;
-  TokenBucket bucket(1, 1, clock);
+  base::FakeClock clock;
+  base::TokenBucket bucket(1, 1, clock);
   EXPECT_TRUE(bucket.tryAccept());
   EXPECT_FALSE(bucket.waitUntil(clock.now() + milliseconds(500)));
   clock.advance(seconds(1));
@@ -126,10 +126,10 @@ TEST(TokenBucketTest, WaitUntilGivesUpWithoutReserving) {
 }
 
 TEST(TokenBucketTest, ZeroQpsIsUnlimited) {
-  FakeClock clock;
-  TokenBucket bucket(0, 1, clock);
+  base::FakeClock clock;
+  base::TokenBucket bucket(0, 1, clock);
   for (int i = 0; i < 1000; ++i) EXPECT_TRUE(bucket.tryAccept());
-  EXPECT_EQ(bucket.reserve(), Duration::zero());
+  EXPECT_EQ(bucket.reserve(), base::Duration::zero());
 }
 
 }  // namespace

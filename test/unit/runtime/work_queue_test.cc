@@ -19,8 +19,8 @@ using std::chrono::seconds;
 class WorkQueueTest : public ::testing::Test {
  protected:
   WorkQueueOptions options() { return WorkQueueOptions{&clock, nullptr, &registry}; }
-  FakeClock clock;
-  observe::Registry registry;
+  base::FakeClock clock;
+  base::Registry registry;
 };
 
 TEST_F(WorkQueueTest, RepeatedAddsAreProcessedOnce) {
@@ -110,7 +110,7 @@ TEST_F(WorkQueueTest, DelayedKeysAreOrderedByReadyTime) {
   q.addAfter("c", milliseconds(30));
   q.addAfter("a", milliseconds(10));
   q.addAfter("b", milliseconds(20));
-  q.addAfter("now", Duration::zero());
+  q.addAfter("now", base::Duration::zero());
   clock.advance(seconds(1));
   EXPECT_EQ(q.get(), "now");
   EXPECT_EQ(q.get(), "a");
@@ -238,10 +238,10 @@ TEST_F(WorkQueueTest, ExportsMetricsByQueueName) {
 TEST_F(WorkQueueTest, RealClockDelayIsHonoured) {
   // The one test on real time: a timed wait inside get(). Generous bounds.
   WorkQueue q("real", WorkQueueOptions{nullptr, nullptr, &registry});
-  TimePoint start = std::chrono::steady_clock::now();
+  base::TimePoint start = std::chrono::steady_clock::now();
   q.addAfter("a", milliseconds(2));
   EXPECT_EQ(q.get(), "a");
-  Duration waited = std::chrono::steady_clock::now() - start;
+  base::Duration waited = std::chrono::steady_clock::now() - start;
   EXPECT_GE(waited, milliseconds(2));
   EXPECT_LT(waited, seconds(5));
 }

@@ -29,8 +29,8 @@ class WorkerPoolTest : public ::testing::Test {
     return "controller_runtime_reconcile_total{controller=\"c\",result=\"" + result + "\"} " + std::to_string(n);
   }
 
-  FakeClock clock;
-  observe::Registry registry;
+  base::FakeClock clock;
+  base::Registry registry;
   WorkQueue queue;
   std::vector<std::string> errors;
 };

@@ -10,9 +10,9 @@
 #include <string>
 #include <thread>
 
-#include "util/result.h"
+#include "base/result.h"
 
-namespace mb::observe {
+namespace mb::http {
 
 struct HttpResponse {
   int status = 200;
@@ -49,4 +49,4 @@ class HttpServer {
   std::thread thread_;
 };
 
-}  // namespace mb::observe
+}  // namespace mb::http

@@ -1,5 +1,5 @@
 // The Prometheus registry: text format, escaping, histograms, hooks.
-#include "observe/metrics.h"
+#include "base/metrics.h"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 #include <thread>
 #include <vector>
 
-namespace mb::observe {
+namespace mb::base {
 namespace {
 
 TEST(MetricsTest, RendersGoldenText) {
@@ -115,4 +115,4 @@ TEST(MetricsTest, ConcurrentIncrementsAreNotLost) {
 }
 
 }  // namespace
-}  // namespace mb::observe
+}  // namespace mb::base

@@ -5,9 +5,9 @@
 
 #include <mutex>
 
-#include "runtime/clock.h"
+#include "base/clock.h"
 
-namespace mb::runtime {
+namespace mb::base {
 
 class TokenBucket {
  public:
@@ -41,4 +41,4 @@ class TokenBucket {
   TimePoint last_;  // guarded by mu_
 };
 
-}  // namespace mb::runtime
+}  // namespace mb::base

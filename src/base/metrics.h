@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-namespace mb::observe {
+namespace mb::base {
 
 // Series are handed out by reference and live as long as their registry, so
 // hot paths look a series up once and then only touch atomics.
@@ -162,4 +162,4 @@ std::string escapeLabelValue(const std::string& value);
 std::string escapeHelp(const std::string& help);
 std::string formatValue(double v);
 
-}  // namespace mb::observe
+}  // namespace mb::base

@@ -1,5 +1,5 @@
 // Series storage and the text exposition format (0.0.4) rendering.
-#include "observe/metrics.h"
+#include "base/metrics.h"
 
 #include <algorithm>
 #include <charconv>
@@ -7,7 +7,7 @@
 #include <stdexcept>
 #include <utility>
 
-namespace mb::observe {
+namespace mb::base {
 namespace {
 
 bool isNameStart(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
@@ -293,4 +293,4 @@ std::string formatValue(double v) {
   return std::string(buf, res.ptr);
 }
 
-}  // namespace mb::observe
+}  // namespace mb::base

@@ -1,4 +1,4 @@
-#include "observe/log.h"
+#include "base/log.h"
 
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -9,7 +9,7 @@
 
 #include "document/parse.h"
 
-namespace mb::observe {
+namespace mb::base {
 namespace {
 
 struct State {
@@ -101,4 +101,4 @@ void log(LogLevel level, std::string_view message, std::initializer_list<Field> 
   s.logger->info(line);
 }
 
-}  // namespace mb::observe
+}  // namespace mb::base

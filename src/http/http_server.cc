@@ -1,4 +1,4 @@
-#include "observe/http_server.h"
+#include "http/http_server.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -9,7 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
-namespace mb::observe {
+namespace mb::http {
 namespace {
 
 const char* reasonPhrase(int status) {
@@ -137,4 +137,4 @@ void HttpServer::handle(int fd) {
   writeAll(fd, head + (method == "HEAD" ? std::string() : response.body));
 }
 
-}  // namespace mb::observe
+}  // namespace mb::http

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <utility>
 
-namespace mb::observe {
+namespace mb::base {
 
 enum class LogLevel { Error = 0, Warning = 1, Info = 2, Debug = 3 };
 enum class LogFormat { Text, Json };
@@ -24,4 +24,4 @@ inline void logWarning(std::string_view m, std::initializer_list<Field> f = {}) 
 inline void logError(std::string_view m, std::initializer_list<Field> f = {}) { log(LogLevel::Error, m, f); }
 inline void logDebug(std::string_view m, std::initializer_list<Field> f = {}) { log(LogLevel::Debug, m, f); }
 
-}  // namespace mb::observe
+}  // namespace mb::base

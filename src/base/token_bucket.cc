@@ -1,9 +1,9 @@
 // Token accounting in fractional tokens; delays rounded to the nanosecond.
-#include "runtime/token_bucket.h"
+#include "base/token_bucket.h"
 
 #include <algorithm>
 
-namespace mb::runtime {
+namespace mb::base {
 
 TokenBucket::TokenBucket(double qps, int burst, Clock& clock)
     : qps_(qps), burst_(std::max(burst, 1)), clock_(clock), tokens_(burst_), last_(clock.now()) {}
@@ -54,4 +54,4 @@ bool TokenBucket::waitUntil(TimePoint deadline) {
   return true;
 }
 
-}  // namespace mb::runtime
+}  // namespace mb::base

@@ -1,11 +1,11 @@
 // RealClock over std::chrono::steady_clock, and the FakeClock's bookkeeping of
 // who is waiting for which deadline.
-#include "runtime/clock.h"
+#include "base/clock.h"
 
 #include <algorithm>
 #include <thread>
 
-namespace mb::runtime {
+namespace mb::base {
 
 TimePoint addSaturating(TimePoint from, Duration d) {
   if (d > Duration::zero() && from > TimePoint::max() - d) return TimePoint::max();
@@ -119,4 +119,4 @@ void FakeClock::awaitWaitersForTest(size_t n) const {
   changed_.wait(lock, [&] { return waiters_.size() >= n; });
 }
 
-}  // namespace mb::runtime
+}  // namespace mb::base

@@ -9,7 +9,7 @@
 #include <mutex>
 #include <vector>
 
-namespace mb::runtime {
+namespace mb::base {
 
 using Duration = std::chrono::steady_clock::duration;
 using TimePoint = std::chrono::steady_clock::time_point;
@@ -87,4 +87,4 @@ class FakeClock final : public Clock {
   void wake(const std::vector<Waiter*>& due);
 };
 
-}  // namespace mb::runtime
+}  // namespace mb::base

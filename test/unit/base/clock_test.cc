@@ -1,11 +1,11 @@
 // FakeClock: time moves only when told, and moving it wakes due waiters.
-#include "runtime/clock.h"
+#include "base/clock.h"
 
 #include <gtest/gtest.h>
 
 #include <thread>
 
-namespace mb::runtime {
+namespace mb::base {
 namespace {
 
 using std::chrono::milliseconds;
@@ -67,4 +67,4 @@ TEST(ClockTest, RealClockTimedWaitReturns) {
 }
 
 }  // namespace
-}  // namespace mb::runtime
+}  // namespace mb::base
