@@ -35,7 +35,7 @@ while (($#)); do
   shift
 done
 
-state=${MODELBOOSTER_TESTENV_DIR:-$PWD/.testenv}
+state=${MODELBOOSTER_TESTENV_DIR:-$PWD/.testenv-state}
 pidfile=$state/controller.pid
 
 stop_controller() {

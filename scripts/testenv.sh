@@ -5,8 +5,8 @@
 # (its ModelServing controller, autoscaler, router and webhooks) with
 # kube-scheduler and KWOK, so that ModelServings really become Pods that are
 # scheduled onto simulated GPU/NPU nodes and run.
-# The binaries are built from pinned sources (testenv/go.mod,
-# testenv/kwok/go.mod, the Kthena tag's commit) and cached by version
+# The binaries are built from pinned sources (test/peers/go.mod,
+# test/peers/kwok/go.mod, the Kthena tag's commit) and cached by version
 # outside the repository. See docs/testing.md.
 set -euo pipefail
 
@@ -16,9 +16,9 @@ Usage: scripts/testenv.sh <command> [--stack v1.0.0|v0.1.0|none]
 
 Commands:
   build   Build (or reuse) etcd, kube-apiserver, kube-controller-manager and
-          kube-scheduler from testenv/go.mod; cached under
+          kube-scheduler from test/peers/go.mod; cached under
           ${XDG_CACHE_HOME:-~/.cache}/modelbooster/testenv/<k8s>-etcd<etcd>/bin/
-          With a stack also KWOK (testenv/kwok/go.mod; cached under
+          With a stack also KWOK (test/peers/kwok/go.mod; cached under
           .../modelbooster/kwok/<version>/bin/) and Kthena's
           kthena-controller-manager and kthena-router for the tag (cached
           under .../modelbooster/kthena/<tag>-<commit>/bin/).
@@ -51,7 +51,7 @@ Options (build, up):
 
 Environment:
   MODELBOOSTER_TESTENV_STACK  default for --stack (v1.0.0 if unset)
-  MODELBOOSTER_TESTENV_DIR    state dir (default: <repo>/.testenv)
+  MODELBOOSTER_TESTENV_DIR    state dir (default: <repo>/.testenv-state)
   KTHENA_SRC                  Kthena source checkout at the tag's commit;
                               otherwise <repo>/../shared/kthena/<tag>, else a
                               shallow git clone into the cache
@@ -61,9 +61,9 @@ EOF
 }
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-module_dir="$repo_root/testenv"
+module_dir="$repo_root/test/peers"
 kwok_module_dir="$module_dir/kwok"
-state_dir="${MODELBOOSTER_TESTENV_DIR:-$repo_root/.testenv}"
+state_dir="${MODELBOOSTER_TESTENV_DIR:-$repo_root/.testenv-state}"
 go_cmd="${GO:-go}"
 cache_root="${XDG_CACHE_HOME:-$HOME/.cache}/modelbooster"
 binaries=(etcd kube-apiserver kube-controller-manager kube-scheduler)
@@ -207,7 +207,7 @@ kwok_stages=(node/fast/node-initialize.yaml node/heartbeat/node-heartbeat.yaml
 
 have_kwok() { [[ -x $kwok_bin/kwok && -s $kwok_bin/kwok-stages.yaml ]]; }
 
-# KWOK from its own wrapper module (testenv/kwok): its k8s.io/* requirements
+# KWOK from its own wrapper module (test/peers/kwok): its k8s.io/* requirements
 # cannot change the Kubernetes build. The stages ship in the module.
 build_kwok() {
   if have_kwok; then
@@ -423,7 +423,7 @@ remove_state_dir() {
 }
 
 # Start a component in its own session, output to its log; record its pid.
-# With IN_CLUSTER=1 it runs as if in a pod (testenv/incluster-exec.sh: a
+# With IN_CLUSTER=1 it runs as if in a pod (scripts/lib/incluster-exec.sh: a
 # private mount namespace with a ServiceAccount directory); extra
 # environment comes as NAME=value words before "--".
 start_component() { # component [NAME=value... --] args...
@@ -440,7 +440,7 @@ start_component() { # component [NAME=value... --] args...
   # is reached through a symlink.
   exe=$(readlink -f "$(component_exe "$c")")
   if ((${IN_CLUSTER:-0})); then
-    launcher=("$module_dir/incluster-exec.sh" "$state_dir/kthena/$c")
+    launcher=("$repo_root/scripts/lib/incluster-exec.sh" "$state_dir/kthena/$c")
   fi
   # 6>&- ... 9>&-: the daemons must not inherit (and so hold) the script's locks.
   # Keep the exact arguments: restart-apiserver starts the same process again.

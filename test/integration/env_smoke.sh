@@ -5,9 +5,9 @@ source "$(dirname "$0")/lib.sh"
 mb_require_cluster
 mb_new_namespace
 
-want=$(awk '$1 == "k8s.io/kubernetes" && $2 ~ /^v/ { print $2; exit }' "$MB_REPO_ROOT/testenv/go.mod")
+want=$(awk '$1 == "k8s.io/kubernetes" && $2 ~ /^v/ { print $2; exit }' "$MB_REPO_ROOT/test/peers/go.mod")
 got=$(kubectl get --raw /version | sed -n 's/.*"gitVersion": *"\([^"]*\)".*/\1/p')
-[[ $got == "$want" ]] || fail "API server reports version '$got', testenv/go.mod pins '$want'"
+[[ $got == "$want" ]] || fail "API server reports version '$got', test/peers/go.mod pins '$want'"
 note "kube-apiserver $got"
 
 kubectl create configmap audit-probe -n "$MB_NS" --from-literal=k=v >/dev/null

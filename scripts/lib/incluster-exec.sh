@@ -1,6 +1,6 @@
 #!/bin/sh
 # Runs a program as if it were in a pod, without touching the host's files:
-#   testenv/incluster-exec.sh <dir> <program> [args...]
+#   scripts/lib/incluster-exec.sh <dir> <program> [args...]
 # It first re-executes itself under `unshare --mount --propagation private`,
 # so every mount below exists only in that new, private mount namespace and
 # disappears with the process. The host's /run, /var/run and /etc are never
