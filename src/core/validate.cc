@@ -230,7 +230,7 @@ void checkModelMatch(document::Errors& errors, const document::Path& path, const
   }
 }
 
-// Worker roles allowed per backend type, as CONVERSION.md states them.
+// Worker roles allowed per backend type, as docs/conversion.md lists them.
 void checkWorkerTypes(document::Errors& errors, const document::Path& path, const api::Backend& b) {
   std::map<std::string, int> count;
   for (const auto& w : b.workers) count[w.type]++;

@@ -1,4 +1,4 @@
-// Every rule a booster must satisfy before conversion (CONVERSION.md),
+// Every rule a booster must satisfy before conversion (docs/conversion.md),
 // reported all at once with field paths. The admission webhook, `validate`,
 // `render` and the controller all call this one function.
 #pragma once

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The ConfigMap model-booster-controller-config overrides the image flags,
-# and a change to it re-renders every booster (CONTROLLER.md "Running it");
+# and a change to it re-renders every booster (docs/controller.md);
 # deleting it falls back to the flags.
 source "$(dirname "$0")/lib.sh"
 e2e_setup

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The operator's endpoints as Prometheus and the kubelet read them:
 # /healthz and /readyz answer, /metrics carries every metric name the
-# contract lists (CONTROLLER.md "Running it") with real values after a
+# contract lists (docs/controller.md) with real values after a
 # reconcile, in Prometheus text format; "0" turns the metrics server off.
 source "$(dirname "$0")/lib.sh"
 e2e_setup

@@ -89,7 +89,7 @@ note "the foreign ModelServings are untouched"
 k delete "$K_MS" byhand-gpu other-gpu --wait=true >/dev/null
 for b in byhand other; do
   wait_for -t 30 cond_is "$b" Failed False ||
-    fail "booster $b: the conflicting ModelServing $b-gpu was deleted (as the Failed message advises) but the booster did not recover within 30 s (a failure must be retried with backoff, CONTROLLER.md "The queue"): Failed=$(cond "$b" Failed): $(cond "$b" Failed message); ModelServing $b-gpu exists: $(exists "$K_MS" "$b-gpu" && echo yes || echo no)"
+    fail "booster $b: the conflicting ModelServing $b-gpu was deleted (as the Failed message advises) but the booster did not recover within 30 s (a failure must be retried with backoff, docs/controller.md): Failed=$(cond "$b" Failed): $(cond "$b" Failed message); ModelServing $b-gpu exists: $(exists "$K_MS" "$b-gpu" && echo yes || echo no)"
   wait_cond "$b" Initialized True
   expect_eq "$(jp "$K_MS" "$b-gpu" '{.metadata.ownerReferences[0].uid}')" "$(uid_of "$K_MB" "$b")" "owner of the new $b-gpu"
   note "$b recovered after the intruder was deleted"

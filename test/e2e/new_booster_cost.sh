@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scenario 1b (CONTROLLER.md "Steady state"): a new booster costs one create
+# Scenario 1b (docs/controller.md): a new booster costs one create
 # per child plus at most two status writes before its ModelServings are
 # available, and no update or delete. Counted per request in the API
 # server's audit log, over 20 boosters applied at once.

@@ -11,7 +11,7 @@ wait_cond "$B" Initialized True
 MS=$B-gpu
 ms_uid=$(uid_of "$K_MS" "$MS")
 
-# engine JQ: a field of the engine container (CONVERSION.md: `engine`) of
+# engine JQ: a field of the engine container (docs/conversion.md: the engine container) of
 # the ModelServing's first role.
 engine() {
   k get "$K_MS" "$MS" -o json |

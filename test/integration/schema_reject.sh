@@ -8,7 +8,7 @@ mb_require_cluster
 mb_install_crds
 mb_new_namespace
 
-# A minimal ModelBooster (shared/spec/API.md); each case changes one field.
+# A minimal ModelBooster (docs/crds.md); each case changes one field.
 booster() { # name type modelURI minReplicas maxReplicas
   cat <<YAML
 apiVersion: $MB_GROUP/$MB_VERSION

@@ -187,7 +187,7 @@ TEST(Convert, TopologySpreadSelectsTheModelServingsPods) {
   ASSERT_NE(pod, nullptr);
   EXPECT_THAT(document::toJson(*pod), HasSubstr(R"("modelserving.volcano.sh/name":"m-a")"));
   EXPECT_THAT(document::toJson(*pod), HasSubstr(R"("whenUnsatisfiable":"ScheduleAnyway")"));
-  // v0.1: the ModelServing-level field, as CONVERSION.md states it.
+  // v0.1: the ModelServing-level field, as docs/stacks.md states it.
   ConversionOptions v01;
   v01.stack = api::ServingStack::V0_1;
   document::Errors errors;

@@ -1,5 +1,5 @@
-// Validation rules (CONVERSION.md "Validation", ranges and patterns of
-// API.md): one test per rule, each naming the exact field path and a key
+// Validation rules (docs/conversion.md, and the ranges and patterns of
+// docs/crds.md): one test per rule, each naming the exact field path and a key
 // phrase of the message. Every test starts from one valid base booster and
 // mutates it. Tests for rules src/core/validate.cc gets wrong expect the
 // behaviour the spec asks for and are skipped with "BUG: ...".
