@@ -145,23 +145,31 @@ have_binaries() {
   for c in "${binaries[@]}"; do [[ -x $bin_dir/$c ]] || return 1; done
 }
 
+# needs_build WHAT HAVE_FN CACHE_DIR BIN_DIR: 1 (nothing to do) when HAVE_FN
+# finds WHAT in BIN_DIR, before or after waiting for another build of it;
+# else 0, holding CACHE_DIR's build lock until this shell exits. One build
+# per version at a time: a second caller waits, then reuses the first's.
+needs_build() {
+  local what=$1 have=$2 cache=$3 bin=$4 fd
+  if "$have"; then
+    log "$what is cached in $bin"
+    return 1
+  fi
+  mkdir -p "$cache"
+  exec {fd}>"$cache/.build.lock"
+  if ! flock -n "$fd"; then
+    log "another build of $what is running; waiting for it"
+    flock "$fd"
+  fi
+  if "$have"; then
+    log "$what is cached in $bin"
+    return 1
+  fi
+}
+
 build_kubernetes() {
-  if have_binaries; then
-    log "binaries for kubernetes $k8s_version / etcd $etcd_version are cached in $bin_dir"
-    return 0
-  fi
+  needs_build "kubernetes $k8s_version / etcd $etcd_version" have_binaries "$cache_dir" "$bin_dir" || return 0
   command -v "$go_cmd" >/dev/null || die "go not found (need Go >= $(awk '$1=="go"{print $2}' "$module_dir/go.mod"))"
-  mkdir -p "$cache_dir"
-  # One build per version at a time; a second caller waits, then reuses it.
-  exec 8>"$cache_dir/.build.lock"
-  if ! flock -n 8; then
-    log "another build of $k8s_version is running; waiting for it"
-    flock 8
-  fi
-  if have_binaries; then
-    log "binaries for kubernetes $k8s_version / etcd $etcd_version are cached in $bin_dir"
-    return 0
-  fi
   # Build into a temporary directory and rename it at the end: a bin/ dir
   # only ever exists complete. Leftovers of interrupted builds go first
   # (safe: we hold the build lock).
@@ -210,21 +218,8 @@ have_kwok() { [[ -x $kwok_bin/kwok && -s $kwok_bin/kwok-stages.yaml ]]; }
 # KWOK from its own wrapper module (test/peers/kwok): its k8s.io/* requirements
 # cannot change the Kubernetes build. The stages ship in the module.
 build_kwok() {
-  if have_kwok; then
-    log "kwok $kwok_version is cached in $kwok_bin"
-    return 0
-  fi
+  needs_build "kwok $kwok_version" have_kwok "$kwok_cache" "$kwok_bin" || return 0
   command -v "$go_cmd" >/dev/null || die "go not found (needed to build kwok)"
-  mkdir -p "$kwok_cache"
-  exec 7>"$kwok_cache/.build.lock"
-  if ! flock -n 7; then
-    log "another build of kwok $kwok_version is running; waiting for it"
-    flock 7
-  fi
-  if have_kwok; then
-    log "kwok $kwok_version is cached in $kwok_bin"
-    return 0
-  fi
   rm -rf "$kwok_cache"/bin.tmp.*
   local tmp f stage_root
   tmp=$(mktemp -d "$kwok_cache/bin.tmp.XXXXXX")
@@ -314,21 +309,8 @@ find_kthena_src() {
 # writable copy of the source outside the repository (the build may write
 # go.mod/go.sum). up reads the tag's CRDs and chart templates from that copy.
 build_kthena() {
-  if have_kthena; then
-    log "kthena $stack is cached in $kthena_bin"
-    return 0
-  fi
+  needs_build "kthena $stack" have_kthena "$kthena_cache" "$kthena_bin" || return 0
   command -v "$go_cmd" >/dev/null || die "go not found (needed to build kthena)"
-  mkdir -p "$kthena_cache"
-  exec 6>"$kthena_cache/.build.lock"
-  if ! flock -n 6; then
-    log "another build of kthena $stack is running; waiting for it"
-    flock 6
-  fi
-  if have_kthena; then
-    log "kthena $stack is cached in $kthena_bin"
-    return 0
-  fi
   find_kthena_src
   rm -rf "$kthena_cache"/bin.tmp.* "$kthena_cache/src"
   cp -r "$kthena_src" "$kthena_cache/src"
