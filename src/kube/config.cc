@@ -660,20 +660,16 @@ ConfigResult<RestConfig> loadConfig(const LoadOptions& options) {
 
 // ----------------------------------------------------------- TokenSource --
 
-TokenSource::TokenSource(const std::string& initial, std::string tokenFile, std::chrono::steady_clock::duration recheck,
-                         Clock clock)
-    : token_(trim(initial)),
-      tokenFile_(std::move(tokenFile)),
-      recheck_(recheck),
-      clock_(clock ? std::move(clock) : Clock(&std::chrono::steady_clock::now)) {}
+TokenSource::TokenSource(const std::string& initial, std::string tokenFile, base::Clock& clock, base::Duration recheck)
+    : token_(trim(initial)), tokenFile_(std::move(tokenFile)), recheck_(recheck), clock_(clock) {}
 
-TokenSource::TokenSource(const RestConfig& config, std::chrono::steady_clock::duration recheck, Clock clock)
-    : TokenSource(config.bearerToken, config.tokenFile, recheck, std::move(clock)) {}
+TokenSource::TokenSource(const RestConfig& config, base::Clock& clock, base::Duration recheck)
+    : TokenSource(config.bearerToken, config.tokenFile, clock, recheck) {}
 
 std::string TokenSource::token() {
   std::lock_guard<std::mutex> lock(mu_);
   if (!tokenFile_.empty()) {
-    auto now = clock_();
+    const base::TimePoint now = clock_.now();
     if (!checked_ || now - lastCheck_ >= recheck_) checkLocked(now);
   }
   return token_;
@@ -689,7 +685,7 @@ std::optional<std::string> TokenSource::lastError() {
   return lastError_;
 }
 
-void TokenSource::checkLocked(std::chrono::steady_clock::time_point now) {
+void TokenSource::checkLocked(base::TimePoint now) {
   checked_ = true;
   lastCheck_ = now;
   auto stampOf = [](const struct stat& st) {
@@ -731,12 +727,12 @@ void TokenSource::checkLocked(std::chrono::steady_clock::time_point now) {
   lastError_.reset();
 }
 
-std::function<std::string()> TokenSource::provider(const RestConfig& config) {
+std::function<std::string()> TokenSource::provider(const RestConfig& config, base::Clock& clock) {
   if (config.tokenFile.empty()) {
     if (config.bearerToken.empty()) return {};
     return [token = config.bearerToken] { return token; };
   }
-  auto source = std::make_shared<TokenSource>(config);
+  auto source = std::make_shared<TokenSource>(config, clock);
   return [source] { return source->token(); };
 }
 

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/clock.h"
 #include "base/result.h"
 
 namespace mb::kube {
@@ -95,14 +96,13 @@ std::optional<std::string> decodeBase64(std::string_view text);
 // not drop credentials. Thread-safe.
 class TokenSource {
  public:
-  using Clock = std::function<std::chrono::steady_clock::time_point()>;
   static constexpr std::chrono::seconds kDefaultRecheck{10};
 
   // `initial` is used until the file is first read (and when it never can be).
-  TokenSource(const std::string& initial, std::string tokenFile,
-              std::chrono::steady_clock::duration recheck = kDefaultRecheck, Clock clock = {});
-  explicit TokenSource(const RestConfig& config, std::chrono::steady_clock::duration recheck = kDefaultRecheck,
-                       Clock clock = {});
+  // The recheck interval runs on `clock`.
+  TokenSource(const std::string& initial, std::string tokenFile, base::Clock& clock,
+              base::Duration recheck = kDefaultRecheck);
+  TokenSource(const RestConfig& config, base::Clock& clock, base::Duration recheck = kDefaultRecheck);
   TokenSource(const TokenSource&) = delete;
   TokenSource& operator=(const TokenSource&) = delete;
 
@@ -115,7 +115,7 @@ class TokenSource {
 
   // A thread-safe callable for ClientOptions::bearerToken; empty when the
   // config has no token at all.
-  static std::function<std::string()> provider(const RestConfig& config);
+  static std::function<std::string()> provider(const RestConfig& config, base::Clock& clock);
 
  private:
   struct FileStamp {
@@ -125,15 +125,15 @@ class TokenSource {
     int64_t mtimeNs = 0;
     bool operator==(const FileStamp&) const = default;
   };
-  void checkLocked(std::chrono::steady_clock::time_point now);
+  void checkLocked(base::TimePoint now);
 
   std::mutex mu_;
   std::string token_;
   const std::string tokenFile_;
-  const std::chrono::steady_clock::duration recheck_;
-  Clock clock_;
+  const base::Duration recheck_;
+  base::Clock& clock_;
   bool checked_ = false;  // false until the first check, or after refreshForTest()
-  std::chrono::steady_clock::time_point lastCheck_;
+  base::TimePoint lastCheck_;
   FileStamp stamp_;  // of the file as last read successfully
   std::optional<std::string> lastError_;
 };

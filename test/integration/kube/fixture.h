@@ -67,7 +67,7 @@ class KubeTest : public ::testing::Test {
   void SetUp() override {
     config_ = adminConfig();
     ASSERT_FALSE(config_.server.empty());
-    client_ = makeClient(config_);
+    client_ = makeClient(config_, base::RealClock::instance());
     std::random_device rd;
     ns_ = "mb-it-" + std::to_string(rd() % 1000000000);
     auto created =

@@ -26,6 +26,12 @@ const std::string kCertPem = "-----BEGIN CERTIFICATE-----\nfake-client\n-----END
 const std::string kKeyPem = "-----BEGIN PRIVATE KEY-----\nfake-key\n-----END PRIVATE KEY-----\n";
 const std::string kCaB64 = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCmZha2UtY2EKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo=";
 
+// A clock that never moves, for TokenSources whose timing a test ignores.
+base::Clock& stoppedClock() {
+  static base::FakeClock clock;
+  return clock;
+}
+
 std::string testdata(const std::string& name) {
   return std::string(MB_SOURCE_DIR) + "/test/unit/kube/testdata/" + name;
 }
@@ -175,8 +181,8 @@ TEST(Kubeconfig, StaticToken) {
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->bearerToken, "abc.def");
   EXPECT_EQ(r->tokenFile, "");
-  EXPECT_EQ(TokenSource(*r).token(), "abc.def");
-  EXPECT_EQ(TokenSource::provider(*r)(), "abc.def");
+  EXPECT_EQ(TokenSource(*r, stoppedClock()).token(), "abc.def");
+  EXPECT_EQ(TokenSource::provider(*r, stoppedClock())(), "abc.def");
 }
 
 TEST(Kubeconfig, TokenFileIsReadAndReReadAfterItChanges) {
@@ -188,7 +194,7 @@ TEST(Kubeconfig, TokenFileIsReadAndReReadAfterItChanges) {
   EXPECT_EQ(r->tokenFile, dir.path("secrets/token"));
   EXPECT_EQ(r->bearerToken, "first-token");
 
-  TokenSource source(*r);
+  TokenSource source(*r, stoppedClock());
   EXPECT_EQ(source.token(), "first-token");
   dir.write("secrets/token", "second-token-longer\n");
   source.refreshForTest();
@@ -202,7 +208,7 @@ TEST(Kubeconfig, TokenFileTakesOverFromStaticToken) {
   auto r = loadKubeconfig({file}, "");
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->bearerToken, "from-file");
-  EXPECT_EQ(TokenSource(*r).token(), "from-file");
+  EXPECT_EQ(TokenSource(*r, stoppedClock()).token(), "from-file");
 }
 
 TEST(Kubeconfig, InsecureSkipTlsVerify) {
@@ -232,7 +238,7 @@ TEST(Kubeconfig, ContextWithoutUserIsAnonymous) {
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->server, "http://127.0.0.1:8001");
   EXPECT_EQ(r->bearerToken, "");
-  EXPECT_FALSE(TokenSource::provider(*r));
+  EXPECT_FALSE(TokenSource::provider(*r, stoppedClock()));
 }
 
 TEST(Kubeconfig, JsonKubeconfig) {
@@ -451,24 +457,17 @@ TEST(KubeconfigErrors, UnsupportedUserElsewhereDoesNotMatter) {
 
 // ------------------------------------------------------------ TokenSource --
 
-struct FakeClock {
-  std::chrono::steady_clock::time_point now{};
-  TokenSource::Clock fn() {
-    return [this] { return now; };
-  }
-};
-
 TEST(TokenSource, ReReadsOnlyAfterTheInterval) {
   TempDir dir;
   auto path = dir.write("token", "one\n");
-  FakeClock clock;
-  TokenSource source("", path, std::chrono::seconds(10), clock.fn());
+  base::FakeClock clock;
+  TokenSource source("", path, clock, std::chrono::seconds(10));
   EXPECT_EQ(source.token(), "one");
 
   dir.write("token", "two-two\n");
-  clock.now += std::chrono::seconds(9);
+  clock.advance(std::chrono::seconds(9));
   EXPECT_EQ(source.token(), "one");  // not checked yet
-  clock.now += std::chrono::seconds(1);
+  clock.advance(std::chrono::seconds(1));
   EXPECT_EQ(source.token(), "two-two");
   EXPECT_FALSE(source.lastError());
 }
@@ -476,7 +475,7 @@ TEST(TokenSource, ReReadsOnlyAfterTheInterval) {
 TEST(TokenSource, KeepsTheLastGoodTokenWhenTheFileIsEmptyOrGone) {
   TempDir dir;
   auto path = dir.write("token", "good");
-  TokenSource source("", path, std::chrono::seconds(10));
+  TokenSource source("", path, stoppedClock(), std::chrono::seconds(10));
   EXPECT_EQ(source.token(), "good");
 
   dir.write("token", "  \n");  // caught mid-rotation
@@ -497,7 +496,7 @@ TEST(TokenSource, KeepsTheLastGoodTokenWhenTheFileIsEmptyOrGone) {
 
 TEST(TokenSource, InitialTokenUntilTheFileCanBeRead) {
   TempDir dir;
-  TokenSource source("initial", dir.path("later"), std::chrono::seconds(10));
+  TokenSource source("initial", dir.path("later"), stoppedClock(), std::chrono::seconds(10));
   EXPECT_EQ(source.token(), "initial");
   dir.write("later", "from-file");
   source.refreshForTest();
@@ -579,13 +578,13 @@ TEST(InCluster, TokenRotation) {
   auto r =
       inClusterConfig(fakeEnv({{"KUBERNETES_SERVICE_HOST", "h"}, {"KUBERNETES_SERVICE_PORT", "443"}}), pod.root.path());
   ASSERT_TRUE(r.ok()) << r.error().message;
-  FakeClock clock;
-  TokenSource source(*r, std::chrono::seconds(60), clock.fn());
+  base::FakeClock clock;
+  TokenSource source(*r, clock, std::chrono::seconds(60));
   EXPECT_EQ(source.token(), "sa-token");
   // kubelet writes the new token next to the old one and swaps them.
   pod.root.write(std::string(kServiceAccountDir).substr(1) + "/token", "rotated-token\n");
   EXPECT_EQ(source.token(), "sa-token");
-  clock.now += std::chrono::seconds(60);
+  clock.advance(std::chrono::seconds(60));
   EXPECT_EQ(source.token(), "rotated-token");
 }
 
