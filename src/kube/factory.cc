@@ -2,6 +2,7 @@
 
 #include "base/token_bucket.h"
 #include "kube/client_impl.h"
+#include "kube/token_source.h"
 
 namespace mb::kube {
 

@@ -8,7 +8,7 @@
 #include "base/clock.h"
 #include "base/metrics.h"
 #include "kube/client.h"
-#include "kube/config.h"
+#include "kube/rest_config.h"
 
 namespace mb::kube {
 

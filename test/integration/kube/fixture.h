@@ -15,8 +15,8 @@
 
 #include "document/parse.h"
 #include "kube/client.h"
-#include "kube/config.h"
 #include "kube/factory.h"
+#include "kube/rest_config.h"
 
 namespace mb::kube::test {
 
