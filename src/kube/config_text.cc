@@ -33,24 +33,21 @@ std::string trim(std::string_view s) {
   return std::string(s.substr(b, e - b + 1));
 }
 
-int readFile(const std::string& path, std::string& out) {
-  out.clear();
+Result<std::string, int> readFile(const std::string& path) {
+  std::string out;
   std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"), std::fclose);
-  if (!file) return errno;
+  if (!file) return err(errno);
   char buf[16384];
   size_t n = 0;
   while ((n = std::fread(buf, 1, sizeof buf, file.get())) > 0) out.append(buf, n);
   // A directory opens fine on Linux and fails on the first read (EISDIR).
-  if (std::ferror(file.get()) != 0) return errno != 0 ? errno : EIO;
-  return 0;
+  if (std::ferror(file.get()) != 0) return err(errno != 0 ? errno : EIO);
+  return out;
 }
 
-std::optional<std::string> normalizeServer(std::string_view raw, std::string& why) {
+Result<std::string, std::string> normalizeServer(std::string_view raw) {
   std::string s = trim(raw);
-  if (s.empty()) {
-    why = "is empty";
-    return std::nullopt;
-  }
+  if (s.empty()) return err(std::string("is empty"));
   size_t sep = s.find("://");
   if (sep == std::string::npos) {
     s = "https://" + s;
@@ -58,16 +55,10 @@ std::optional<std::string> normalizeServer(std::string_view raw, std::string& wh
   }
   std::string scheme = s.substr(0, sep);
   for (char& c : scheme) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  if (scheme != "https" && scheme != "http") {
-    why = "has scheme " + quote(scheme) + "; use https:// (or http://)";
-    return std::nullopt;
-  }
+  if (scheme != "https" && scheme != "http") return err("has scheme " + quote(scheme) + "; use https:// (or http://)");
   s = scheme + s.substr(sep);
   while (!s.empty() && s.back() == '/') s.pop_back();
-  if (s.size() <= scheme.size() + 3) {
-    why = "has no host";
-    return std::nullopt;
-  }
+  if (s.size() <= scheme.size() + 3) return err(std::string("has no host"));
   return s;
 }
 

@@ -3,7 +3,6 @@
 // and the small text helpers their messages are made with.
 #pragma once
 
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,11 +25,13 @@ std::string join(const std::vector<std::string>& parts, std::string_view sep = "
 
 std::string trim(std::string_view s);
 
-// Reads a whole file; on failure returns errno (0 on success).
-int readFile(const std::string& path, std::string& out);
+// A whole file's contents, or the errno of the failure (the caller words
+// the message: which file it was and what it was for).
+Result<std::string, int> readFile(const std::string& path);
 
 // "https://host:port" without trailing slashes; a bare host:port gets
-// https://, as client-go does for TLS configs.
-std::optional<std::string> normalizeServer(std::string_view raw, std::string& why);
+// https://, as client-go does for TLS configs. The error says what is wrong
+// with the server ("has no host"), for the caller to put after its name.
+Result<std::string, std::string> normalizeServer(std::string_view raw);
 
 }  // namespace mb::kube::config_text

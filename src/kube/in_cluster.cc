@@ -38,25 +38,27 @@ ConfigResult<RestConfig> inClusterConfig(const Env& env, const std::string& root
 
   const std::string dir = root + std::string(kServiceAccountDir);
   out.tokenFile = dir + "/token";
-  std::string token;
-  if (int e = readFile(out.tokenFile, token); e != 0) {
+  auto token = readFile(out.tokenFile);
+  if (!token) {
     return err(error(Code::Invalid, "in-cluster config: cannot read the service account token " + out.tokenFile + ": " +
-                                        errnoText(e) + " (is automountServiceAccountToken off?)"));
+                                        errnoText(token.error()) + " (is automountServiceAccountToken off?)"));
   }
-  out.bearerToken = trim(token);
+  out.bearerToken = trim(*token);
   if (out.bearerToken.empty()) {
     return err(error(Code::Invalid, "in-cluster config: the service account token " + out.tokenFile + " is empty"));
   }
   out.caFile = dir + "/ca.crt";
-  if (int e = readFile(out.caFile, out.caPem); e != 0) {
-    return err(
-        error(Code::Invalid, "in-cluster config: cannot read the cluster CA " + out.caFile + ": " + errnoText(e)));
+  auto ca = readFile(out.caFile);
+  if (!ca) {
+    return err(error(Code::Invalid,
+                     "in-cluster config: cannot read the cluster CA " + out.caFile + ": " + errnoText(ca.error())));
   }
+  out.caPem = std::move(*ca);
   if (auto ns = env("POD_NAMESPACE"); ns && !trim(*ns).empty()) {
     out.defaultNamespace = trim(*ns);
   } else {
-    std::string content;
-    if (readFile(dir + "/namespace", content) == 0) out.defaultNamespace = trim(content);
+    // No namespace file: "default" below, as in client-go.
+    if (auto content = readFile(dir + "/namespace")) out.defaultNamespace = trim(*content);
   }
   if (out.defaultNamespace.empty()) out.defaultNamespace = "default";
   return out;

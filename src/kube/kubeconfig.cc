@@ -83,25 +83,27 @@ class FileReader {
   FileReader(std::string file, Merged& into)
       : file_(std::move(file)), dir_(fs::absolute(fs::path(file_)).parent_path().string()), into_(into) {}
 
-  std::optional<ConfigError> read() {
-    std::string text;
-    if (int e = readFile(file_, text); e != 0) {
-      return error(isMissing(e) ? Code::NotFound : Code::Invalid,
-                   "cannot read kubeconfig " + file_ + ": " + errnoText(e));
+  ConfigResult<Unit> read() {
+    auto text = readFile(file_);
+    if (!text) {
+      int e = text.error();
+      return err(error(isMissing(e) ? Code::NotFound : Code::Invalid,
+                       "cannot read kubeconfig " + file_ + ": " + errnoText(e)));
     }
     std::vector<document::Value> docs;
     document::ParseError perr;
-    if (!document::parseYaml(text, docs, perr)) {
+    if (!document::parseYaml(*text, docs, perr)) {
       std::string at = perr.mark.line == 0 ? file_ : file_ + ":" + std::to_string(perr.mark.line);
-      return error(Code::Invalid, "kubeconfig " + at + " is not valid YAML: " + perr.message);
+      return err(error(Code::Invalid, "kubeconfig " + at + " is not valid YAML: " + perr.message));
     }
-    if (docs.empty()) return std::nullopt;  // an empty file is an empty config, as for kubectl
+    if (docs.empty()) return Unit{};  // an empty file is an empty config, as for kubectl
     if (docs.size() > 1) {
-      return error(Code::Invalid, "kubeconfig " + file_ + " holds " + std::to_string(docs.size()) +
-                                      " YAML documents; a kubeconfig is a single document");
+      return err(error(Code::Invalid, "kubeconfig " + file_ + " holds " + std::to_string(docs.size()) +
+                                          " YAML documents; a kubeconfig is a single document"));
     }
     top(docs[0]);
-    return std::move(error_);
+    if (error_) return err(std::move(*error_));
+    return Unit{};
   }
 
  private:
@@ -322,10 +324,12 @@ ConfigResult<std::string> pemFrom(const Str& data, const Str& file, std::string_
     }
     out = std::move(*decoded);
   } else if (!file.empty()) {
-    if (int e = readFile(file.text, out); e != 0) {
+    auto read = readFile(file.text);
+    if (!read) {
       return err(error(Code::Invalid, "cannot read " + std::string(fileKey) + " " + file.text + " of " + what + " (" +
-                                          Origin{origin.file, file.line}.where() + "): " + errnoText(e)));
+                                          Origin{origin.file, file.line}.where() + "): " + errnoText(read.error())));
     }
+    out = std::move(*read);
   }
   return out;
 }
@@ -387,11 +391,10 @@ ConfigResult<Unit> applyCluster(const ClusterEntry& cluster, const std::string& 
     return err(error(Code::Unsupported, clusterAt + " sets tls-server-name, which is not supported yet"));
   }
   if (cluster.server.empty()) return err(error(Code::Invalid, clusterAt + " has no server"));
-  std::string why;
-  std::optional<std::string> server = normalizeServer(cluster.server.text, why);
+  auto server = normalizeServer(cluster.server.text);
   if (!server) {
     return err(error(Code::Invalid, Origin{cluster.origin.file, cluster.server.line}.where() + ": server " +
-                                        quote(cluster.server.text) + " of " + clusterWhat + " " + why));
+                                        quote(cluster.server.text) + " of " + clusterWhat + " " + server.error()));
   }
   out.server = std::move(*server);
   auto ca = pemFrom(cluster.caData, cluster.ca, "certificate-authority-data", "certificate-authority", clusterWhat,
@@ -414,12 +417,13 @@ ConfigResult<Unit> applyToken(const UserEntry& user, const std::string& userWhat
   out.bearerToken = trim(user.token.text);
   out.tokenFile = user.tokenFile.text;
   if (out.tokenFile.empty()) return Unit{};
-  std::string content;
-  if (int e = readFile(out.tokenFile, content); e != 0) {
+  auto read = readFile(out.tokenFile);
+  if (!read) {
     return err(error(Code::Invalid, "cannot read tokenFile " + out.tokenFile + " of " + userWhat + " (" +
-                                        Origin{user.origin.file, user.tokenFile.line}.where() + "): " + errnoText(e)));
+                                        Origin{user.origin.file, user.tokenFile.line}.where() +
+                                        "): " + errnoText(read.error())));
   }
-  content = trim(content);
+  std::string content = trim(*read);
   if (content.empty() && out.bearerToken.empty()) {
     return err(error(Code::Invalid, "tokenFile " + out.tokenFile + " of " + userWhat + " is empty"));
   }
@@ -489,7 +493,7 @@ ConfigResult<RestConfig> loadKubeconfig(const std::vector<std::string>& files, c
   if (files.empty()) return err(error(Code::NotFound, "no kubeconfig file given"));
   Merged merged;
   for (const std::string& file : files) {
-    if (auto e = FileReader(file, merged).read()) return err(std::move(*e));
+    if (auto read = FileReader(file, merged).read(); !read) return err(std::move(read).error());
   }
   return resolve(merged, files, context);
 }

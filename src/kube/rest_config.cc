@@ -51,9 +51,8 @@ ConfigResult<RestConfig> loadConfig(const LoadOptions& options) {
   const Env env = options.env ? options.env : processEnv();
   auto finish = [&](ConfigResult<RestConfig> result) -> ConfigResult<RestConfig> {
     if (!result || options.master.empty()) return result;
-    std::string why;
-    std::optional<std::string> server = normalizeServer(options.master, why);
-    if (!server) return err(error(Code::Invalid, "--master " + quote(options.master) + " " + why));
+    auto server = normalizeServer(options.master);
+    if (!server) return err(error(Code::Invalid, "--master " + quote(options.master) + " " + server.error()));
     result->server = std::move(*server);
     return result;
   };
