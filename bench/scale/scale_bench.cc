@@ -116,7 +116,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   config->qps = 0;  // the benchmark's own client is not throttled
-  auto client = mb::kube::makeClient(*config, mb::kube::standardHooks(*config, nullptr));
+  auto client = mb::kube::makeClient(*config, mb::base::RealClock::instance(),
+                                     mb::kube::standardHooks(*config, nullptr, mb::base::RealClock::instance()));
   const std::string ns = "scale-" + std::to_string(getpid());
   const std::string rawNs = ns + "-raw";
   for (const auto& name : {ns, rawNs}) {

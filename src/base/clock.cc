@@ -42,7 +42,12 @@ void RealClock::sleepUntil(TimePoint deadline) {
   std::this_thread::sleep_until(deadline);
 }
 
-FakeClock::FakeClock(TimePoint start) : now_(start.time_since_epoch().count()) {}
+FakeClock::FakeClock(TimePoint start, WallTime wallStart)
+    : now_(start.time_since_epoch().count()), start_(start), wallStart_(wallStart) {}
+
+WallTime FakeClock::wallNow() const {
+  return wallStart_ + std::chrono::duration_cast<WallTime::duration>(now() - start_);
+}
 
 void FakeClock::waitUntil(std::unique_lock<std::mutex>& lock, std::condition_variable& cv, TimePoint deadline) {
   Waiter self{lock.mutex(), &cv, deadline};
@@ -117,6 +122,13 @@ size_t FakeClock::numWaitersForTest() const {
 void FakeClock::awaitWaitersForTest(size_t n) const {
   std::unique_lock lock(mu_);
   changed_.wait(lock, [&] { return waiters_.size() >= n; });
+}
+
+TimePoint FakeClock::nextDeadlineForTest() const {
+  std::lock_guard guard(mu_);
+  TimePoint next = TimePoint::max();
+  for (const Waiter* w : waiters_) next = std::min(next, w->deadline);
+  return next;
 }
 
 }  // namespace mb::base

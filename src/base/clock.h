@@ -13,6 +13,9 @@ namespace mb::base {
 
 using Duration = std::chrono::steady_clock::duration;
 using TimePoint = std::chrono::steady_clock::time_point;
+// Calendar time, for what other machines read (Lease renewTime, Event
+// timestamps); never for measuring intervals, which use TimePoint.
+using WallTime = std::chrono::system_clock::time_point;
 
 // `from + d`, clamped to the largest time point instead of overflowing, so
 // "wait forever" can be spelled as a huge duration.
@@ -22,12 +25,26 @@ class Clock {
  public:
   virtual ~Clock() = default;
   virtual TimePoint now() const = 0;
+  // The calendar time that goes with now(). A FakeClock moves both together.
+  virtual WallTime wallNow() const = 0;
 
   // Blocks on `cv` (whose mutex `lock` holds) until it is notified or this
   // clock reaches `deadline`. Like a condition wait it may return early and
   // may release and retake the lock, so callers re-check their condition in a
   // loop. TimePoint::max() waits without a deadline.
   virtual void waitUntil(std::unique_lock<std::mutex>& lock, std::condition_variable& cv, TimePoint deadline) = 0;
+
+  // The loop every caller of the above writes: waits until `done()` (checked
+  // under `lock`) or `deadline`, and returns done(). Whoever makes done()
+  // true must notify `cv` while holding, or after taking, the lock.
+  template <class Done>
+  bool waitUntil(std::unique_lock<std::mutex>& lock, std::condition_variable& cv, TimePoint deadline, Done done) {
+    while (!done()) {
+      if (now() >= deadline) return false;
+      waitUntil(lock, cv, deadline);
+    }
+    return true;
+  }
 
   // Blocks until this clock reaches `deadline`.
   virtual void sleepUntil(TimePoint deadline);
@@ -39,7 +56,9 @@ class RealClock final : public Clock {
   // RealClock has no state; one shared instance serves everybody.
   static RealClock& instance();
 
+  using Clock::waitUntil;
   TimePoint now() const override { return std::chrono::steady_clock::now(); }
+  WallTime wallNow() const override { return std::chrono::system_clock::now(); }
   void waitUntil(std::unique_lock<std::mutex>& lock, std::condition_variable& cv, TimePoint deadline) override;
   void sleepUntil(TimePoint deadline) override;
 };
@@ -50,9 +69,13 @@ class RealClock final : public Clock {
 class FakeClock final : public Clock {
  public:
   // Starts well after the epoch so that `now() - someDuration` stays valid.
-  explicit FakeClock(TimePoint start = TimePoint{} + std::chrono::hours(24));
+  // The wall clock reads `wallStart` at `start` and moves with it.
+  static constexpr WallTime kDefaultWallStart{std::chrono::seconds(1'767'225'600)};  // 2026-01-01T00:00:00Z
+  explicit FakeClock(TimePoint start = TimePoint{} + std::chrono::hours(24), WallTime wallStart = kDefaultWallStart);
 
+  using Clock::waitUntil;
   TimePoint now() const override { return TimePoint(Duration(now_.load(std::memory_order_acquire))); }
+  WallTime wallNow() const override;
   void waitUntil(std::unique_lock<std::mutex>& lock, std::condition_variable& cv, TimePoint deadline) override;
 
   void advance(Duration d);
@@ -63,6 +86,9 @@ class FakeClock final : public Clock {
   // Blocks (in real time) until at least `n` callers wait on this clock: lets
   // a test advance time only once the thread it means to wake is asleep.
   void awaitWaitersForTest(size_t n) const;
+  // The earliest deadline of those callers (TimePoint::max() when none):
+  // what a component asked to wait for, e.g. a backoff's length.
+  TimePoint nextDeadlineForTest() const;
 
  private:
   struct Waiter {
@@ -77,6 +103,8 @@ class FakeClock final : public Clock {
   // leaves only once no advance() pins it.
   // now() is read under other components' locks, so it is atomic.
   std::atomic<Duration::rep> now_;
+  const TimePoint start_;
+  const WallTime wallStart_;
   mutable std::mutex mu_;
   mutable std::condition_variable changed_;  // waiters_ or pins changed
   std::vector<Waiter*> waiters_;             // guarded by mu_

@@ -97,14 +97,14 @@ bool waitUntil(base::Clock& clock, base::TimePoint deadline, const std::atomic<b
 // (a child kind that appears), so starting is locked.
 class WatcherSet {
  public:
-  explicit WatcherSet(kube::Client& client) : client_(client) {}
+  WatcherSet(kube::Client& client, base::Clock& clock) : client_(client), clock_(clock) {}
   ~WatcherSet() { stopAll(); }
   WatcherSet(const WatcherSet&) = delete;
   WatcherSet& operator=(const WatcherSet&) = delete;
 
   void start(kube::WatcherConfig config, kube::Store& store, std::function<void(const kube::Change&)> onChange) {
     std::lock_guard<std::mutex> lock(mu_);
-    auto w = std::make_unique<kube::Watcher>(client_, std::move(config), store, std::move(onChange));
+    auto w = std::make_unique<kube::Watcher>(client_, clock_, std::move(config), store, std::move(onChange));
     kube::Watcher* watcher = w.get();
     watchers_.push_back(std::move(w));
     threads_.emplace_back([watcher] { watcher->run(); });
@@ -118,6 +118,7 @@ class WatcherSet {
 
  private:
   kube::Client& client_;
+  base::Clock& clock_;
   std::mutex mu_;
   std::vector<std::unique_ptr<kube::Watcher>> watchers_;  // guarded by mu_
   std::vector<std::thread> threads_;                      // guarded by mu_
@@ -137,6 +138,7 @@ int runManager(const ManagerOptions& options, const std::atomic<bool>& stop) {
   for (const auto& ns : namespaces) watched += (watched.empty() ? "" : ",") + (ns.empty() ? "(all)" : ns);
 
   base::Registry registry;
+  base::Clock& clock = options.clock != nullptr ? *options.clock : base::RealClock::instance();
   std::unique_ptr<kube::Client> ownClient;
   kube::Client* client = options.client;
   std::string server = "(injected client)";
@@ -153,7 +155,7 @@ int runManager(const ManagerOptions& options, const std::atomic<bool>& stop) {
     rc.userAgent = "modelbooster-controller";
     server = rc.server;
     source = rc.source;
-    ownClient = kube::makeClient(rc, kube::standardHooks(rc, &registry));
+    ownClient = kube::makeClient(rc, clock, kube::standardHooks(rc, &registry, clock));
     client = ownClient.get();
   }
   logInfo("starting", {{"server", server},
@@ -162,14 +164,13 @@ int runManager(const ManagerOptions& options, const std::atomic<bool>& stop) {
                        {"workers", std::to_string(options.workers)},
                        {"serving_stack", options.servingStack}});
 
-  base::Clock& clock = options.clock != nullptr ? *options.clock : base::RealClock::instance();
   const std::string configNamespace = options.configNamespace.empty() ? podNamespace() : options.configNamespace;
   const std::string self = identity();
 
   Caches caches;
   ServingStackState stack;
   runtime::WorkQueue queue("modelbooster", runtime::WorkQueueOptions{&clock, nullptr, &registry});
-  kube::EventRecorder events(*client, "modelbooster-controller", self);
+  kube::EventRecorder events(*client, clock, "modelbooster-controller", self);
 
   std::mutex configMutex;
   core::ConversionOptions baseConfig = options.config;  // the flags and the detected stack; guarded by configMutex
@@ -319,7 +320,7 @@ int runManager(const ManagerOptions& options, const std::atomic<bool>& stop) {
       if (!before.empty() && before != owner) queue.add(before);
     }
   };
-  WatcherSet watchers(*client);  // after the callbacks it calls, so it stops before they go
+  WatcherSet watchers(*client, clock);  // after the callbacks it calls, so it stops before they go
   // Only kinds that are watched count for Caches::synced(): a kind the
   // server does not serve never holds the controller back.
   auto watchKind = [&](api::ChildKind kind) {
@@ -423,7 +424,7 @@ int runManager(const ManagerOptions& options, const std::atomic<bool>& stop) {
     // the lease, so it must never wait for them while leading.
     waitSynced();
     elector = std::make_unique<kube::LeaderElector>(
-        *client, lc,
+        *client, clock, lc,
         kube::LeaderCallbacks{[&] {
                                 logInfo("became leader; reconciling", {{"identity", self}});
                                 leading = true;

@@ -11,7 +11,7 @@
 #include "base/clock.h"
 #include "core/conversion_options.h"
 #include "kube/client.h"
-#include "kube/config.h"
+#include "kube/rest_config.h"
 
 namespace mb::controller {
 

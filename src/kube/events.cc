@@ -34,8 +34,13 @@ ObjectRef refTo(const document::Value& object) {
                    field(object, "metadata", "name"), field(object, "metadata", "uid")};
 }
 
-EventRecorder::EventRecorder(Client& client, std::string component, std::string instance, size_t maxQueued)
-    : client_(client), component_(std::move(component)), instance_(std::move(instance)), maxQueued_(maxQueued) {
+EventRecorder::EventRecorder(Client& client, base::Clock& clock, std::string component, std::string instance,
+                             size_t maxQueued)
+    : client_(client),
+      clock_(clock),
+      component_(std::move(component)),
+      instance_(std::move(instance)),
+      maxQueued_(maxQueued) {
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -60,13 +65,11 @@ void EventRecorder::record(const ObjectRef& object, const std::string& type, con
 }
 
 bool EventRecorder::flush(std::chrono::milliseconds bound) {
+  // milliseconds::max() does not fit the clock's nanoseconds: it means no bound.
+  const bool unbounded = bound >= std::chrono::duration_cast<std::chrono::milliseconds>(base::Duration::max());
+  const base::TimePoint deadline = unbounded ? base::TimePoint::max() : base::addSaturating(clock_.now(), bound);
   std::unique_lock<std::mutex> lock(mutex_);
-  auto idle = [&] { return queue_.empty() && !busy_; };
-  if (bound == std::chrono::milliseconds::max()) {
-    idle_.wait(lock, idle);
-    return true;
-  }
-  return idle_.wait_for(lock, bound, idle);
+  return clock_.waitUntil(lock, idle_, deadline, [&] { return queue_.empty() && !busy_; });
 }
 
 void EventRecorder::loop() {
@@ -85,7 +88,7 @@ void EventRecorder::loop() {
   }
 }
 
-void EventRecorder::forgetOld(std::chrono::steady_clock::time_point now) {
+void EventRecorder::forgetOld(base::TimePoint now) {
   constexpr auto kEventLifetime = std::chrono::hours(1);
   if (now - lastForget_ < std::chrono::minutes(1)) return;
   lastForget_ = now;
@@ -95,8 +98,8 @@ void EventRecorder::forgetOld(std::chrono::steady_clock::time_point now) {
 void EventRecorder::send(const Pending& p) {
   const Resource events{"", "v1", "events", true};
   std::string key = p.object.uid + "\n" + p.type + "\n" + p.reason + "\n" + p.message;
-  std::string now = formatTime(std::chrono::system_clock::now());
-  auto steadyNow = std::chrono::steady_clock::now();
+  std::string now = formatTime(clock_.wallNow());
+  const base::TimePoint steadyNow = clock_.now();
   forgetOld(steadyNow);
   auto it = sent_.find(key);
   if (it != sent_.end()) {

@@ -15,6 +15,7 @@
 #include <string>
 #include <thread>
 
+#include "base/clock.h"
 #include "kube/client.h"
 
 namespace mb::kube {
@@ -31,7 +32,10 @@ ObjectRef refTo(const document::Value& object);
 
 class EventRecorder {
  public:
-  EventRecorder(Client& client, std::string component, std::string instance, size_t maxQueued = 1000);
+  // Timestamps come from `clock`'s wall time; aggregation ages and flush()
+  // bounds run on its steady time.
+  EventRecorder(Client& client, base::Clock& clock, std::string component, std::string instance,
+                size_t maxQueued = 1000);
   ~EventRecorder();
   EventRecorder(const EventRecorder&) = delete;
   EventRecorder& operator=(const EventRecorder&) = delete;
@@ -57,7 +61,7 @@ class EventRecorder {
   struct Sent {
     std::string name;  // the Event object's name
     int64_t count = 0;
-    std::chrono::steady_clock::time_point last;
+    base::TimePoint last;
   };
   void loop();
   void send(const Pending& p);
@@ -65,9 +69,10 @@ class EventRecorder {
   // (an hour by default): the map would otherwise grow with every distinct
   // message for the life of the process. A repeat after that makes (or
   // adopts) the Event again.
-  void forgetOld(std::chrono::steady_clock::time_point now);
+  void forgetOld(base::TimePoint now);
 
   Client& client_;
+  base::Clock& clock_;
   const std::string component_;
   const std::string instance_;
   const size_t maxQueued_;
@@ -76,11 +81,11 @@ class EventRecorder {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable idle_;
-  std::deque<Pending> queue_;                           // guarded by mutex_
-  bool busy_ = false;                                   // guarded by mutex_
-  bool stopping_ = false;                               // guarded by mutex_
-  std::map<std::string, Sent> sent_;                    // aggregation key -> Event; only the sender thread touches it
-  std::chrono::steady_clock::time_point lastForget_{};  // sender thread only
+  std::deque<Pending> queue_;         // guarded by mutex_
+  bool busy_ = false;                 // guarded by mutex_
+  bool stopping_ = false;             // guarded by mutex_
+  std::map<std::string, Sent> sent_;  // aggregation key -> Event; only the sender thread touches it
+  base::TimePoint lastForget_{};      // sender thread only
   std::thread thread_;
 };
 

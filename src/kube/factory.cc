@@ -2,17 +2,18 @@
 
 #include "base/token_bucket.h"
 #include "kube/client_impl.h"
+#include "kube/token_source.h"
 
 namespace mb::kube {
 
-std::unique_ptr<Client> makeClient(const RestConfig& config, ClientHooks hooks) {
+std::unique_ptr<Client> makeClient(const RestConfig& config, base::Clock& clock, ClientHooks hooks) {
   ClientOptions o;
   o.server = config.server;
   o.caPem = config.caPem;
   o.insecureSkipTlsVerify = config.insecureSkipTlsVerify;
   o.clientCertPem = config.clientCertPem;
   o.clientKeyPem = config.clientKeyPem;
-  o.bearerToken = TokenSource::provider(config);
+  o.bearerToken = TokenSource::provider(config, clock);
   o.userAgent = config.userAgent;
   o.throttle = std::move(hooks.throttle);
   o.onRequest = std::move(hooks.onRequest);
@@ -23,9 +24,9 @@ std::unique_ptr<Client> makeClient(const RestConfig& config, ClientHooks hooks) 
 
 namespace mb::kube {
 
-ClientHooks standardHooks(const RestConfig& config, base::Registry* registry) {
+ClientHooks standardHooks(const RestConfig& config, base::Registry* registry, base::Clock& clock) {
   ClientHooks hooks;
-  auto bucket = std::make_shared<base::TokenBucket>(config.qps, config.burst);
+  auto bucket = std::make_shared<base::TokenBucket>(config.qps, config.burst, clock);
   hooks.throttle = [bucket] { bucket->wait(); };
   if (registry != nullptr) {
     base::Family* requests =

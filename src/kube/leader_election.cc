@@ -22,8 +22,8 @@ int64_t number(const document::Value& lease, const char* field) {
 
 }  // namespace
 
-LeaderElector::LeaderElector(Client& client, LeaderElectionConfig config, LeaderCallbacks callbacks)
-    : client_(client), config_(std::move(config)), callbacks_(std::move(callbacks)) {}
+LeaderElector::LeaderElector(Client& client, base::Clock& clock, LeaderElectionConfig config, LeaderCallbacks callbacks)
+    : client_(client), clock_(clock), config_(std::move(config)), callbacks_(std::move(callbacks)) {}
 
 std::string LeaderElector::observedLeader() const {
   std::lock_guard<std::mutex> lock(mutex_);
@@ -41,17 +41,16 @@ void LeaderElector::stop() {
   wake_.notify_all();
 }
 
-bool LeaderElector::sleepFor(std::chrono::milliseconds d) {
+bool LeaderElector::waitOrStop(std::chrono::milliseconds d) {
   std::unique_lock<std::mutex> lock(mutex_);
-  wake_.wait_for(lock, d, [&] { return stop_.load(); });
-  return !stop_;
+  // stop() notifies wake_ under mutex_, so it ends the wait at once.
+  return !clock_.waitUntil(lock, wake_, base::addSaturating(clock_.now(), d), [&] { return stop_.load(); });
 }
 
 LeaderElector::Attempt LeaderElector::tryAcquireOrRenew() {
   const Resource leases = resources::leases();
-  auto now = std::chrono::system_clock::now();
-  auto steadyNow = std::chrono::steady_clock::now();
-  std::string nowText = formatMicroTime(now);
+  const base::TimePoint steadyNow = clock_.now();
+  std::string nowText = formatMicroTime(clock_.wallNow());
   int64_t durationSeconds = std::chrono::duration_cast<std::chrono::seconds>(config_.leaseDuration).count();
 
   auto current = client_.get(leases, config_.ns, config_.name);
@@ -127,21 +126,21 @@ void LeaderElector::release() {
   // waiting out the lease.
   spec->put("holderIdentity", "");
   spec->put("leaseDurationSeconds", document::Value::integer(1));
-  spec->put("renewTime", formatMicroTime(std::chrono::system_clock::now()));
+  spec->put("renewTime", formatMicroTime(clock_.wallNow()));
   (void)client_.update(resources::leases(), config_.ns, lease);
 }
 
 bool LeaderElector::holdsLease() const {
   if (!leader_) return false;
-  auto renewed = std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(renewedAt_.load()));
-  return std::chrono::steady_clock::now() - renewed < config_.renewDeadline;
+  auto renewed = base::TimePoint(base::Duration(renewedAt_.load()));
+  return clock_.now() - renewed < config_.renewDeadline;
 }
 
 void LeaderElector::run() {
   // An attempt counts from when it started, not when its answer came back:
   // others time the lease from the moment they see our write.
   auto attempt = [&] {
-    auto started = std::chrono::steady_clock::now();
+    const base::TimePoint started = clock_.now();
     Attempt a = tryAcquireOrRenew();
     if (a == Attempt::Acquired) renewedAt_ = started.time_since_epoch().count();
     return a;
@@ -149,7 +148,7 @@ void LeaderElector::run() {
   // Campaign.
   while (!stop_) {
     if (attempt() == Attempt::Acquired) break;
-    if (!sleepFor(config_.retryPeriod)) return;
+    if (!waitOrStop(config_.retryPeriod)) return;
   }
   if (stop_) return;
   leader_ = true;
@@ -160,7 +159,7 @@ void LeaderElector::run() {
   // passes without a successful renewal (holdsLease() already says so while
   // an attempt is still hanging).
   while (!stop_) {
-    if (!sleepFor(config_.retryPeriod)) break;
+    if (!waitOrStop(config_.retryPeriod)) break;
     Attempt a = attempt();
     if (a == Attempt::HeldByOther || !holdsLease()) break;
   }

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <string>
 
+#include "base/clock.h"
 #include "kube/client.h"
 
 namespace mb::kube {
@@ -33,7 +34,9 @@ struct LeaderCallbacks {
 
 class LeaderElector {
  public:
-  LeaderElector(Client& client, LeaderElectionConfig config, LeaderCallbacks callbacks);
+  // Lease expiry, the renew deadline and the retry waits run on `clock`;
+  // its wall time goes into the Lease's acquireTime and renewTime.
+  LeaderElector(Client& client, base::Clock& clock, LeaderElectionConfig config, LeaderCallbacks callbacks);
 
   // Campaigns, leads, and returns after stop() (releasing the lease if held)
   // or after losing the lease.
@@ -54,24 +57,25 @@ class LeaderElector {
   enum class Attempt { Acquired, HeldByOther, Failed };
   Attempt tryAcquireOrRenew();
   void release();
-  bool sleepFor(std::chrono::milliseconds d);  // false when stopped
+  bool waitOrStop(std::chrono::milliseconds d);  // false when stopped
 
   Client& client_;
+  base::Clock& clock_;
   LeaderElectionConfig config_;
   LeaderCallbacks callbacks_;
   std::atomic<bool> leader_{false};
   std::atomic<bool> stop_{false};
   std::atomic<bool> releaseOnStop_{true};
-  // When the last successful acquire or renew was sent (steady clock):
-  // the lease is ours until at least then + lease duration.
-  std::atomic<std::chrono::steady_clock::rep> renewedAt_{0};
+  // When the last successful acquire or renew was sent (on clock_): the
+  // lease is ours until at least then + lease duration.
+  std::atomic<base::Duration::rep> renewedAt_{0};
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   // The lease as last seen and when this process saw it change: guarded by mutex_.
   std::string observedHolder_;
   std::string observedRenewTime_;
-  std::chrono::steady_clock::time_point observedAt_{};
+  base::TimePoint observedAt_{};
   int64_t observedTransitions_ = 0;
 };
 

@@ -6,7 +6,7 @@
 namespace mb::kube {
 namespace {
 
-std::string format(std::chrono::system_clock::time_point t, bool micro) {
+std::string format(base::WallTime t, bool micro) {
   auto micros = std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
   std::time_t seconds = static_cast<std::time_t>(micros / 1000000);
   std::tm tm{};
@@ -24,7 +24,7 @@ std::string format(std::chrono::system_clock::time_point t, bool micro) {
 
 }  // namespace
 
-std::string formatTime(std::chrono::system_clock::time_point t) { return format(t, false); }
-std::string formatMicroTime(std::chrono::system_clock::time_point t) { return format(t, true); }
+std::string formatTime(base::WallTime t) { return format(t, false); }
+std::string formatMicroTime(base::WallTime t) { return format(t, true); }
 
 }  // namespace mb::kube

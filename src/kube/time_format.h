@@ -2,12 +2,13 @@
 // (microseconds), always in UTC.
 #pragma once
 
-#include <chrono>
 #include <string>
+
+#include "base/clock.h"
 
 namespace mb::kube {
 
-std::string formatTime(std::chrono::system_clock::time_point t);       // 2026-11-26T23:05:00Z
-std::string formatMicroTime(std::chrono::system_clock::time_point t);  // 2026-11-26T23:05:00.123456Z
+std::string formatTime(base::WallTime t);       // 2026-11-26T23:05:00Z
+std::string formatMicroTime(base::WallTime t);  // 2026-11-26T23:05:00.123456Z
 
 }  // namespace mb::kube

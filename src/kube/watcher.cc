@@ -13,13 +13,16 @@ std::string resourceVersionOf(const document::Value& object) {
 
 }  // namespace
 
-Watcher::Watcher(Client& client, WatcherConfig config, Store& store, std::function<void(const Change&)> onChange)
+Watcher::Watcher(Client& client, base::Clock& clock, WatcherConfig config, Store& store,
+                 std::function<void(const Change&)> onChange)
     : client_(client),
+      clock_(clock),
       config_(std::move(config)),
       store_(store),
       writer_(store),
       onChange_(std::move(onChange)),
-      backoff_(config_.initialBackoff) {}
+      backoff_(config_.initialBackoff),
+      rng_(config_.jitterSeed ? *config_.jitterSeed : uint64_t{std::random_device{}()}) {}
 
 std::string Watcher::resourceVersion() const {
   std::lock_guard<std::mutex> lock(mutex_);
@@ -37,15 +40,20 @@ void Watcher::stop() {
   wake_.notify_all();
 }
 
-void Watcher::backoff() {
-  state_ = State::Backoff;
+std::chrono::milliseconds Watcher::jittered() {
   // Full range jitter around the current step (0.5x to 1.5x), so that many
   // watchers dropped at once do not come back at once.
   std::uniform_real_distribution<double> jitter(0.5, 1.5);
-  auto wait = std::chrono::milliseconds(static_cast<int64_t>(static_cast<double>(backoff_.count()) * jitter(rng_)));
+  return std::chrono::milliseconds(static_cast<int64_t>(static_cast<double>(backoff_.count()) * jitter(rng_)));
+}
+
+void Watcher::backoff() {
+  state_ = State::Backoff;
+  std::chrono::milliseconds wait = jittered();
   backoff_ = std::min(backoff_ * 2, config_.maxBackoff);
   std::unique_lock<std::mutex> lock(mutex_);
-  wake_.wait_for(lock, wait, [&] { return stop_.load(); });
+  // stop() notifies wake_ under mutex_, so it ends the wait at once.
+  clock_.waitUntil(lock, wake_, base::addSaturating(clock_.now(), wait), [&] { return stop_.load(); });
 }
 
 bool Watcher::listAll() {

@@ -7,11 +7,14 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 
+#include "base/clock.h"
 #include "kube/client.h"
 #include "kube/store.h"
 
@@ -26,6 +29,9 @@ struct WatcherConfig {
   int watchTimeoutSeconds = 300;
   std::chrono::milliseconds initialBackoff{200};
   std::chrono::milliseconds maxBackoff{30000};
+  // Seeds the backoff jitter; unset, std::random_device does, so that
+  // replicas differ. Tests set it to get the same waits every run.
+  std::optional<uint64_t> jitterSeed;
 };
 
 // What changed, for whoever maps objects to work (e.g. the owner's key).
@@ -40,7 +46,9 @@ class Watcher {
  public:
   enum class State { Empty, Listing, Watching, Backoff, Stopped };
 
-  Watcher(Client& client, WatcherConfig config, Store& store, std::function<void(const Change&)> onChange = {});
+  // Backoff waits run on `clock`.
+  Watcher(Client& client, base::Clock& clock, WatcherConfig config, Store& store,
+          std::function<void(const Change&)> onChange = {});
 
   // Runs until stop(); call from a dedicated thread.
   void run();
@@ -61,10 +69,13 @@ class Watcher {
   // Returns true when a relist is needed (410), false to re-watch.
   bool watchOnce();
   void backoff();
+  // The next backoff wait: the current step times a jitter in [0.5, 1.5).
+  std::chrono::milliseconds jittered();
   void resetBackoff() { backoff_ = config_.initialBackoff; }
   void setResourceVersion(std::string rv);
 
   Client& client_;
+  base::Clock& clock_;
   WatcherConfig config_;
   Store& store_;
   Store::Writer writer_;
@@ -76,7 +87,7 @@ class Watcher {
   std::atomic<uint64_t> rewatches_{0};
   bool resume_ = false;
   std::chrono::milliseconds backoff_;
-  std::mt19937_64 rng_{std::random_device{}()};
+  std::mt19937_64 rng_;
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;  // stop() interrupts backoff sleeps

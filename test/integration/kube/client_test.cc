@@ -181,7 +181,7 @@ TEST_F(KubeTest, RbacDenialIsForbiddenWithTheApisMessage) {
   limited.caPem = config_.caPem;
   limited.bearerToken = str(*token, {"status", "token"});
   ASSERT_FALSE(limited.bearerToken.empty());
-  auto weak = makeClient(limited);
+  auto weak = makeClient(limited, base::RealClock::instance());
   auto denied = weak->create(resources::configMaps(), ns_, configMap(ns_, "x"));
   ASSERT_FALSE(denied);
   EXPECT_TRUE(denied.error().is(ErrorKind::Forbidden)) << denied.error().str();
@@ -194,7 +194,8 @@ TEST_F(KubeTest, ClientSideRateLimitAndRequestMetrics) {
   limited.qps = 5;
   limited.burst = 1;
   base::Registry registry;
-  auto client = makeClient(limited, standardHooks(limited, &registry));
+  auto client =
+      makeClient(limited, base::RealClock::instance(), standardHooks(limited, &registry, base::RealClock::instance()));
   auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < 6; ++i) (void)client->get(resources::configMaps(), ns_, "missing");
   auto took = std::chrono::steady_clock::now() - start;
@@ -206,7 +207,7 @@ TEST_F(KubeTest, ClientSideRateLimitAndRequestMetrics) {
 TEST_F(KubeTest, UnreachableServerIsAConnectionError) {
   RestConfig dead = config_;
   dead.server = "https://127.0.0.1:1";
-  auto client = makeClient(dead);
+  auto client = makeClient(dead, base::RealClock::instance());
   auto r = client->get(resources::configMaps(), ns_, "x");
   ASSERT_FALSE(r);
   EXPECT_TRUE(r.error().is(ErrorKind::Connection)) << r.error().str();

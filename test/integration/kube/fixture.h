@@ -15,8 +15,8 @@
 
 #include "document/parse.h"
 #include "kube/client.h"
-#include "kube/config.h"
 #include "kube/factory.h"
+#include "kube/rest_config.h"
 
 namespace mb::kube::test {
 
@@ -67,7 +67,7 @@ class KubeTest : public ::testing::Test {
   void SetUp() override {
     config_ = adminConfig();
     ASSERT_FALSE(config_.server.empty());
-    client_ = makeClient(config_);
+    client_ = makeClient(config_, base::RealClock::instance());
     std::random_device rd;
     ns_ = "mb-it-" + std::to_string(rd() % 1000000000);
     auto created =

@@ -23,7 +23,8 @@ LeaderElectionConfig fast(const std::string& ns, const std::string& identity) {
 
 struct Candidate {
   Candidate(Client& client, const std::string& ns, const std::string& id)
-      : elector(client, fast(ns, id), LeaderCallbacks{[this] { started++; }, [this] { stopped++; }, {}}),
+      : elector(client, base::RealClock::instance(), fast(ns, id),
+                LeaderCallbacks{[this] { started++; }, [this] { stopped++; }, {}}),
         thread([this] { elector.run(); }) {}
   ~Candidate() {
     elector.stop();
@@ -78,7 +79,7 @@ TEST_F(KubeTest, RepeatedEventsAreAggregated) {
   auto cm = client_->create(resources::configMaps(), ns_,
                             json(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"target"}})"));
   ASSERT_TRUE(cm) << cm.error().str();
-  EventRecorder recorder(*client_, "modelbooster-it", "it-1");
+  EventRecorder recorder(*client_, base::RealClock::instance(), "modelbooster-it", "it-1");
   ObjectRef ref = refTo(*cm);
   for (int i = 0; i < 3; ++i) recorder.warning(ref, "ApplyFailed", "the same message");
   recorder.normal(ref, "Created", "created ModelServing x");

@@ -96,7 +96,7 @@ TEST_F(WatcherTest, StoreFollowsTheServer) {
   Store store;
   std::mutex mu;
   std::vector<std::string> changes;
-  Watcher watcher(*client_, config(), store, [&](const Change& c) {
+  Watcher watcher(*client_, base::RealClock::instance(), config(), store, [&](const Change& c) {
     std::lock_guard<std::mutex> lock(mu);
     changes.push_back((c.type == Change::Type::Applied ? "apply " : "delete ") + str(*c.object, {"metadata", "name"}));
   });
@@ -123,7 +123,7 @@ TEST_F(WatcherTest, ExpiredVersionRelistsAndTheStoreConverges) {
   Store store;
   std::string lastVersion;
   {
-    Watcher first(*client_, config(), store);
+    Watcher first(*client_, base::RealClock::instance(), config(), store);
     Running running(first);
     ASSERT_TRUE(eventually([&] { return store.synced() && store.size() == 3; }));
     running.stop();
@@ -142,7 +142,7 @@ TEST_F(WatcherTest, ExpiredVersionRelistsAndTheStoreConverges) {
 
   std::mutex mu;
   std::vector<std::string> deleted;
-  Watcher second(*client_, config(), store, [&](const Change& c) {
+  Watcher second(*client_, base::RealClock::instance(), config(), store, [&](const Change& c) {
     std::lock_guard<std::mutex> lock(mu);
     if (c.type == Change::Type::Deleted) deleted.push_back(str(*c.object, {"metadata", "name"}));
   });
@@ -167,7 +167,7 @@ TEST_F(WatcherTest, ApiserverRestartMidWatchMissesNothing) {
   WatcherConfig c = config();
   c.initialBackoff = std::chrono::milliseconds(100);
   c.maxBackoff = std::chrono::milliseconds(1000);
-  Watcher watcher(*client_, c, store);
+  Watcher watcher(*client_, base::RealClock::instance(), c, store);
   Running running(watcher);
   ASSERT_TRUE(eventually([&] { return store.synced() && store.size() == 1; }));
 

@@ -56,6 +56,73 @@ TEST(ClockTest, AddSaturatingClamps) {
   EXPECT_EQ(addSaturating(t, seconds(1)), TimePoint{} + seconds(2));
 }
 
+TEST(ClockTest, FakeWallClockMovesWithSteadyTime) {
+  FakeClock clock;
+  EXPECT_EQ(clock.wallNow(), FakeClock::kDefaultWallStart);
+  clock.advance(milliseconds(1500));
+  EXPECT_EQ(clock.wallNow() - FakeClock::kDefaultWallStart, milliseconds(1500));
+  FakeClock other(TimePoint{} + seconds(5), WallTime{} + seconds(7));
+  other.setTime(TimePoint{} + seconds(6));
+  EXPECT_EQ(other.wallNow(), WallTime{} + seconds(8));
+}
+
+TEST(ClockTest, WaitUntilDoneReturnsWhenDoneWithoutTimeMoving) {
+  FakeClock clock;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  bool result = false;
+  std::thread waiter([&] {
+    std::unique_lock lock(mu);
+    result = clock.waitUntil(lock, cv, clock.now() + seconds(10), [&] { return done; });
+  });
+  clock.awaitWaitersForTest(1);
+  {
+    std::lock_guard lock(mu);
+    done = true;
+  }
+  cv.notify_all();
+  waiter.join();
+  EXPECT_TRUE(result);
+}
+
+TEST(ClockTest, WaitUntilDoneGivesUpAtTheDeadline) {
+  FakeClock clock;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool result = true;
+  TimePoint deadline = clock.now() + seconds(3);
+  std::thread waiter([&] {
+    std::unique_lock lock(mu);
+    result = clock.waitUntil(lock, cv, deadline, [] { return false; });
+  });
+  clock.awaitWaitersForTest(1);
+  EXPECT_EQ(clock.nextDeadlineForTest(), deadline);
+  clock.advance(seconds(3));
+  waiter.join();
+  EXPECT_FALSE(result);
+  EXPECT_EQ(clock.nextDeadlineForTest(), TimePoint::max());
+}
+
+TEST(ClockTest, NextDeadlineIsTheEarliestWaiter) {
+  FakeClock clock;
+  TimePoint start = clock.now();
+  std::thread late([&] { clock.sleepUntil(start + seconds(9)); });
+  std::thread early([&] { clock.sleepUntil(start + seconds(2)); });
+  clock.awaitWaitersForTest(2);
+  EXPECT_EQ(clock.nextDeadlineForTest(), start + seconds(2));
+  clock.advance(seconds(9));
+  late.join();
+  early.join();
+}
+
+TEST(ClockTest, RealClockWallTimeIsSystemTime) {
+  WallTime before = std::chrono::system_clock::now();
+  WallTime wall = RealClock::instance().wallNow();
+  EXPECT_LE(before, wall);
+  EXPECT_LE(wall, std::chrono::system_clock::now());
+}
+
 TEST(ClockTest, RealClockTimedWaitReturns) {
   RealClock& clock = RealClock::instance();
   std::mutex mu;

@@ -1,121 +1,25 @@
-// Kubeconfig merging, in-cluster config, token rotation and the loadConfig
-// precedence, against files in testdata/ and in per-test temp directories.
-#include "kube/config.h"
-
+// Kubeconfig files read and merged as kubectl does, against files in
+// testdata/ and in per-test temp directories, and the errors that name the
+// file, line and field at fault.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <cstdlib>  // also mkdtemp (POSIX)
 #include <filesystem>
-#include <fstream>
-#include <map>
-#include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "config_test_util.h"
+#include "kube/kubeconfig.h"
+#include "kube/token_source.h"
 
 namespace mb::kube {
 namespace {
 
 namespace fs = std::filesystem;
+using namespace test;  // NOLINT(google-build-using-namespace): the shared fixtures
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 using Code = ConfigError::Code;
-
-const std::string kCaPem = "-----BEGIN CERTIFICATE-----\nfake-ca\n-----END CERTIFICATE-----\n";
-const std::string kCertPem = "-----BEGIN CERTIFICATE-----\nfake-client\n-----END CERTIFICATE-----\n";
-const std::string kKeyPem = "-----BEGIN PRIVATE KEY-----\nfake-key\n-----END PRIVATE KEY-----\n";
-const std::string kCaB64 = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCmZha2UtY2EKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo=";
-
-std::string testdata(const std::string& name) {
-  return std::string(MB_SOURCE_DIR) + "/test/unit/kube/testdata/" + name;
-}
-
-// A fresh directory under the system temp dir, removed with its contents.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "mb-kube-config-XXXXXX").string();
-    if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  std::string path(const std::string& rel = "") const { return rel.empty() ? path_.string() : (path_ / rel).string(); }
-
-  // Writes through a temporary and a rename, as kubelet swaps files, so
-  // readers see the old or the new content and a new inode.
-  std::string write(const std::string& rel, const std::string& content) const {
-    fs::path p = path_ / rel;
-    fs::create_directories(p.parent_path());
-    fs::path tmp = p;
-    tmp += ".tmp";
-    {
-      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-      out << content;
-    }
-    fs::rename(tmp, p);
-    return p.string();
-  }
-
- private:
-  fs::path path_;
-};
-
-Env fakeEnv(std::map<std::string, std::string> vars) {
-  return [vars = std::move(vars)](std::string_view name) -> std::optional<std::string> {
-    auto it = vars.find(std::string(name));
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-}
-
-// A one-cluster, one-user, one-context kubeconfig with the given bodies.
-std::string kubeconfig(const std::string& clusterBody, const std::string& userBody,
-                       const std::string& contextExtra = "") {
-  return "apiVersion: v1\nkind: Config\ncurrent-context: ctx\n"
-         "clusters:\n- name: c1\n  cluster:\n" +
-         clusterBody + "users:\n- name: u1\n  user:\n" + userBody +
-         "contexts:\n- name: ctx\n  context:\n    cluster: c1\n    user: u1\n" + contextExtra;
-}
-
-const std::string kServer = "    server: https://127.0.0.1:6443\n";
-const std::string kNoUser = "    {}\n";
-
-ConfigError loadError(const std::vector<std::string>& files, const std::string& context = "") {
-  auto r = loadKubeconfig(files, context);
-  EXPECT_FALSE(r.ok());
-  return r.ok() ? ConfigError{} : r.error();
-}
-
-// ---------------------------------------------------------------- base64 --
-
-TEST(Base64, DecodesPaddedUnpaddedAndWrapped) {
-  EXPECT_EQ(decodeBase64("aGVsbG8="), "hello");
-  EXPECT_EQ(decodeBase64("aGVsbG8"), "hello");
-  EXPECT_EQ(decodeBase64("aGVs\nbG8h"),
-            "hell"
-            "o!");
-  EXPECT_EQ(decodeBase64(" aG Vs\r\n bA== \n"), "hell");
-  EXPECT_EQ(decodeBase64(""), "");
-  EXPECT_EQ(decodeBase64("/+8="), std::string("\xff\xef", 2));
-  EXPECT_EQ(decodeBase64(kCaB64), kCaPem);
-}
-
-TEST(Base64, RejectsMalformedInput) {
-  EXPECT_FALSE(decodeBase64("aGVsbG8*"));   // not in the alphabet
-  EXPECT_FALSE(decodeBase64("aGVsbG8_"));   // URL-safe alphabet is not kubeconfig's
-  EXPECT_FALSE(decodeBase64("aGV=sbG8"));   // data after padding
-  EXPECT_FALSE(decodeBase64("aGVsb"));      // 5 symbols: a dangling 6 bits
-  EXPECT_FALSE(decodeBase64("aGVsbG8=="));  // padding beyond the quantum
-  EXPECT_FALSE(decodeBase64("aGVsbA="));    // padding short of the quantum
-  EXPECT_FALSE(decodeBase64("aGVsbA==="));  // three pads
-  EXPECT_FALSE(decodeBase64("===="));
-}
 
 TEST(SplitKubeconfigPaths, DropsEmptyEntriesAndRepeats) {
   EXPECT_EQ(splitKubeconfigPaths("/a:/b::/a:"), (std::vector<std::string>{"/a", "/b"}));
@@ -175,8 +79,8 @@ TEST(Kubeconfig, StaticToken) {
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->bearerToken, "abc.def");
   EXPECT_EQ(r->tokenFile, "");
-  EXPECT_EQ(TokenSource(*r).token(), "abc.def");
-  EXPECT_EQ(TokenSource::provider(*r)(), "abc.def");
+  EXPECT_EQ(TokenSource(*r, stoppedClock()).token(), "abc.def");
+  EXPECT_EQ(TokenSource::provider(*r, stoppedClock())(), "abc.def");
 }
 
 TEST(Kubeconfig, TokenFileIsReadAndReReadAfterItChanges) {
@@ -188,7 +92,7 @@ TEST(Kubeconfig, TokenFileIsReadAndReReadAfterItChanges) {
   EXPECT_EQ(r->tokenFile, dir.path("secrets/token"));
   EXPECT_EQ(r->bearerToken, "first-token");
 
-  TokenSource source(*r);
+  TokenSource source(*r, stoppedClock());
   EXPECT_EQ(source.token(), "first-token");
   dir.write("secrets/token", "second-token-longer\n");
   source.refreshForTest();
@@ -202,7 +106,7 @@ TEST(Kubeconfig, TokenFileTakesOverFromStaticToken) {
   auto r = loadKubeconfig({file}, "");
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->bearerToken, "from-file");
-  EXPECT_EQ(TokenSource(*r).token(), "from-file");
+  EXPECT_EQ(TokenSource(*r, stoppedClock()).token(), "from-file");
 }
 
 TEST(Kubeconfig, InsecureSkipTlsVerify) {
@@ -232,7 +136,7 @@ TEST(Kubeconfig, ContextWithoutUserIsAnonymous) {
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->server, "http://127.0.0.1:8001");
   EXPECT_EQ(r->bearerToken, "");
-  EXPECT_FALSE(TokenSource::provider(*r));
+  EXPECT_FALSE(TokenSource::provider(*r, stoppedClock()));
 }
 
 TEST(Kubeconfig, JsonKubeconfig) {
@@ -447,283 +351,6 @@ TEST(KubeconfigErrors, UnsupportedUserElsewhereDoesNotMatter) {
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->bearerToken, "t");
   EXPECT_EQ(loadError({good}, "eks").code, Code::Unsupported);
-}
-
-// ------------------------------------------------------------ TokenSource --
-
-struct FakeClock {
-  std::chrono::steady_clock::time_point now{};
-  TokenSource::Clock fn() {
-    return [this] { return now; };
-  }
-};
-
-TEST(TokenSource, ReReadsOnlyAfterTheInterval) {
-  TempDir dir;
-  auto path = dir.write("token", "one\n");
-  FakeClock clock;
-  TokenSource source("", path, std::chrono::seconds(10), clock.fn());
-  EXPECT_EQ(source.token(), "one");
-
-  dir.write("token", "two-two\n");
-  clock.now += std::chrono::seconds(9);
-  EXPECT_EQ(source.token(), "one");  // not checked yet
-  clock.now += std::chrono::seconds(1);
-  EXPECT_EQ(source.token(), "two-two");
-  EXPECT_FALSE(source.lastError());
-}
-
-TEST(TokenSource, KeepsTheLastGoodTokenWhenTheFileIsEmptyOrGone) {
-  TempDir dir;
-  auto path = dir.write("token", "good");
-  TokenSource source("", path, std::chrono::seconds(10));
-  EXPECT_EQ(source.token(), "good");
-
-  dir.write("token", "  \n");  // caught mid-rotation
-  source.refreshForTest();
-  EXPECT_EQ(source.token(), "good");
-  EXPECT_THAT(source.lastError().value_or(""), HasSubstr("is empty"));
-
-  fs::remove(path);
-  source.refreshForTest();
-  EXPECT_EQ(source.token(), "good");
-  EXPECT_THAT(source.lastError().value_or(""), AllOf(HasSubstr(path), HasSubstr("No such file")));
-
-  dir.write("token", "back");
-  source.refreshForTest();
-  EXPECT_EQ(source.token(), "back");
-  EXPECT_FALSE(source.lastError());
-}
-
-TEST(TokenSource, InitialTokenUntilTheFileCanBeRead) {
-  TempDir dir;
-  TokenSource source("initial", dir.path("later"), std::chrono::seconds(10));
-  EXPECT_EQ(source.token(), "initial");
-  dir.write("later", "from-file");
-  source.refreshForTest();
-  EXPECT_EQ(source.token(), "from-file");
-}
-
-// ------------------------------------------------------------- in-cluster --
-
-// A fake pod filesystem: root/var/run/secrets/kubernetes.io/serviceaccount/.
-struct FakePod {
-  TempDir root;
-  FakePod(const std::string& token = "sa-token\n", const std::string& ns = "ns-from-file\n") {
-    std::string dir = std::string(kServiceAccountDir).substr(1) + "/";
-    if (!token.empty()) root.write(dir + "token", token);
-    root.write(dir + "ca.crt", kCaPem);
-    if (!ns.empty()) root.write(dir + "namespace", ns);
-  }
-  std::string file(const std::string& name) const { return root.path() + std::string(kServiceAccountDir) + "/" + name; }
-};
-
-TEST(InCluster, Ipv4Host) {
-  FakePod pod;
-  auto r = inClusterConfig(fakeEnv({{"KUBERNETES_SERVICE_HOST", "10.96.0.1"}, {"KUBERNETES_SERVICE_PORT", "443"}}),
-                           pod.root.path());
-  ASSERT_TRUE(r.ok()) << r.error().message;
-  EXPECT_EQ(r->server, "https://10.96.0.1:443");
-  EXPECT_EQ(r->bearerToken, "sa-token");
-  EXPECT_EQ(r->tokenFile, pod.file("token"));
-  EXPECT_EQ(r->caPem, kCaPem);
-  EXPECT_EQ(r->caFile, pod.file("ca.crt"));
-  EXPECT_EQ(r->defaultNamespace, "ns-from-file");
-  EXPECT_EQ(r->contextName, "in-cluster");
-}
-
-TEST(InCluster, Ipv6HostGetsBrackets) {
-  FakePod pod;
-  auto r = inClusterConfig(fakeEnv({{"KUBERNETES_SERVICE_HOST", "fd00:10:96::1"}, {"KUBERNETES_SERVICE_PORT", "6443"}}),
-                           pod.root.path());
-  ASSERT_TRUE(r.ok()) << r.error().message;
-  EXPECT_EQ(r->server, "https://[fd00:10:96::1]:6443");
-}
-
-TEST(InCluster, NamespaceFromEnvOrDefault) {
-  FakePod pod("t", "");
-  auto env = std::map<std::string, std::string>{{"KUBERNETES_SERVICE_HOST", "h"}, {"KUBERNETES_SERVICE_PORT", "443"}};
-  auto r = inClusterConfig(fakeEnv(env), pod.root.path());
-  ASSERT_TRUE(r.ok()) << r.error().message;
-  EXPECT_EQ(r->defaultNamespace, "default");
-  env["POD_NAMESPACE"] = "from-env";
-  auto withEnv = inClusterConfig(fakeEnv(env), pod.root.path());
-  ASSERT_TRUE(withEnv.ok()) << withEnv.error().message;
-  EXPECT_EQ(withEnv->defaultNamespace, "from-env");
-}
-
-TEST(InCluster, NotInClusterAndBrokenMounts) {
-  FakePod pod;
-  auto none = inClusterConfig(fakeEnv({}), pod.root.path());
-  ASSERT_FALSE(none.ok());
-  EXPECT_EQ(none.error().code, Code::NotFound);
-  EXPECT_THAT(none.error().message, HasSubstr("KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set"));
-  auto noPort = inClusterConfig(fakeEnv({{"KUBERNETES_SERVICE_HOST", "h"}}), pod.root.path());
-  ASSERT_FALSE(noPort.ok());
-  EXPECT_THAT(noPort.error().message, HasSubstr("KUBERNETES_SERVICE_PORT is not set"));
-  auto badPort = inClusterConfig(fakeEnv({{"KUBERNETES_SERVICE_HOST", "h"}, {"KUBERNETES_SERVICE_PORT", "https"}}),
-                                 pod.root.path());
-  ASSERT_FALSE(badPort.ok());
-  EXPECT_THAT(badPort.error().message, HasSubstr("\"https\" is not a port"));
-
-  FakePod noToken("");
-  auto missing = inClusterConfig(fakeEnv({{"KUBERNETES_SERVICE_HOST", "h"}, {"KUBERNETES_SERVICE_PORT", "443"}}),
-                                 noToken.root.path());
-  ASSERT_FALSE(missing.ok());
-  EXPECT_EQ(missing.error().code, Code::Invalid);
-  EXPECT_THAT(missing.error().message, AllOf(HasSubstr(noToken.file("token")), HasSubstr("No such file")));
-}
-
-TEST(InCluster, TokenRotation) {
-  FakePod pod;
-  auto r =
-      inClusterConfig(fakeEnv({{"KUBERNETES_SERVICE_HOST", "h"}, {"KUBERNETES_SERVICE_PORT", "443"}}), pod.root.path());
-  ASSERT_TRUE(r.ok()) << r.error().message;
-  FakeClock clock;
-  TokenSource source(*r, std::chrono::seconds(60), clock.fn());
-  EXPECT_EQ(source.token(), "sa-token");
-  // kubelet writes the new token next to the old one and swaps them.
-  pod.root.write(std::string(kServiceAccountDir).substr(1) + "/token", "rotated-token\n");
-  EXPECT_EQ(source.token(), "sa-token");
-  clock.now += std::chrono::seconds(60);
-  EXPECT_EQ(source.token(), "rotated-token");
-}
-
-// ---------------------------------------------------------- loadConfig --
-
-// Every source at once, so each test can take one away.
-struct Sources {
-  TempDir dir;
-  FakePod pod;
-  std::string flagFile, envA, envB, homeDir;
-  std::map<std::string, std::string> env;
-
-  Sources() {
-    auto one = [&](const std::string& name) {
-      return "current-context: " + name + "\nclusters:\n- name: c\n  cluster:\n    server: https://" + name +
-             ":6443\n    insecure-skip-tls-verify: true\n"
-             "contexts:\n- name: " +
-             name + "\n  context: {cluster: c}\n- name: other\n  context: {cluster: c, namespace: other-ns}\n";
-    };
-    flagFile = dir.write("flag.yaml", one("flag"));
-    envA = dir.write("env-a.yaml", one("env-a"));
-    envB = dir.write("env-b.yaml", one("env-b"));
-    homeDir = dir.path("home");
-    dir.write("home/.kube/config", one("home"));
-    env = {{"KUBECONFIG", envA + ":" + envB},
-           {"KUBERNETES_SERVICE_HOST", "10.96.0.1"},
-           {"KUBERNETES_SERVICE_PORT", "443"},
-           {"HOME", homeDir}};
-  }
-  ConfigResult<RestConfig> load(const std::string& kubeconfigFlag = "", const std::string& context = "",
-                                const std::string& master = "") {
-    LoadOptions o;
-    o.kubeconfig = kubeconfigFlag;
-    o.context = context;
-    o.master = master;
-    o.env = fakeEnv(env);
-    o.inClusterRoot = pod.root.path();
-    return loadConfig(o);
-  }
-};
-
-std::string serverOf(const ConfigResult<RestConfig>& r) { return r.ok() ? r->server : "error: " + r.error().message; }
-
-TEST(LoadConfig, PrecedenceFlagEnvInClusterHome) {
-  Sources s;
-  EXPECT_EQ(serverOf(s.load(s.flagFile)), "https://flag:6443");
-  EXPECT_EQ(serverOf(s.load()), "https://env-a:6443");  // the first KUBECONFIG file's current-context
-  s.env.erase("KUBECONFIG");
-  EXPECT_EQ(serverOf(s.load()), "https://10.96.0.1:443");
-  s.env.erase("KUBERNETES_SERVICE_HOST");
-  EXPECT_EQ(serverOf(s.load()), "https://home:6443");
-  EXPECT_EQ(s.load()->source, "kubeconfig " + s.homeDir + "/.kube/config");
-}
-
-TEST(LoadConfig, KubeconfigEnvSkipsMissingFilesButNotBrokenOnes) {
-  Sources s;
-  s.env["KUBECONFIG"] = s.dir.path("missing.yaml") + ":" + s.envB;
-  EXPECT_EQ(serverOf(s.load()), "https://env-b:6443");
-
-  // All missing: an error, not a silent fall back to in-cluster or $HOME.
-  s.env["KUBECONFIG"] = s.dir.path("missing.yaml");
-  auto r = s.load();
-  ASSERT_FALSE(r.ok());
-  EXPECT_THAT(r.error().message,
-              AllOf(HasSubstr("no kubeconfig: set --kubeconfig or KUBECONFIG"),
-                    HasSubstr("KUBECONFIG=" + s.dir.path("missing.yaml") + " names no existing file")));
-
-  s.dir.write("broken.yaml", "clusters: [\n");
-  s.env["KUBECONFIG"] = s.dir.path("broken.yaml") + ":" + s.envB;
-  EXPECT_THAT(serverOf(s.load()), HasSubstr("broken.yaml:"));
-
-  s.env["KUBECONFIG"] = "";  // empty counts as unset, as for kubectl
-  EXPECT_EQ(serverOf(s.load()), "https://10.96.0.1:443");
-}
-
-TEST(LoadConfig, FlagFileMustExist) {
-  Sources s;
-  auto r = s.load(s.dir.path("nope.yaml"));
-  ASSERT_FALSE(r.ok());
-  EXPECT_THAT(r.error().message, AllOf(HasSubstr(s.dir.path("nope.yaml")), HasSubstr("No such file or directory")));
-}
-
-TEST(LoadConfig, ContextOverrideSkipsInCluster) {
-  Sources s;
-  auto r = s.load("", "other");
-  ASSERT_TRUE(r.ok()) << r.error().message;
-  EXPECT_EQ(r->server, "https://env-a:6443");
-  EXPECT_EQ(r->defaultNamespace, "other-ns");
-
-  s.env.erase("KUBECONFIG");
-  auto home = s.load("", "other");  // in-cluster has no contexts: $HOME's kubeconfig
-  ASSERT_TRUE(home.ok()) << home.error().message;
-  EXPECT_EQ(home->server, "https://home:6443");
-  EXPECT_EQ(home->contextName, "other");
-
-  auto flag = s.load(s.flagFile, "other");
-  ASSERT_TRUE(flag.ok()) << flag.error().message;
-  EXPECT_EQ(flag->server, "https://flag:6443");
-  EXPECT_EQ(flag->defaultNamespace, "other-ns");
-}
-
-TEST(LoadConfig, MasterOverridesServer) {
-  Sources s;
-  EXPECT_EQ(serverOf(s.load(s.flagFile, "", "https://override:8443/")), "https://override:8443");
-  s.env.erase("KUBECONFIG");
-  auto inCluster = s.load("", "", "10.0.0.9:6443");
-  ASSERT_TRUE(inCluster.ok()) << inCluster.error().message;
-  EXPECT_EQ(inCluster->server, "https://10.0.0.9:6443");
-  EXPECT_EQ(inCluster->bearerToken, "sa-token");  // credentials stay
-  EXPECT_THAT(serverOf(s.load("", "", "ftp://x")), HasSubstr("--master \"ftp://x\" has scheme"));
-}
-
-TEST(LoadConfig, NothingFound) {
-  Sources s;
-  s.env = {{"HOME", s.dir.path("empty-home")}};
-  auto r = s.load();
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, Code::NotFound);
-  EXPECT_THAT(r.error().message,
-              AllOf(HasSubstr("no kubeconfig: set --kubeconfig or KUBECONFIG, or run inside a cluster"),
-                    HasSubstr("not running inside a cluster"),
-                    HasSubstr(s.dir.path("empty-home") + "/.kube/config does not exist")));
-
-  // --master alone still gives a usable (anonymous) config.
-  auto bare = s.load("", "", "http://127.0.0.1:8001");
-  ASSERT_TRUE(bare.ok()) << bare.error().message;
-  EXPECT_EQ(bare->server, "http://127.0.0.1:8001");
-  EXPECT_EQ(bare->defaultNamespace, "default");
-}
-
-TEST(LoadConfig, BrokenInClusterFallsBackToHomeAndIsReported) {
-  Sources s;
-  s.env.erase("KUBECONFIG");
-  fs::remove(s.pod.file("token"));
-  EXPECT_EQ(serverOf(s.load()), "https://home:6443");  // as controller-runtime does
-  s.env["HOME"] = s.dir.path("empty-home");
-  EXPECT_THAT(serverOf(s.load()),
-              AllOf(HasSubstr("no kubeconfig"), HasSubstr("cannot read the service account token")));
 }
 
 // -------------------------------------------------------------- testenv --
