@@ -18,12 +18,14 @@
 #include "base/log.h"
 #include "base/metrics.h"
 #include "controller/caches.h"
+#include "controller/event_routing.h"
 #include "controller/reconciler.h"
 #include "controller/serving_stack_check.h"
 #include "http/http_server.h"
 #include "kube/events.h"
 #include "kube/factory.h"
 #include "kube/leader_election.h"
+#include "kube/object_meta.h"
 #include "kube/watcher.h"
 #include "runtime/work_queue.h"
 #include "runtime/worker_pool.h"
@@ -45,49 +47,19 @@ std::string identity() {
   return std::string(host) + "_" + std::to_string(rd() % 100000);
 }
 
-std::string text(const document::Value* v) { return v != nullptr && v->isString() ? v->text() : std::string(); }
-
-// The owner to reconcile for a child event: its controller reference of
-// kind ModelBooster, never a guess from the first owner.
-std::string ownerKey(const document::Value& child) {
-  const document::Value* meta = child.find("metadata");
-  const document::Value* refs = meta != nullptr ? meta->find("ownerReferences") : nullptr;
-  if (refs == nullptr || !refs->isArray()) return {};
-  for (const auto& r : refs->items()) {
-    const document::Value* c = r.find("controller");
-    if (c != nullptr && c->isBool() && c->asBool() && text(r.find("kind")) == "ModelBooster") {
-      return kube::objectKey(text(meta->find("namespace")), text(r.find("name")));
-    }
-  }
-  return {};
-}
-
 // Knobs from the ConfigMap override the flags, key by key.
 core::ConversionOptions withConfigMap(core::ConversionOptions base, const document::Value* configMap) {
   if (configMap == nullptr) return base;
   const document::Value* data = configMap->find("data");
   if (data == nullptr) return base;
-  if (auto v = text(data->find("model_serving_downloader_image")); !v.empty()) base.downloaderImage = v;
-  if (auto v = text(data->find("model_serving_runtime_image")); !v.empty()) base.runtimeImage = v;
+  if (auto v = kube::textOf(data->find("model_serving_downloader_image")); !v.empty()) base.downloaderImage = v;
+  if (auto v = kube::textOf(data->find("model_serving_runtime_image")); !v.empty()) base.runtimeImage = v;
   return base;
 }
 
 std::string podNamespace() {
   if (const char* ns = std::getenv("POD_NAMESPACE"); ns != nullptr && *ns != '\0') return ns;
   return "default";
-}
-
-std::string nameOf(const document::Value& o) {
-  const document::Value* meta = o.find("metadata");
-  return meta != nullptr ? text(meta->find("name")) : std::string();
-}
-std::string namespaceOf(const document::Value& o) {
-  const document::Value* meta = o.find("metadata");
-  return meta != nullptr ? text(meta->find("namespace")) : std::string();
-}
-std::string uidOf(const document::Value& o) {
-  const document::Value* meta = o.find("metadata");
-  return meta != nullptr ? text(meta->find("uid")) : std::string();
 }
 
 // Tells the manager whenever a watcher starts watching: the watcher calls
@@ -234,8 +206,10 @@ struct Manager::Impl {
 
   void onConfigMap(const kube::Change& c);
   void onChild(api::ChildKind kind, const kube::Change& c);
+  void enqueue(const std::vector<std::string>& keys);
   void requeueAll();
   void collectBoosterGauge();
+  void logReconciled(const std::string& key, base::Duration took);
   core::ConversionOptions conversionOptions() {
     std::lock_guard<std::mutex> lock(configMutex);
     return config;
@@ -295,24 +269,14 @@ Manager::Impl::Impl(kube::Client& c, base::Clock& clk, ManagerOptions opts, base
           client, caches, &events, [this] { return conversionOptions(); }, {}, &stack),
       workers(
           "modelbooster", queue,
-          [this](const std::string& key) {
-            auto start = std::chrono::steady_clock::now();
-            runtime::Action a = reconciler.reconcile(key);
-            auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
-            kube::ObjectPtr b = caches.boosters.get(key);
-            std::string generation;
-            if (b != nullptr) {
-              const document::Value* g = b->find("metadata")->find("generation");
-              if (g != nullptr) generation = g->text();
-            }
-            base::logDebug("reconciled",
-                           {{"booster", key}, {"generation", generation}, {"ms", std::to_string(ms.count())}});
-            return a;
-          },
-          runtime::WorkerPoolOptions{&clock, &registry,
-                                     [](const std::string& key, const std::string& error) {
-                                       logError("reconcile failed", {{"booster", key}, {"error", error}});
-                                     }}),
+          // Timed once, by the pool (controller_runtime_reconcile_time_seconds).
+          [this](const std::string& key) { return reconciler.reconcile(key); },
+          runtime::WorkerPoolOptions{
+              &clock, &registry,
+              [](const std::string& key, const std::string& error) {
+                logError("reconcile failed", {{"booster", key}, {"error", error}});
+              },
+              [this](const std::string& key, base::Duration took) { logReconciled(key, took); }}),
       boosterGauge(
           registry.gauge("modelbooster_boosters", "ModelBoosters by condition and status.", {"condition", "status"})),
       boosterGaugeHook(registry.onCollect([this] { collectBoosterGauge(); })),
@@ -361,9 +325,21 @@ void Manager::Impl::collectBoosterGauge() {
     const document::Value* status = b->find("status");
     const document::Value* conditions = status != nullptr ? status->find("conditions") : nullptr;
     if (conditions == nullptr || !conditions->isArray()) continue;
-    for (const auto& c : conditions->items()) counts[{text(c.find("type")), text(c.find("status"))}]++;
+    for (const auto& c : conditions->items()) counts[{kube::textOf(c.find("type")), kube::textOf(c.find("status"))}]++;
   }
   for (const auto& [k, n] : counts) boosterGauge.gauge({k.first, k.second}).set(n);
+}
+
+// -v 1: one line per reconcile with its duration (the pool's measurement).
+void Manager::Impl::logReconciled(const std::string& key, base::Duration took) {
+  kube::ObjectPtr b = caches.boosters.get(key);
+  std::string generation;
+  if (b != nullptr) {
+    const document::Value* g = b->find("metadata")->find("generation");
+    if (g != nullptr) generation = g->text();
+  }
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(took);
+  base::logDebug("reconciled", {{"booster", key}, {"generation", generation}, {"ms", std::to_string(ms.count())}});
 }
 
 int Manager::Impl::run() {
@@ -466,22 +442,17 @@ void Manager::Impl::reportStack(const StackCheck& check, const Discovery& discov
   }
 }
 
-void Manager::Impl::requeueAll() {
-  for (const auto& b : caches.boosters.list()) queue.add(kube::objectKey(*b));
+void Manager::Impl::enqueue(const std::vector<std::string>& keys) {
+  for (const auto& key : keys) queue.add(key);
 }
+
+void Manager::Impl::requeueAll() { enqueue(keysForEveryBooster(caches.boosters)); }
 
 void Manager::Impl::onChild(api::ChildKind kind, const kube::Change& c) {
   if (c.type == kube::Change::Type::Deleted) {
-    reconciler.childDeleted(kind, namespaceOf(*c.object), nameOf(*c.object), uidOf(*c.object));
+    reconciler.childDeleted(kind, kube::namespaceOf(*c.object), kube::nameOf(*c.object), kube::uidOf(*c.object));
   }
-  std::string owner = ownerKey(*c.object);
-  if (!owner.empty()) queue.add(owner);
-  // An edit that removed or changed the controller reference must still
-  // reach the booster that owned the child, or the drift goes unseen.
-  if (c.previous != nullptr) {
-    std::string before = ownerKey(*c.previous);
-    if (!before.empty() && before != owner) queue.add(before);
-  }
+  enqueue(keysForChild(c));
 }
 
 void Manager::Impl::onConfigMap(const kube::Change& c) {
@@ -515,7 +486,7 @@ void Manager::Impl::startWatches(const StackCheck& check) {
   }
   for (const auto& ns : namespaces) {
     watchers.start(kube::WatcherConfig{kube::resources::modelBoosters(), ns}, caches.boosters,
-                   [this](const kube::Change& c) { queue.add(kube::objectKey(*c.object)); });
+                   [this](const kube::Change& c) { enqueue(keysForBooster(c)); });
   }
   for (api::ChildKind kind : check.served) watchKind(kind);
   kube::WatcherConfig cc{kube::resources::configMaps(), configNamespace};

@@ -11,15 +11,15 @@
 #include "core/convert.h"
 #include "core/pod.h"
 #include "core/rules.h"
+#include "kube/object_meta.h"
 #include "kube/time_format.h"
 
 namespace mb::controller {
 namespace {
 
-const std::string& text(const document::Value* v) {
-  static const std::string kEmpty;
-  return v != nullptr && v->isString() ? v->text() : kEmpty;
-}
+using kube::nameOf;
+using kube::textOf;
+using kube::uidOf;
 
 const document::Value* at(const document::Value& v, std::initializer_list<const char*> keys) {
   const document::Value* cur = &v;
@@ -30,27 +30,19 @@ const document::Value* at(const document::Value& v, std::initializer_list<const 
   return cur;
 }
 
-std::string nameOf(const document::Value& o) { return text(at(o, {"metadata", "name"})); }
-std::string uidOf(const document::Value& o) { return text(at(o, {"metadata", "uid"})); }
-
 // "ModelBooster default/other" for a controller ownerReference, or a note
 // that the object has no controller at all.
 std::string controllerOf(const document::Value& o) {
-  const document::Value* refs = at(o, {"metadata", "ownerReferences"});
-  if (refs != nullptr && refs->isArray()) {
-    for (const auto& r : refs->items()) {
-      const document::Value* c = r.find("controller");
-      if (c != nullptr && c->isBool() && c->asBool()) return text(r.find("kind")) + " " + text(r.find("name"));
-    }
-  }
-  return "no controller (created by hand?)";
+  const document::Value* ref = kube::controllerReference(o);
+  if (ref == nullptr) return "no controller (created by hand?)";
+  return textOf(ref->find("kind")) + " " + textOf(ref->find("name"));
 }
 
 bool available(const document::Value& serving) {
   const document::Value* conditions = at(serving, {"status", "conditions"});
   if (conditions == nullptr || !conditions->isArray()) return false;
   for (const auto& c : conditions->items()) {
-    if (text(c.find("type")) == "Available") return text(c.find("status")) == "True";
+    if (textOf(c.find("type")) == "Available") return textOf(c.find("status")) == "True";
   }
   return false;
 }
@@ -71,13 +63,11 @@ int32_t statusReplicas(const document::Value& serving) {
 }
 
 // The booster uid a child carries in its model-uid label ("" when none).
-const std::string& modelUidLabel(const document::Value& child) {
-  return text(at(child, {"metadata", "labels", core::kLabelModelUid}));
-}
+const std::string& modelUidLabel(const document::Value& child) { return kube::labelOf(child, core::kLabelModelUid); }
 
 // The kind of a desired child (conversion writes only child kinds).
 api::ChildKind kindOfObject(const document::Value& o) {
-  return api::childKindNamed(text(o.find("kind"))).value_or(api::ChildKind::ModelServing);
+  return api::childKindNamed(textOf(o.find("kind"))).value_or(api::ChildKind::ModelServing);
 }
 
 std::string kindName(api::ChildKind kind) { return std::string(api::kindInfo(kind).name); }
