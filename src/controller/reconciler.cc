@@ -10,7 +10,6 @@
 #include "controller/status.h"
 #include "core/convert.h"
 #include "core/pod.h"
-#include "core/rules.h"
 #include "kube/object_meta.h"
 #include "kube/time_format.h"
 
@@ -65,11 +64,6 @@ int32_t statusReplicas(const document::Value& serving) {
 // The booster uid a child carries in its model-uid label ("" when none).
 const std::string& modelUidLabel(const document::Value& child) { return kube::labelOf(child, core::kLabelModelUid); }
 
-// The kind of a desired child (conversion writes only child kinds).
-api::ChildKind kindOfObject(const document::Value& o) {
-  return api::childKindNamed(textOf(o.find("kind"))).value_or(api::ChildKind::ModelServing);
-}
-
 std::string kindName(api::ChildKind kind) { return std::string(api::kindInfo(kind).name); }
 
 }  // namespace
@@ -114,18 +108,6 @@ struct Reconciler::Pass {
     if (e.is(kube::ErrorKind::TooManyRequests) && e.retryAfter) retryAfter = std::max(retryAfter, *e.retryAfter);
   }
 
-  ReplicaBounds boundsFor(const std::string& childName) const {
-    ReplicaBounds b;
-    core::Scope scope = core::autoscalingScope(booster.spec);
-    for (const auto& be : booster.spec.backends) {
-      if (booster.metadata.name + "-" + be.name != childName) continue;
-      b.autoscaled = scope == core::Scope::Model || (scope == core::Scope::Backend && be.autoscalingPolicy);
-      b.min = be.minReplicas.value_or(0);
-      b.max = be.maxReplicas.value_or(0);
-    }
-    return b;
-  }
-
   // Ours: our controller reference, or no controller at all but this
   // booster's model-uid label (someone removed the reference by hand; it is
   // put back). A same-named object with neither was made by someone else.
@@ -153,10 +135,11 @@ struct Reconciler::Pass {
   }
 
   // Step 3-5 for one desired child. Returns false when it is not in place.
-  bool syncChild(const document::Value& desired) {
-    api::ChildKind kind = kindOfObject(desired);
+  bool syncChild(const api::DesiredChild& child) {
+    const api::ChildKind kind = child.kind;
+    const document::Value& desired = child.object;
     kube::Resource resource = resourceOf(kind);
-    std::string childName = nameOf(desired);
+    const std::string& childName = child.name;
     std::string label = kindName(kind) + " " + ns + "/" + childName;
     const std::string memoryKey = WrittenChildren::keyOf(kind, ns, childName);
     kube::ObjectPtr live = r.caches_.of(kind).get(kube::objectKey(ns, childName));
@@ -200,7 +183,7 @@ struct Reconciler::Pass {
             ? adopted
             : desired;
     kube::ObjectPtr expected = r.written_.expectedFor(memoryKey, WrittenChildren::hashOf(want));
-    SyncPlan plan = planChild(kind, want, *live, boundsFor(childName), expected.get());
+    SyncPlan plan = planChild(kind, want, *live, child.replicas, expected.get());
     switch (plan.op) {
       case SyncPlan::Op::None:
         return true;
@@ -272,11 +255,12 @@ struct Reconciler::Pass {
     return deleted;
   }
 
-  // `servingNames`: the booster's ModelServings, one per backend, in order.
-  void observeServings(const std::vector<std::string>& servingNames) {
-    observed.servings = servingNames.size();
-    for (size_t i = 0; i < servingNames.size(); ++i) {
-      const std::string& servingName = servingNames[i];
+  // The booster's ModelServings, one per backend, in order.
+  void observeServings(const std::vector<api::DesiredChild>& desired) {
+    for (const auto& child : desired) {
+      if (child.kind != api::ChildKind::ModelServing) continue;
+      observed.servings++;
+      const std::string& servingName = child.name;
       kube::ObjectPtr live = r.caches_.of(api::ChildKind::ModelServing).get(kube::objectKey(ns, servingName));
       // A ModelServing at 0 replicas (a backend at minReplicas 0, or scaled
       // to zero by the autoscaler) has nothing to make available; Kthena
@@ -287,7 +271,7 @@ struct Reconciler::Pass {
         observed.notAvailable.push_back(servingName);
       }
       observed.backends.push_back(
-          api::BackendStatus{booster.spec.backends[i].name, live != nullptr ? statusReplicas(*live) : 0});
+          api::BackendStatus{booster.spec.backends[child.backend].name, live != nullptr ? statusReplicas(*live) : 0});
     }
   }
 
@@ -371,22 +355,19 @@ runtime::Action Reconciler::reconcile(const std::string& key) {
     }
   }
 
-  std::vector<std::string> servingNames;
-  servingNames.reserve(children.servings.size());
-  for (const auto& s : children.servings) servingNames.push_back(s.metadata.name);
   // Moved, not copied: the pod templates are most of the children.
-  std::vector<document::Value> desired = std::move(children).objects();
+  std::vector<api::DesiredChild> desired = std::move(children).desired();
 
   // A kind this booster needs that the API server does not serve: write no
   // child at all (never half a set), say so, and wait; the manager requeues
   // every booster once the kind is served and watched.
   if (stack_ != nullptr) {
     std::set<api::ChildKind> needed;
-    for (const auto& d : desired) needed.insert(kindOfObject(d));
+    for (const auto& d : desired) needed.insert(d.kind);
     if (std::string message = stack_->blockingMessage(needed); !message.empty()) {
       pass.fail("ServingStackIncomplete", message);
       pass.event("Warning", "ServingStackIncomplete", message);
-      pass.observeServings(servingNames);
+      pass.observeServings(desired);
       switch (pass.writeStatus()) {
         case Pass::StatusWrite::Conflict:
           return runtime::Action::requeue();
@@ -402,7 +383,7 @@ runtime::Action Reconciler::reconcile(const std::string& key) {
   std::set<std::string> desiredKeys;
   bool allInPlace = true;
   for (const auto& d : desired) {
-    desiredKeys.insert(kindName(kindOfObject(d)) + "/" + nameOf(d));
+    desiredKeys.insert(kindName(d.kind) + "/" + d.name);
     allInPlace = pass.syncChild(d) && allInPlace;
   }
   // Step 6.
@@ -413,7 +394,7 @@ runtime::Action Reconciler::reconcile(const std::string& key) {
   if (pass.conflict && !pass.retry) return runtime::Action::requeue();
   // Step 7.
   pass.observed.childrenWritten = allInPlace;
-  pass.observeServings(servingNames);
+  pass.observeServings(desired);
   Pass::StatusWrite status = pass.writeStatus();
   if (pass.retryAfter.count() > 0) return runtime::Action::requeueAfter(pass.retryAfter);
   if (pass.retry || status == Pass::StatusWrite::Failed) {
