@@ -17,8 +17,10 @@
 
 #include "base/log.h"
 #include "base/metrics.h"
+#include "controller/booster_gauge.h"
 #include "controller/caches.h"
 #include "controller/event_routing.h"
+#include "controller/event_sink.h"
 #include "controller/reconciler.h"
 #include "controller/serving_stack_check.h"
 #include "http/http_server.h"
@@ -198,6 +200,7 @@ struct Manager::Impl {
   void startWatches(const StackCheck& check);
   void watchKind(api::ChildKind kind);
   void followMissingKinds();
+  bool promoteSynced(std::vector<api::ChildKind>& pending, StackCheck& current);
   bool waitSynced();
   void startReconciling();
   void superviseUntilStopped();
@@ -208,7 +211,6 @@ struct Manager::Impl {
   void onChild(api::ChildKind kind, const kube::Change& c);
   void enqueue(const std::vector<std::string>& keys);
   void requeueAll();
-  void collectBoosterGauge();
   void logReconciled(const std::string& key, base::Duration took);
   core::ConversionOptions conversionOptions() {
     std::lock_guard<std::mutex> lock(configMutex);
@@ -230,13 +232,13 @@ struct Manager::Impl {
   ServingStackState stack;
   runtime::WorkQueue queue;
   kube::EventRecorder events;
+  RecorderEventSink eventSink;
   std::mutex configMutex;
   core::ConversionOptions baseConfig;  // the flags and the detected stack; guarded by configMutex
   core::ConversionOptions config;      // with the ConfigMap applied; guarded by configMutex
   Reconciler reconciler;
   runtime::WorkerPool workers;
-  base::Family& boosterGauge;
-  base::CollectHook boosterGaugeHook;
+  BoosterGauge boosterGauge;
 
   kube::Store configStore;
   std::atomic<bool> leading;
@@ -263,10 +265,11 @@ Manager::Impl::Impl(kube::Client& c, base::Clock& clk, ManagerOptions opts, base
       waits(clock),
       queue("modelbooster", runtime::WorkQueueOptions{&clock, nullptr, &registry}),
       events(client, "modelbooster-controller", self),
+      eventSink(events),
       baseConfig(options.config),
       config(options.config),
       reconciler(
-          client, caches, &events, [this] { return conversionOptions(); }, {}, &stack),
+          client, caches, &eventSink, [this] { return conversionOptions(); }, {}, &stack),
       workers(
           "modelbooster", queue,
           // Timed once, by the pool (controller_runtime_reconcile_time_seconds).
@@ -277,9 +280,7 @@ Manager::Impl::Impl(kube::Client& c, base::Clock& clk, ManagerOptions opts, base
                 logError("reconcile failed", {{"booster", key}, {"error", error}});
               },
               [this](const std::string& key, base::Duration took) { logReconciled(key, took); }}),
-      boosterGauge(
-          registry.gauge("modelbooster_boosters", "ModelBoosters by condition and status.", {"condition", "status"})),
-      boosterGaugeHook(registry.onCollect([this] { collectBoosterGauge(); })),
+      boosterGauge(registry, caches.boosters),
       leading(!options.leaderElect),
       metrics(options.metricsAddress, {{"/metrics",
                                         [this] {
@@ -313,21 +314,6 @@ Manager::Impl::~Impl() {
   if (stackThread.joinable()) stackThread.join();
   watchers.stopAll();
   workers.stop();
-}
-
-// Booster gauges by condition, computed from the cache at scrape time.
-void Manager::Impl::collectBoosterGauge() {
-  std::map<std::pair<std::string, std::string>, int> counts;
-  for (const char* c : {"Initialized", "Active", "Failed"}) {
-    for (const char* s : {"True", "False"}) counts[{c, s}] = 0;
-  }
-  for (const auto& b : caches.boosters.list()) {
-    const document::Value* status = b->find("status");
-    const document::Value* conditions = status != nullptr ? status->find("conditions") : nullptr;
-    if (conditions == nullptr || !conditions->isArray()) continue;
-    for (const auto& c : conditions->items()) counts[{kube::textOf(c.find("type")), kube::textOf(c.find("status"))}]++;
-  }
-  for (const auto& [k, n] : counts) boosterGauge.gauge({k.first, k.second}).set(n);
 }
 
 // -v 1: one line per reconcile with its duration (the pool's measurement).
@@ -494,6 +480,29 @@ void Manager::Impl::startWatches(const StackCheck& check) {
   watchers.start(cc, configStore, [this](const kube::Change& c) { onConfigMap(c); });
 }
 
+// The pending kinds whose cache has had its first list count as served in
+// `current` from now on; true when there was one.
+bool Manager::Impl::promoteSynced(std::vector<api::ChildKind>& pending, StackCheck& current) {
+  bool changed = false;
+  for (auto it = pending.begin(); it != pending.end();) {
+    if (!caches.of(*it).synced()) {
+      ++it;
+      continue;
+    }
+    std::erase(current.missing, *it);
+    current.served.clear();
+    for (api::ChildKind kind : current.profile().kinds) {
+      if (std::find(current.missing.begin(), current.missing.end(), kind) == current.missing.end()) {
+        current.served.push_back(kind);
+      }
+    }
+    logInfo("a missing child kind is now served and watched", {{"kind", kindList({&*it, 1})}});
+    it = pending.erase(it);
+    changed = true;
+  }
+  return changed;
+}
+
 // While a kind the stack needs is missing: discovery again every period;
 // a kind that appears is watched, and once its cache is synced it counts
 // as served and every booster is requeued, so the boosters that waited
@@ -506,24 +515,7 @@ void Manager::Impl::followMissingKinds() {
   };
   while (!waits.stopped()) {
     StackCheck current = *stack.get();
-    bool changed = false;
-    for (auto it = pending.begin(); it != pending.end();) {
-      if (!caches.of(*it).synced()) {
-        ++it;
-        continue;
-      }
-      std::erase(current.missing, *it);
-      current.served.clear();
-      for (api::ChildKind kind : current.profile().kinds) {
-        if (std::find(current.missing.begin(), current.missing.end(), kind) == current.missing.end()) {
-          current.served.push_back(kind);
-        }
-      }
-      logInfo("a missing child kind is now served and watched", {{"kind", kindList({&*it, 1})}});
-      it = pending.erase(it);
-      changed = true;
-    }
-    if (changed) {
+    if (promoteSynced(pending, current)) {
       stack.set(current);
       exportStackMetrics(registry, current);
       if (current.complete()) {
