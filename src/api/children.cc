@@ -302,4 +302,22 @@ std::vector<document::Value> Children::objects() const& {
   return out;
 }
 
+std::vector<DesiredChild> Children::desired() && {
+  std::vector<DesiredChild> out;
+  out.reserve(servings.size() + servers.size() + 1 + policies.size() + bindings.size());
+  auto add = [&out](ChildKind kind, const ObjectMeta& meta, document::Value object) {
+    out.push_back(DesiredChild{kind, meta.name, std::move(object), 0, {}});
+  };
+  for (size_t i = 0; i < servings.size(); ++i) {
+    std::string name = servings[i].metadata.name;
+    out.push_back(DesiredChild{ChildKind::ModelServing, std::move(name), encode(std::move(servings[i])), i,
+                               i < servingReplicas.size() ? servingReplicas[i] : ReplicaOwnership{}});
+  }
+  for (const auto& s : servers) add(ChildKind::ModelServer, s.metadata, encode(s));
+  add(ChildKind::ModelRoute, route.metadata, encode(route));
+  for (const auto& p : policies) add(ChildKind::AutoscalingPolicy, p.metadata, encode(p));
+  for (const auto& b : bindings) add(ChildKind::AutoscalingPolicyBinding, b.metadata, encode(b));
+  return out;
+}
+
 }  // namespace mb::api

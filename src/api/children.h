@@ -146,6 +146,29 @@ struct AutoscalingPolicy {
   std::optional<PolicyTargets> targets;
 };
 
+// Who owns a ModelServing's spec.replicas once it exists. With autoscaling
+// (a model-level policy, which targets every backend, or the backend's own
+// policy) the booster's autoscaler does: the controller sets it at creation
+// and afterwards only clamps it into [min, max], the bounds the policy
+// scales between. Otherwise the booster does (replicas written as desired).
+struct ReplicaOwnership {
+  bool autoscaled = false;
+  int64_t min = 0;
+  int64_t max = 0;
+};
+
+// One desired child as the controller writes it: the kind and name are
+// values, never read back from the document.
+struct DesiredChild {
+  ChildKind kind = ChildKind::ModelServing;
+  std::string name;
+  document::Value object;  // apiVersion, kind, metadata, spec
+  // ModelServing only: the index of its backend in spec.backends and who
+  // owns its replicas.
+  size_t backend = 0;
+  ReplicaOwnership replicas;
+};
+
 // Everything one booster becomes, in a fixed order. `bindings` stays empty
 // on stacks without that kind.
 struct Children {
@@ -154,12 +177,17 @@ struct Children {
   ModelRoute route;
   std::vector<AutoscalingPolicy> policies;
   std::vector<AutoscalingPolicyBinding> bindings;
+  // One per serving (the same order): set by core::convert.
+  std::vector<ReplicaOwnership> servingReplicas;
 
   // Full objects (apiVersion, kind, metadata, spec) in the order
   // servings, servers, route, policies, bindings. The rvalue overload moves
   // the pod templates out instead of copying them.
   std::vector<document::Value> objects() const&;
   std::vector<document::Value> objects() &&;
+  // The same objects in the same order, typed (what the controller writes);
+  // moves the pod templates out.
+  std::vector<DesiredChild> desired() &&;
 };
 
 // Content hash of a ModelServing spec without building its document

@@ -10,19 +10,17 @@
 #include <string>
 #include <unordered_map>
 
+#include "api/children.h"
 #include "api/serving_stack.h"
 #include "document/value.h"
 #include "kube/store.h"
 
 namespace mb::controller {
 
-struct ReplicaBounds {
-  // With autoscaling the autoscaler owns ModelServing.spec.replicas: we set
-  // it at creation and afterwards only clamp it into [min, max].
-  bool autoscaled = false;
-  int64_t min = 0;
-  int64_t max = 0;
-};
+// With autoscaling the autoscaler owns ModelServing.spec.replicas: we set
+// it at creation and afterwards only clamp it into [min, max]. Decided by
+// the core, carried by each desired child (api::DesiredChild::replicas).
+using ReplicaBounds = api::ReplicaOwnership;
 
 struct SyncPlan {
   enum class Op { None, Update, Replace };

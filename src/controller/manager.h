@@ -5,10 +5,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "base/clock.h"
+#include "base/metrics.h"
 #include "core/conversion_options.h"
 #include "kube/client.h"
 #include "kube/rest_config.h"
@@ -34,16 +36,50 @@ struct ManagerOptions {
   // again this often (on `clock`); the start-up discovery retries failures
   // from 1 s, doubling up to this.
   std::chrono::seconds discoveryPeriod{30};
-  // The one clock of the queue, the workers and discovery (RealClock when null).
-  base::Clock* clock = nullptr;
-  // Tests: talk to this client instead of one built from `kube`.
-  kube::Client* client = nullptr;
+  // The Lease's timings (tests shorten them).
+  std::chrono::milliseconds leaseDuration{15000};
+  std::chrono::milliseconds renewDeadline{10000};
+  std::chrono::milliseconds retryPeriod{2000};
 };
 
-// Runs until `stop` becomes true (SIGTERM). Returns the process exit code:
-// 0 after a clean stop, 1 when start-up failed (the message is logged).
-// Losing leadership, or a shutdown that outlasts its bound, ends the process
-// at once (_Exit: 1 and 0), without waiting for in-flight reconciles.
+// The controller with its seams injected: the API client, the one clock of
+// the queue, the workers, discovery and every wait of the manager (no real
+// sleeps: tests drive it with a FakeClock), and the metrics registry (one of
+// its own when null). Steps: serve the endpoints, discover the serving
+// stack, start the watches, wait for the caches, lead (or not), supervise,
+// shut down.
+class Manager {
+ public:
+  Manager(kube::Client& client, base::Clock& clock, ManagerOptions options, base::Registry* registry = nullptr);
+  // Stops and joins whatever run() left running (after run() returned
+  // without draining: leadership lost, or the shutdown bound passed).
+  ~Manager();
+  Manager(const Manager&) = delete;
+  Manager& operator=(const Manager&) = delete;
+
+  // Runs until `stop` becomes true and wake() is called (or leadership is
+  // lost). Returns the process exit code: 0 after a clean stop (in-flight
+  // reconciles drained, the lease released), 1 when start-up failed (the
+  // message is logged) or leadership was lost. When mustExitAtOnce() is true
+  // afterwards, reconciles may still be writing and the caller must end the
+  // process now (runManager: _Exit), without destroying the Manager.
+  int run(const std::atomic<bool>& stop);
+  // Leadership lost (code 1), or reconciles still running at the shutdown
+  // bound (code 0): nothing may wait for in-flight work any more.
+  bool mustExitAtOnce() const;
+  // `stop` may have changed: the manager's waits look again. Thread-safe;
+  // not async-signal-safe (runManager calls it from a thread, not a handler).
+  void wake();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Loads the configuration, builds the client, runs a Manager on the real
+// clock. Losing leadership, or a shutdown that outlasts its bound, ends the
+// process at once (_Exit: 1 and 0), without waiting for in-flight
+// reconciles; otherwise returns Manager::run's exit code.
 int runManager(const ManagerOptions& options, const std::atomic<bool>& stop);
 
 }  // namespace mb::controller

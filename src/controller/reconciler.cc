@@ -1,96 +1,42 @@
 #include "controller/reconciler.h"
 
-#include <charconv>
 #include <set>
 
 #include "api/children.h"
 #include "api/model_booster.h"
 #include "base/log.h"
-#include "controller/child_sync.h"
+#include "controller/child_status.h"
+#include "controller/child_writer.h"
 #include "controller/status.h"
 #include "core/convert.h"
-#include "core/pod.h"
-#include "core/rules.h"
 #include "kube/time_format.h"
 
 namespace mb::controller {
 namespace {
 
-const std::string& text(const document::Value* v) {
-  static const std::string kEmpty;
-  return v != nullptr && v->isString() ? v->text() : kEmpty;
-}
-
-const document::Value* at(const document::Value& v, std::initializer_list<const char*> keys) {
-  const document::Value* cur = &v;
-  for (const char* k : keys) {
-    cur = cur->find(k);
-    if (cur == nullptr) return nullptr;
-  }
-  return cur;
-}
-
-std::string nameOf(const document::Value& o) { return text(at(o, {"metadata", "name"})); }
-std::string uidOf(const document::Value& o) { return text(at(o, {"metadata", "uid"})); }
-
-// "ModelBooster default/other" for a controller ownerReference, or a note
-// that the object has no controller at all.
-std::string controllerOf(const document::Value& o) {
-  const document::Value* refs = at(o, {"metadata", "ownerReferences"});
-  if (refs != nullptr && refs->isArray()) {
-    for (const auto& r : refs->items()) {
-      const document::Value* c = r.find("controller");
-      if (c != nullptr && c->isBool() && c->asBool()) return text(r.find("kind")) + " " + text(r.find("name"));
-    }
-  }
-  return "no controller (created by hand?)";
-}
-
-bool available(const document::Value& serving) {
-  const document::Value* conditions = at(serving, {"status", "conditions"});
-  if (conditions == nullptr || !conditions->isArray()) return false;
-  for (const auto& c : conditions->items()) {
-    if (text(c.find("type")) == "Available") return text(c.find("status")) == "True";
-  }
-  return false;
-}
-
-// spec.replicas, or -1 when absent.
-int64_t specReplicas(const document::Value& serving) {
-  const document::Value* r = at(serving, {"spec", "replicas"});
-  int64_t n = -1;
-  if (r != nullptr && r->isNumber()) std::from_chars(r->text().data(), r->text().data() + r->text().size(), n);
-  return n;
-}
-
-int32_t statusReplicas(const document::Value& serving) {
-  const document::Value* r = at(serving, {"status", "replicas"});
-  int32_t n = 0;
-  if (r != nullptr && r->isNumber()) std::from_chars(r->text().data(), r->text().data() + r->text().size(), n);
-  return n;
-}
-
-// The booster uid a child carries in its model-uid label ("" when none).
-const std::string& modelUidLabel(const document::Value& child) {
-  return text(at(child, {"metadata", "labels", core::kLabelModelUid}));
-}
-
-// The kind of a desired child (conversion writes only child kinds).
-api::ChildKind kindOfObject(const document::Value& o) {
-  return api::childKindNamed(text(o.find("kind"))).value_or(api::ChildKind::ModelServing);
-}
-
 std::string kindName(api::ChildKind kind) { return std::string(api::kindInfo(kind).name); }
+
+// Being deleted: the garbage collector is removing the children (in
+// foreground deletion the booster waits for them); recreating them would
+// fight it.
+bool beingDeleted(const document::Value& booster) {
+  const document::Value* meta = booster.find("metadata");
+  return meta != nullptr && meta->find("deletionTimestamp") != nullptr;
+}
 
 }  // namespace
 
-struct Reconciler::Pass {
+// The state of one reconcile, and what its writes report to it.
+struct Reconciler::Pass final : WriteReport {
+  Pass(Reconciler& reconciler, kube::ObjectPtr object)
+      : r(reconciler), boosterObject(std::move(object)), ref(kube::refTo(*boosterObject)), ns(ref.ns), name(ref.name) {}
+
   Reconciler& r;
+  kube::ObjectPtr boosterObject;
+  kube::ObjectRef ref;
   std::string ns;
   std::string name;
-  kube::ObjectPtr boosterObject;
   api::ModelBooster booster;
-  kube::ObjectRef ref;
   Observed observed;
   bool retry = false;  // a transient API failure: come back with backoff
   std::chrono::seconds retryAfter{0};
@@ -98,15 +44,15 @@ struct Reconciler::Pass {
   bool implicitGang = false;  // the profile's StackProfile::implicitGang
 
   // An Event on the booster, and the same line in the log.
-  void event(const char* type, const std::string& reason, const std::string& message) {
-    if (r.events_ != nullptr) r.events_->record(ref, type, reason, message);
+  void event(const char* type, const std::string& reason, const std::string& message) override {
+    if (r.events_ != nullptr) r.events_->emit(ref, type, reason, message);
     base::log(std::string_view(type) == "Warning" ? base::LogLevel::Warning : base::LogLevel::Info, message,
               {{"booster", ns + "/" + name},
                {"generation", std::to_string(booster.metadata.generation)},
                {"reason", reason}});
   }
 
-  void fail(std::string reason, std::string message) {
+  void fail(std::string reason, std::string message) override {
     if (observed.failedReason.empty()) {
       observed.failedReason = std::move(reason);
       observed.failedMessage = std::move(message);
@@ -115,7 +61,7 @@ struct Reconciler::Pass {
     }
   }
 
-  void apiFailure(const std::string& what, const kube::ApiError& e) {
+  void apiFailure(const std::string& what, const kube::ApiError& e) override {
     std::string message = what + ": " + e.str();
     fail("APIError", message);
     event("Warning", "APIError", message);
@@ -123,182 +69,53 @@ struct Reconciler::Pass {
     // 429 with Retry-After: come back when the server asked, not sooner.
     if (e.is(kube::ErrorKind::TooManyRequests) && e.retryAfter) retryAfter = std::max(retryAfter, *e.retryAfter);
   }
+  void retryLater() override { retry = true; }
+  void conflicted() override { conflict = true; }
 
-  ReplicaBounds boundsFor(const std::string& childName) const {
-    ReplicaBounds b;
-    core::Scope scope = core::autoscalingScope(booster.spec);
-    for (const auto& be : booster.spec.backends) {
-      if (booster.metadata.name + "-" + be.name != childName) continue;
-      b.autoscaled = scope == core::Scope::Model || (scope == core::Scope::Backend && be.autoscalingPolicy);
-      b.min = be.minReplicas.value_or(0);
-      b.max = be.maxReplicas.value_or(0);
-    }
-    return b;
-  }
-
-  // Ours: our controller reference, or no controller at all but this
-  // booster's model-uid label (someone removed the reference by hand; it is
-  // put back). A same-named object with neither was made by someone else.
-  bool ours(const document::Value& child) const {
-    std::string controller = kube::controllerUid(child);
-    if (!controller.empty()) return controller == booster.metadata.uid;
-    return modelUidLabel(child) == booster.metadata.uid;
-  }
-
-  // Records a child we just wrote: in the cache (so a pass starting before
-  // the watch delivers it does not write it again) and, when the server did
-  // not keep it as sent, its version of `desired` in the memory planChild
-  // compares with.
-  void remember(api::ChildKind kind, const std::string& memoryKey, const document::Value& desired,
-                document::Value written) {
-    kube::trimForCache(written);
-    document::Value view = serverView(kind, desired, written);
-    if (keptAsSent(view, desired)) {
-      r.written_.forget(memoryKey);
-    } else {
-      r.written_.remember(memoryKey, WrittenChildren::hashOf(desired),
-                          std::make_shared<const document::Value>(std::move(view)), uidOf(written));
-    }
-    kube::Store::Writer(r.caches_.of(kind)).applyIfNewer(std::make_shared<const document::Value>(std::move(written)));
-  }
-
-  // Step 3-5 for one desired child. Returns false when it is not in place.
-  bool syncChild(const document::Value& desired) {
-    api::ChildKind kind = kindOfObject(desired);
-    kube::Resource resource = resourceOf(kind);
-    std::string childName = nameOf(desired);
-    std::string label = kindName(kind) + " " + ns + "/" + childName;
-    const std::string memoryKey = WrittenChildren::keyOf(kind, ns, childName);
-    kube::ObjectPtr live = r.caches_.of(kind).get(kube::objectKey(ns, childName));
-    if (live == nullptr) {
-      auto created = r.client_.create(resource, ns, desired);
-      if (created) {
-        remember(kind, memoryKey, desired, std::move(*created));
-        event("Normal", "Created", "created " + label);
-        return true;
-      }
-      if (!created.error().is(kube::ErrorKind::AlreadyExists)) {
-        apiFailure("creating " + label, created.error());
-        return false;
-      }
-      // Not in our cache yet, or someone else's: look at the real thing.
-      auto got = r.client_.get(resource, ns, childName);
-      if (!got) {
-        apiFailure("reading " + label, got.error());
-        return false;
-      }
-      live = std::make_shared<const document::Value>(std::move(*got));
-    }
-    if (!ours(*live)) {
-      std::string message = label + " exists and belongs to " + controllerOf(*live) +
-                            "; modelbooster does not touch it. Delete or rename it, or rename the booster.";
-      fail("ChildOwnedByOther", message);
-      event("Warning", "ChildOwnedByOther", message);
-      // Nothing we watch will tell us when the other object goes away, so
-      // look again with backoff.
-      retry = true;
+  // Step 2: validate and convert. False (and Failed=InvalidSpec) when the
+  // spec is invalid.
+  bool convert(const core::ConversionOptions& config, std::vector<api::DesiredChild>& desired) {
+    document::Errors errors;
+    booster = api::decodeModelBooster(*boosterObject, errors);
+    observed.generation = booster.metadata.generation;
+    implicitGang = config.profile().implicitGang;
+    api::Children children;
+    if (errors.empty()) core::convert(booster, config, children, errors);
+    if (!errors.empty()) {
+      std::string message = "the spec is invalid: " + errors.list().front().str();
+      for (size_t i = 1; i < errors.list().size(); ++i) message += "; " + errors.list()[i].str();
+      fail("InvalidSpec", message);
+      event("Warning", "InvalidSpec", message);
       return false;
     }
-    // While the desired object is the one we last wrote, the live child is
-    // compared with what the server made of it (pruned fields, defaults,
-    // webhook rewrites): a steady child costs no writes.
-    // An adopted ModelServing (made by Kthena's own booster controller) may
-    // carry the gangPolicy v1.0 applies anyway; keep it rather than replace.
-    document::Value adopted;
-    const document::Value& want =
-        kind == api::ChildKind::ModelServing && implicitGang && keepImplicitGangPolicy(desired, *live, adopted)
-            ? adopted
-            : desired;
-    kube::ObjectPtr expected = r.written_.expectedFor(memoryKey, WrittenChildren::hashOf(want));
-    SyncPlan plan = planChild(kind, want, *live, boundsFor(childName), expected.get());
-    switch (plan.op) {
-      case SyncPlan::Op::None:
-        return true;
-      case SyncPlan::Op::Update: {
-        auto updated = r.client_.update(resource, ns, plan.object);
-        if (!updated) {
-          if (updated.error().is(kube::ErrorKind::Conflict)) {
-            conflict = true;  // the cache is behind: re-read and try again, never overwrite blindly
-            return false;
-          }
-          apiFailure("updating " + label, updated.error());
-          return false;
-        }
-        remember(kind, memoryKey, want, std::move(*updated));
-        event("Normal", "Updated", "updated " + label + " to match the booster");
-        return true;
-      }
-      case SyncPlan::Op::Replace: {
-        kube::DeleteOptions del;
-        del.preconditionUid = uidOf(*live);
-        del.propagationPolicy = "Background";
-        auto removed = r.client_.remove(resource, ns, childName, del);
-        if (!removed && !removed.error().is(kube::ErrorKind::NotFound)) {
-          apiFailure("deleting " + label + " to replace it", removed.error());
-          return false;
-        }
-        r.written_.forget(memoryKey);
-        auto created = r.client_.create(resource, ns, desired);
-        if (!created) {
-          // The old one may still be terminating: try again shortly.
-          std::string message = "replacing " + label + ": " + created.error().str();
-          fail("Replacing", message);
-          event("Warning", "Replacing", message);
-          retry = true;
-          return false;
-        }
-        remember(kind, memoryKey, desired, std::move(*created));
-        event("Normal", "Replaced", "replaced " + label + ": " + plan.reason);
-        return true;
-      }
-    }
+    // Moved, not copied: the pod templates are most of the children.
+    desired = std::move(children).desired();
     return true;
   }
 
-  // Step 6: children carrying this booster's uid that are no longer desired.
-  // Returns false when one could not be deleted.
-  bool deleteOrphans(const std::set<std::string>& desiredKeys) {
-    bool deleted = true;
-    for (const auto& info : api::kChildKinds) {
-      const api::ChildKind kind = info.kind;
-      for (const auto& child : r.caches_.of(kind).ownedBy(booster.metadata.uid)) {
-        const std::string& modelUid = modelUidLabel(*child);
-        std::string key = kindName(kind) + "/" + nameOf(*child);
-        if (modelUid != booster.metadata.uid || desiredKeys.contains(key)) continue;
-        kube::DeleteOptions del;
-        del.preconditionUid = uidOf(*child);
-        del.propagationPolicy = "Background";
-        auto removed = r.client_.remove(resourceOf(kind), ns, nameOf(*child), del);
-        std::string label = kindName(kind) + " " + ns + "/" + nameOf(*child);
-        if (!removed && !removed.error().is(kube::ErrorKind::NotFound)) {
-          apiFailure("deleting " + label, removed.error());
-          deleted = false;
-          continue;
-        }
-        r.written_.forget(WrittenChildren::keyOf(kind, ns, nameOf(*child)));
-        event("Normal", "Deleted", "deleted " + label + ": no longer desired");
-      }
-    }
-    return deleted;
+  // A kind this booster needs that the API server does not serve: true,
+  // and Failed=ServingStackIncomplete.
+  bool blockedByTheStack(const std::vector<api::DesiredChild>& desired) {
+    if (r.stack_ == nullptr) return false;
+    std::set<api::ChildKind> needed;
+    for (const auto& d : desired) needed.insert(d.kind);
+    std::string message = r.stack_->blockingMessage(needed);
+    if (message.empty()) return false;
+    fail("ServingStackIncomplete", message);
+    event("Warning", "ServingStackIncomplete", message);
+    return true;
   }
 
-  // `servingNames`: the booster's ModelServings, one per backend, in order.
-  void observeServings(const std::vector<std::string>& servingNames) {
-    observed.servings = servingNames.size();
-    for (size_t i = 0; i < servingNames.size(); ++i) {
-      const std::string& servingName = servingNames[i];
-      kube::ObjectPtr live = r.caches_.of(api::ChildKind::ModelServing).get(kube::objectKey(ns, servingName));
-      // A ModelServing at 0 replicas (a backend at minReplicas 0, or scaled
-      // to zero by the autoscaler) has nothing to make available; Kthena
-      // writes no status for it at all. It does not hold the booster back.
-      if (live != nullptr && specReplicas(*live) == 0) {
-        observed.scaledToZero.push_back(servingName);
-      } else if (live == nullptr || !available(*live)) {
-        observed.notAvailable.push_back(servingName);
-      }
-      observed.backends.push_back(
-          api::BackendStatus{booster.spec.backends[i].name, live != nullptr ? statusReplicas(*live) : 0});
+  // Steps 3-6. False when a child is not in place.
+  bool writeChildren(const std::vector<api::DesiredChild>& desired) {
+    ChildWriter writer(r.client_, r.caches_, r.written_, ns, booster.metadata.uid, implicitGang, *this);
+    std::set<std::string> desiredKeys;
+    bool allInPlace = true;
+    for (const auto& d : desired) {
+      desiredKeys.insert(kindName(d.kind) + "/" + d.name);
+      allInPlace = writer.sync(d) && allInPlace;
     }
+    return writer.deleteOrphans(desiredKeys) && allInPlace;
   }
 
   // Steps 7-8: write status only when it changed, conditionally.
@@ -320,9 +137,41 @@ struct Reconciler::Pass {
     kube::Store::Writer(r.caches_.boosters).applyIfNewer(std::make_shared<const document::Value>(std::move(*written)));
     return StatusWrite::Written;
   }
+
+  // A pass that writes no child, only the status saying why: not retried
+  // for its own sake (only a new spec, or the kind appearing, changes it),
+  // but a status write the API server failed is retried like any API error.
+  runtime::Action statusOnly(const char* whatFailed) {
+    switch (writeStatus()) {
+      case StatusWrite::Conflict:
+        return runtime::Action::requeue();
+      case StatusWrite::Failed:
+        return runtime::Action::error(whatFailed);
+      default:
+        return runtime::Action::done();
+    }
+  }
+
+  // Steps 7-8 after the children were written, and what happens next.
+  runtime::Action finish(bool allInPlace, const std::vector<api::DesiredChild>& desired) {
+    // A conflict means our cache was behind: this pass proved nothing about
+    // the children, so it writes no status (it would claim they are in
+    // place, or flap Active). Re-read and try again; the next pass writes it.
+    if (conflict && !retry) return runtime::Action::requeue();
+    observed.childrenWritten = allInPlace;
+    observeServings(r.caches_.of(api::ChildKind::ModelServing), ns, booster, desired, observed);
+    StatusWrite status = writeStatus();
+    if (retryAfter.count() > 0) return runtime::Action::requeueAfter(retryAfter);
+    if (retry || status == StatusWrite::Failed) {
+      return runtime::Action::error(observed.failedMessage.empty() ? "status write failed" : observed.failedMessage);
+    }
+    // A conflict means our cache was behind: look again (backoff, not an error).
+    if (status == StatusWrite::Conflict || conflict) return runtime::Action::requeue();
+    return runtime::Action::done();
+  }
 };
 
-Reconciler::Reconciler(kube::Client& client, Caches& caches, kube::EventRecorder* events, ConfigSource config, Now now,
+Reconciler::Reconciler(kube::Client& client, Caches& caches, EventSink* events, ConfigSource config, Now now,
                        const ServingStackState* stack)
     : client_(client),
       caches_(caches),
@@ -339,100 +188,23 @@ void Reconciler::childDeleted(api::ChildKind kind, const std::string& ns, const 
 }
 
 runtime::Action Reconciler::reconcile(const std::string& key) {
-  // Step 1: gone means nothing to do; the garbage collector removes children.
+  // Step 1: gone (or going) means nothing to do; the garbage collector
+  // removes the children.
   kube::ObjectPtr object = caches_.boosters.get(key);
-  if (object == nullptr) return runtime::Action::done();
-  // Being deleted: the garbage collector is removing the children (in
-  // foreground deletion the booster waits for them); recreating them would
-  // fight it.
-  if (const document::Value* meta = object->find("metadata");
-      meta != nullptr && meta->find("deletionTimestamp") != nullptr) {
-    return runtime::Action::done();
+  if (object == nullptr || beingDeleted(*object)) return runtime::Action::done();
+  Pass pass(*this, std::move(object));
+  // Step 2. An invalid spec writes nothing but status.
+  std::vector<api::DesiredChild> desired;
+  if (!pass.convert(config_(), desired)) return pass.statusOnly("writing the status of an invalid booster failed");
+  // Never half a set: the manager requeues every booster once the missing
+  // kind is served and watched.
+  if (pass.blockedByTheStack(desired)) {
+    observeServings(caches_.of(api::ChildKind::ModelServing), pass.ns, pass.booster, desired, pass.observed);
+    return pass.statusOnly("writing the status of a booster the serving stack cannot serve failed");
   }
-  Pass pass{*this};
-  pass.boosterObject = object;
-  pass.ref = kube::refTo(*object);
-  pass.ns = pass.ref.ns;
-  pass.name = pass.ref.name;
-
-  // Step 2: validate and convert. An invalid spec writes nothing but status
-  // and is not retried: the next spec change triggers a new reconcile.
-  document::Errors errors;
-  pass.booster = api::decodeModelBooster(*object, errors);
-  pass.observed.generation = pass.booster.metadata.generation;
-  api::Children children;
-  const core::ConversionOptions config = config_();
-  pass.implicitGang = config.profile().implicitGang;
-  if (errors.empty()) core::convert(pass.booster, config, children, errors);
-  if (!errors.empty()) {
-    std::string message = "the spec is invalid: " + errors.list().front().str();
-    for (size_t i = 1; i < errors.list().size(); ++i) message += "; " + errors.list()[i].str();
-    pass.fail("InvalidSpec", message);
-    pass.event("Warning", "InvalidSpec", message);
-    // Not retried for the spec's sake (only a new spec can fix it), but a
-    // status write the API server failed is retried like any API error.
-    switch (pass.writeStatus()) {
-      case Pass::StatusWrite::Conflict:
-        return runtime::Action::requeue();
-      case Pass::StatusWrite::Failed:
-        return runtime::Action::error("writing the status of an invalid booster failed");
-      default:
-        return runtime::Action::done();
-    }
-  }
-
-  std::vector<std::string> servingNames;
-  servingNames.reserve(children.servings.size());
-  for (const auto& s : children.servings) servingNames.push_back(s.metadata.name);
-  // Moved, not copied: the pod templates are most of the children.
-  std::vector<document::Value> desired = std::move(children).objects();
-
-  // A kind this booster needs that the API server does not serve: write no
-  // child at all (never half a set), say so, and wait; the manager requeues
-  // every booster once the kind is served and watched.
-  if (stack_ != nullptr) {
-    std::set<api::ChildKind> needed;
-    for (const auto& d : desired) needed.insert(kindOfObject(d));
-    if (std::string message = stack_->blockingMessage(needed); !message.empty()) {
-      pass.fail("ServingStackIncomplete", message);
-      pass.event("Warning", "ServingStackIncomplete", message);
-      pass.observeServings(servingNames);
-      switch (pass.writeStatus()) {
-        case Pass::StatusWrite::Conflict:
-          return runtime::Action::requeue();
-        case Pass::StatusWrite::Failed:
-          return runtime::Action::error("writing the status of a booster the serving stack cannot serve failed");
-        default:
-          return runtime::Action::done();
-      }
-    }
-  }
-
-  // Steps 3-5.
-  std::set<std::string> desiredKeys;
-  bool allInPlace = true;
-  for (const auto& d : desired) {
-    desiredKeys.insert(kindName(kindOfObject(d)) + "/" + nameOf(d));
-    allInPlace = pass.syncChild(d) && allInPlace;
-  }
-  // Step 6.
-  allInPlace = pass.deleteOrphans(desiredKeys) && allInPlace;
-  // A conflict means our cache was behind: this pass proved nothing about
-  // the children, so it writes no status (it would claim they are in place,
-  // or flap Active). Re-read and try again; the next pass writes it.
-  if (pass.conflict && !pass.retry) return runtime::Action::requeue();
-  // Step 7.
-  pass.observed.childrenWritten = allInPlace;
-  pass.observeServings(servingNames);
-  Pass::StatusWrite status = pass.writeStatus();
-  if (pass.retryAfter.count() > 0) return runtime::Action::requeueAfter(pass.retryAfter);
-  if (pass.retry || status == Pass::StatusWrite::Failed) {
-    return runtime::Action::error(pass.observed.failedMessage.empty() ? "status write failed"
-                                                                      : pass.observed.failedMessage);
-  }
-  // A conflict means our cache was behind: look again (backoff, not an error).
-  if (status == Pass::StatusWrite::Conflict || pass.conflict) return runtime::Action::requeue();
-  return runtime::Action::done();
+  // Steps 3-6, then 7-8.
+  bool allInPlace = pass.writeChildren(desired);
+  return pass.finish(allInPlace, desired);
 }
 
 }  // namespace mb::controller

@@ -1,8 +1,10 @@
 // Reconcile of one ModelBooster (CONTROLLER.md steps 1-8): read it from the
-// cache, validate and convert, write each child that is missing or differs
-// in a field we own (compared with what the server kept of our last write),
-// replace children whose immutable fields changed, delete children no
-// longer desired, and write status only when it changed.
+// cache, validate and convert (core::convert: typed children), write each
+// child that is missing or differs in a field we own (child_writer.h,
+// compared with what the server kept of our last write), replace children
+// whose immutable fields changed, delete children no longer desired, read
+// the children's status (child_status.h), and write the booster's status
+// only when it changed (status.h). Events go to an EventSink.
 #pragma once
 
 #include <functional>
@@ -12,10 +14,10 @@
 
 #include "controller/caches.h"
 #include "controller/child_sync.h"
+#include "controller/event_sink.h"
 #include "controller/serving_stack_check.h"
 #include "core/conversion_options.h"
 #include "kube/client.h"
-#include "kube/events.h"
 #include "runtime/worker_pool.h"
 
 namespace mb::controller {
@@ -31,7 +33,7 @@ class Reconciler {
   // `stack` (may be null: every kind served) says which child kinds the
   // API server does not serve: a booster that needs one of them gets
   // Failed=True (ServingStackIncomplete) and no child writes at all.
-  Reconciler(kube::Client& client, Caches& caches, kube::EventRecorder* events, ConfigSource config, Now now = {},
+  Reconciler(kube::Client& client, Caches& caches, EventSink* events, ConfigSource config, Now now = {},
              const ServingStackState* stack = nullptr);
 
   runtime::Action reconcile(const std::string& key);
@@ -44,11 +46,11 @@ class Reconciler {
   size_t rememberedChildren() const { return written_.size(); }
 
  private:
-  struct Pass;  // state of one reconcile
+  struct Pass;  // state of one reconcile (reconciler.cc)
 
   kube::Client& client_;
   Caches& caches_;
-  kube::EventRecorder* events_;
+  EventSink* events_;
   ConfigSource config_;
   Now now_;
   const ServingStackState* stack_;

@@ -49,6 +49,17 @@ void checkServingNames(const std::vector<BackendContext>& contexts, const std::v
   }
 }
 
+// The policies buildAutoscaling writes decide it: a model-level policy
+// targets every backend, a backend-level one its own backend (both levels
+// at once is invalid); bounds as the policy's targets have them.
+api::ReplicaOwnership replicaOwnership(const api::ModelBoosterSpec& spec, const api::Backend& backend) {
+  api::ReplicaOwnership r;
+  r.autoscaled = spec.autoscalingPolicy.has_value() || backend.autoscalingPolicy.has_value();
+  r.min = backend.minReplicas.value_or(0);
+  r.max = backend.maxReplicas.value_or(0);
+  return r;
+}
+
 }  // namespace
 
 bool convert(api::ModelBooster booster, const ConversionOptions& config, api::Children& out, document::Errors& errors) {
@@ -66,6 +77,7 @@ bool convert(api::ModelBooster booster, const ConversionOptions& config, api::Ch
   for (const auto& ctx : contexts) {
     children.servings.push_back(buildModelServing(ctx));
     children.servers.push_back(buildModelServer(ctx));
+    children.servingReplicas.push_back(replicaOwnership(booster.spec, ctx.backend));
   }
   if (config.profile().servingNameWebhook) {
     checkServingNames(contexts, children.servings, errors);

@@ -3,15 +3,9 @@
 #include <charconv>
 #include <set>
 
+#include "kube/object_meta.h"
+
 namespace mb::kube {
-namespace {
-
-const std::string& text(const document::Value* v) {
-  static const std::string kEmpty;
-  return v != nullptr && v->isString() ? v->text() : kEmpty;
-}
-
-}  // namespace
 
 void trimForCache(document::Value& object) {
   if (document::Value* meta = object.find("metadata")) meta->erase("managedFields");
@@ -19,21 +13,11 @@ void trimForCache(document::Value& object) {
 
 std::string objectKey(const std::string& ns, const std::string& name) { return ns.empty() ? name : ns + "/" + name; }
 
-std::string objectKey(const document::Value& object) {
-  const document::Value* meta = object.find("metadata");
-  if (meta == nullptr) return {};
-  return objectKey(text(meta->find("namespace")), text(meta->find("name")));
-}
+std::string objectKey(const document::Value& object) { return objectKey(namespaceOf(object), nameOf(object)); }
 
 std::string controllerUid(const document::Value& object) {
-  const document::Value* meta = object.find("metadata");
-  const document::Value* refs = meta != nullptr ? meta->find("ownerReferences") : nullptr;
-  if (refs == nullptr || !refs->isArray()) return {};
-  for (const auto& ref : refs->items()) {
-    const document::Value* controller = ref.find("controller");
-    if (controller != nullptr && controller->isBool() && controller->asBool()) return text(ref.find("uid"));
-  }
-  return {};
+  const document::Value* ref = controllerReference(object);
+  return ref != nullptr ? textOf(ref->find("uid")) : std::string();
 }
 
 ObjectPtr Store::get(const std::string& key) const {
@@ -115,10 +99,8 @@ ObjectPtr Store::Writer::apply(ObjectPtr object) {
 namespace {
 
 bool parseRevision(const document::Value& o, uint64_t& out) {
-  const document::Value* meta = o.find("metadata");
-  const document::Value* rv = meta != nullptr ? meta->find("resourceVersion") : nullptr;
-  if (rv == nullptr || !rv->isString() || rv->text().empty()) return false;
-  const std::string& t = rv->text();
+  const std::string& t = resourceVersionOf(o);
+  if (t.empty()) return false;
   auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), out);
   return ec == std::errc() && p == t.data() + t.size();
 }

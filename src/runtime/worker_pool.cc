@@ -36,6 +36,7 @@ WorkerPool::WorkerPool(std::string name, WorkQueue& queue, ReconcileFn reconcile
       reconcile_(std::move(reconcile)),
       clock_(clockOr(options.clock)),
       onError_(std::move(options.onError)),
+      onReconciled_(std::move(options.onReconciled)),
       // Every series exists from the start, at zero, so rates and alerts work
       // before the first failure.
       success_(resultCounter(registryOr(options.registry, ownRegistry_), name_, "success")),
@@ -120,7 +121,9 @@ void WorkerPool::reconcileKey(const std::string& key) {
     panics_.inc();
     action = Action::error("reconcile threw a non-standard exception");
   }
-  reconcileTime_.observe(std::chrono::duration<double>(clock_.now() - start).count());
+  const base::Duration took = clock_.now() - start;
+  reconcileTime_.observe(std::chrono::duration<double>(took).count());
+  if (onReconciled_) onReconciled_(key, took);
 
   // The outcome table:
   //   outcome                     queue                         result label

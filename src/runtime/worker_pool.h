@@ -47,6 +47,9 @@ struct WorkerPoolOptions {
   base::Registry* registry = nullptr;  // metrics not exported when null
   // Told about every failed reconcile (returned error or exception), e.g. to log it.
   std::function<void(const std::string& key, const std::string& error)> onError;
+  // Told after every reconcile how long it took (the same measurement as
+  // controller_runtime_reconcile_time_seconds), e.g. for a debug log line.
+  std::function<void(const std::string& key, base::Duration took)> onReconciled;
 };
 
 class WorkerPool {
@@ -84,6 +87,7 @@ class WorkerPool {
   base::Clock& clock_;
   std::unique_ptr<base::Registry> ownRegistry_;  // when the caller gave none
   std::function<void(const std::string&, const std::string&)> onError_;
+  std::function<void(const std::string&, base::Duration)> onReconciled_;
 
   base::Counter& success_;
   base::Counter& errorResult_;

@@ -9,6 +9,8 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
+#include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -139,6 +141,7 @@ class FakeClient : public kube::Client {
   }
   kube::ApiResult<document::Value> create(const kube::Resource& r, const std::string& ns, const document::Value& object,
                                           const kube::WriteOptions&) override {
+    gate("create " + r.plural + " " + ns + "/" + nameOf(object));
     std::lock_guard<std::mutex> lock(mu_);
     if (auto e = record("create", r.plural, ns, nameOf(object))) return err(*e);
     document::Value out = object;
@@ -173,18 +176,61 @@ class FakeClient : public kube::Client {
     objects.erase(r.plural + " " + ns + "/" + name);
     return Unit{};
   }
-  // Open until `stop` (or a second, then the watcher re-watches); no events:
-  // the reconciler records its own writes in the caches.
+  // Open until `stop` (or a second, then the watcher re-watches). Events
+  // only when a test emits them (emit()): the reconciler records its own
+  // writes in the caches.
   kube::ApiResult<Unit> watch(const kube::Resource& r, const std::string&, const kube::WatchOptions&,
-                              const std::function<bool(kube::WatchEvent&&)>&, const std::atomic<bool>* stop) override {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (!servedLocked(r)) return err(kube::errorFromResponse(404, ""));
-    }
+                              const std::function<bool(kube::WatchEvent&&)>& onEvent,
+                              const std::atomic<bool>* stop) override {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (!servedLocked(r)) return err(kube::errorFromResponse(404, ""));
+    watching_[r.plural]++;
+    watchChanged_.notify_all();
     for (int i = 0; i < 100 && (stop == nullptr || !*stop); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      watchChanged_.wait_for(lock, std::chrono::milliseconds(10));
+      auto& pending = events_[r.plural];
+      while (!pending.empty()) {
+        kube::WatchEvent event = std::move(pending.front());
+        pending.pop_front();
+        lock.unlock();
+        bool more = onEvent(std::move(event));
+        lock.lock();
+        if (!more) break;
+      }
     }
+    watching_[r.plural]--;
     return Unit{};
+  }
+  // Delivers `event` to the next watch of `plural` (one watcher per kind).
+  void emit(const std::string& plural, kube::WatchEvent::Type type, document::Value object) {
+    std::lock_guard<std::mutex> lock(mu_);
+    events_[plural].push_back(kube::WatchEvent{type, std::move(object)});
+    watchChanged_.notify_all();
+  }
+  // Deletes the stored object and tells the watch of its kind, as the API
+  // server does when someone deletes a child by hand.
+  void deleteAndEmit(const std::string& plural, const std::string& key) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = objects.find(plural + " " + key);
+    if (it == objects.end()) return;
+    events_[plural].push_back(kube::WatchEvent{kube::WatchEvent::Type::Deleted, std::move(it->second)});
+    objects.erase(it);
+    watchChanged_.notify_all();
+  }
+  // Calls named here block (before they are recorded) until released.
+  void holdCall(const std::string& call) {
+    std::lock_guard<std::mutex> lock(holdMu_);
+    held_.insert(call);
+  }
+  void releaseCall(const std::string& call) {
+    std::lock_guard<std::mutex> lock(holdMu_);
+    held_.erase(call);
+    holdChanged_.notify_all();
+  }
+  // Calls waiting in holdCall's gate right now.
+  size_t waitingCalls() const {
+    std::lock_guard<std::mutex> lock(holdMu_);
+    return waiting_;
   }
   kube::ApiResult<std::vector<kube::ApiResource>> serverResources(const std::string& group,
                                                                   const std::string& version) override {
@@ -208,6 +254,13 @@ class FakeClient : public kube::Client {
     const document::Value* name = meta != nullptr ? meta->find("name") : nullptr;
     return name != nullptr ? name->text() : std::string();
   }
+  void gate(const std::string& call) {
+    std::unique_lock<std::mutex> lock(holdMu_);
+    if (!held_.contains(call)) return;
+    waiting_++;
+    holdChanged_.wait(lock, [&] { return !held_.contains(call); });
+    waiting_--;
+  }
   // mu_ held.
   bool servedLocked(const kube::Resource& r) const {
     if (r.group.empty()) return true;  // the core group (ConfigMaps, Events)
@@ -225,8 +278,15 @@ class FakeClient : public kube::Client {
   }
 
   mutable std::mutex mu_;
-  std::map<std::string, std::set<std::string>> discovery_;  // guarded by mu_
-  int version_ = 100;                                       // guarded by mu_
+  std::map<std::string, std::set<std::string>> discovery_;      // guarded by mu_
+  int version_ = 100;                                           // guarded by mu_
+  std::map<std::string, std::deque<kube::WatchEvent>> events_;  // by plural, guarded by mu_
+  std::map<std::string, int> watching_;                         // open watches by plural, guarded by mu_
+  std::condition_variable watchChanged_;
+  mutable std::mutex holdMu_;
+  std::condition_variable holdChanged_;
+  std::set<std::string> held_;  // guarded by holdMu_
+  size_t waiting_ = 0;          // guarded by holdMu_
 };
 
 }  // namespace mb::controller::testing

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <memory>
 #include <thread>
 
 #include "document/parse.h"
@@ -60,17 +61,17 @@ class ManagerTest : public ::testing::Test {
     client_.putObject("modelboosters n/" + name, booster(name, autoscaled));
   }
   void start(const std::string& servingStack) {
-    options_.client = &client_;
-    options_.clock = &clock_;
     options_.metricsAddress = "0";
     options_.healthAddress = "0";
     options_.workers = 1;
     options_.configNamespace = "default";
     options_.servingStack = servingStack;
-    thread_ = std::thread([this] { exit_ = runManager(options_, stop_); });
+    manager_ = std::make_unique<Manager>(client_, clock_, options_);
+    thread_ = std::thread([this] { exit_ = manager_->run(stop_); });
   }
   int stop() {
     stop_ = true;
+    if (manager_) manager_->wake();
     if (thread_.joinable()) thread_.join();
     return exit_;
   }
@@ -106,8 +107,9 @@ class ManagerTest : public ::testing::Test {
   base::FakeClock clock_;
   ManagerOptions options_;
   std::atomic<bool> stop_{false};
+  std::unique_ptr<Manager> manager_;
   std::thread thread_;
-  int exit_ = -1;
+  std::atomic<int> exit_{-1};
 };
 
 // The bug: on a Kthena v1.0 server there is no AutoscalingPolicyBinding;
@@ -195,6 +197,77 @@ TEST_F(ManagerTest, FailedDiscoveryAtStartUpIsRetried) {
   clock_.advance(1s);
   EXPECT_TRUE(eventually([&] { return failedReason("n/m") == "Reconciled"; }));
   EXPECT_EQ(stop(), 0);
+}
+
+// The manager's whole loop in-process: a booster becomes its children and
+// Initialized; a child deleted behind its back is written again.
+TEST_F(ManagerTest, ABoosterBecomesItsChildrenAndADeletedChildIsRecreated) {
+  client_.serveV10();
+  addBooster("m", false);
+  start("v1.0");
+  ASSERT_TRUE(eventually([&] { return failedReason("n/m") == "Reconciled"; }));
+  auto status = client_.statusOf("n/m");
+  ASSERT_TRUE(status);
+  EXPECT_EQ(condition(*status, "Initialized"), "True");
+  for (const char* child : {"modelservings n/m-a", "modelservers n/m-a", "modelroutes n/m"}) {
+    auto object = client_.objectAt(child);
+    ASSERT_TRUE(object) << child;
+    const document::Value* refs = object->find("metadata")->find("ownerReferences");
+    ASSERT_NE(refs, nullptr) << child;
+    EXPECT_EQ(refs->items().front().find("uid")->text(), "u-m") << child;
+  }
+  EXPECT_EQ(client_.callsStartingWith("create modelservings n/m-a").size(), 1U);
+
+  client_.deleteAndEmit("modelservings", "n/m-a");
+  EXPECT_TRUE(eventually([&] { return client_.callsStartingWith("create modelservings n/m-a").size() == 2; }))
+      << "the deleted ModelServing was not recreated";
+  EXPECT_TRUE(client_.objectAt("modelservings n/m-a"));
+  EXPECT_EQ(stop(), 0);
+  EXPECT_FALSE(manager_->mustExitAtOnce());
+}
+
+// SIGTERM while a reconcile is writing: run() waits for it (within the
+// bound, on the manager's clock) and then returns 0.
+TEST_F(ManagerTest, StopDrainsTheReconcileInFlight) {
+  client_.serveV10();
+  client_.holdCall("create modelservings n/m-a");
+  addBooster("m", false);
+  start("v1.0");
+  ASSERT_TRUE(eventually([&] { return client_.waitingCalls() == 1; })) << "the reconcile never started";
+  std::thread stopper([this] { stop(); });
+  // run() must not return while the create is held: the shutdown waits on
+  // the fake clock for the bound, which does not move.
+  ASSERT_TRUE(eventually([&] { return clock_.numWaitersForTest() > 0 && exit_ == -1; }));
+  EXPECT_EQ(exit_, -1);
+  client_.releaseCall("create modelservings n/m-a");
+  stopper.join();
+  EXPECT_EQ(exit_, 0);
+  EXPECT_FALSE(manager_->mustExitAtOnce());
+  EXPECT_TRUE(client_.objectAt("modelservings n/m-a")) << "the reconcile in flight was cut short";
+}
+
+// A leader whose renewals fail steps down at once: run() returns 1 and
+// tells its caller to end the process without waiting (runManager: _Exit).
+TEST_F(ManagerTest, LosingTheLeaseEndsRunAtOnce) {
+  client_.serveV10();
+  addBooster("m", false);
+  options_.leaderElect = true;
+  options_.leaseDuration = 600ms;
+  options_.renewDeadline = 400ms;
+  options_.retryPeriod = 50ms;
+  start("v1.0");
+  ASSERT_TRUE(eventually([&] { return failedReason("n/m") == "Reconciled"; })) << "never led";
+  client_.failCall("update leases default/modelbooster-controller", kube::errorFromResponse(500, ""));
+  // The elector renews on the manager's (fake) clock: move time on, a
+  // retry period at a time, until the renew deadline has passed and run()
+  // has returned.
+  ASSERT_TRUE(eventually([&] {
+    clock_.advance(options_.retryPeriod);
+    return exit_ != -1;
+  })) << "run() did not return after the renewals failed";
+  thread_.join();
+  EXPECT_EQ(exit_, 1);
+  EXPECT_TRUE(manager_->mustExitAtOnce());
 }
 
 TEST_F(ManagerTest, StopDuringStartUpDiscoveryExitsCleanly) {

@@ -9,11 +9,14 @@
 
 #include "document/parse.h"
 #include "fake_client.h"
+#include "recording_event_sink.h"
 
 namespace mb::controller {
 namespace {
 
 using testing::FakeClient;
+using testing::RecordingEventSink;
+using Strings = std::vector<std::string>;
 
 constexpr const char* kBooster = R"({"apiVersion":"workload.serving.volcano.sh/v1alpha1","kind":"ModelBooster",
   "metadata":{"name":"m","namespace":"n","uid":"u","generation":1,"resourceVersion":"7"},
@@ -42,7 +45,7 @@ class ReconcilerTest : public ::testing::Test {
  protected:
   ReconcilerTest()
       : reconciler_(
-            client_, caches_, nullptr, [] { return core::ConversionOptions{}; }, [] { return "T"; }) {
+            client_, caches_, &events_, [] { return core::ConversionOptions{}; }, [] { return "T"; }) {
     setBooster(json(kBooster));
   }
 
@@ -63,6 +66,7 @@ class ReconcilerTest : public ::testing::Test {
 
   FakeClient client_;
   Caches caches_;
+  RecordingEventSink events_;
   Reconciler reconciler_;
 };
 
@@ -74,9 +78,40 @@ TEST_F(ReconcilerTest, NewBoosterCreatesEveryChildAndWritesStatusOnce) {
   EXPECT_EQ(conditionOf(status, "Initialized"), "True");
   EXPECT_EQ(conditionOf(status, "Failed"), "False");
 
+  EXPECT_EQ(events_.events(),
+            (Strings{"Normal Created n/m: created ModelServing n/m-a", "Normal Created n/m: created ModelServer n/m-a",
+                     "Normal Created n/m: created ModelRoute n/m"}));
+
   client_.calls.clear();
+  events_.clear();
   EXPECT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
   EXPECT_TRUE(client_.calls.empty()) << "steady state wrote: " << client_.calls.front();
+  EXPECT_TRUE(events_.events().empty()) << events_.events().front();
+}
+
+// What `kubectl describe` shows when a same-named child is someone else's,
+// and when the spec is invalid: Warnings saying what to do.
+TEST_F(ReconcilerTest, WarningsTellTheUserWhatIsWrong) {
+  document::Value foreign = json(R"({"apiVersion":"workload.serving.volcano.sh/v1alpha1","kind":"ModelRoute",
+    "metadata":{"name":"m","namespace":"n","uid":"r1","resourceVersion":"3",
+      "ownerReferences":[{"kind":"Deployment","name":"other","uid":"d1","controller":true}]}})");
+  kube::Store::Writer(caches_.of(api::ChildKind::ModelRoute)).apply(std::make_shared<const document::Value>(foreign));
+  EXPECT_EQ(reconcile().kind(), runtime::Action::Kind::Error);
+  std::vector<std::string> events = events_.events();
+  ASSERT_EQ(events.size(), 3U);
+  EXPECT_EQ(events[2],
+            "Warning ChildOwnedByOther n/m: ModelRoute n/m exists and belongs to Deployment other; modelbooster does "
+            "not touch it. Delete or rename it, or rename the booster.");
+  EXPECT_TRUE(client_.callsStartingWith("update modelroutes").empty());
+
+  events_.clear();
+  document::Value invalid = json(kBooster);
+  invalid.find("spec")->find("backends")->items().front().put("minReplicas", document::Value::integer(5));
+  setBooster(std::move(invalid));
+  EXPECT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
+  events = events_.events();
+  ASSERT_EQ(events.size(), 1U);
+  EXPECT_EQ(events[0].rfind("Warning InvalidSpec n/m: the spec is invalid: ", 0), 0U) << events[0];
 }
 
 // A 409 on a child means our cache was behind: the pass proved nothing about
@@ -290,7 +325,7 @@ TEST_F(ReconcilerTest, WhatTheServerChangesCostsOneWriteThenNone) {
   // A restart forgets what the server kept: one write per child the server
   // changed, which refills the memory, then none.
   Reconciler restarted(
-      client_, caches_, nullptr, [] { return core::ConversionOptions{}; }, [] { return "T"; });
+      client_, caches_, &events_, [] { return core::ConversionOptions{}; }, [] { return "T"; });
   client_.calls.clear();
   ASSERT_EQ(restarted.reconcile("n/m").kind(), runtime::Action::Kind::Done);
   EXPECT_EQ(client_.calls, (std::vector<std::string>{"update modelservings n/m-a", "update modelservers n/m-a"}));
@@ -315,7 +350,7 @@ TEST_F(ReconcilerTest, AutoscaledChildrenTheServerChangesStaySteady) {
 
   // Without the memory (a restart), the rewritten policy is written once.
   Reconciler restarted(
-      client_, caches_, nullptr, [] { return core::ConversionOptions{}; }, [] { return "T"; });
+      client_, caches_, &events_, [] { return core::ConversionOptions{}; }, [] { return "T"; });
   ASSERT_EQ(restarted.reconcile("n/m").kind(), runtime::Action::Kind::Done);
   EXPECT_EQ(client_.calls, (std::vector<std::string>{"update modelservings n/m-a", "update modelservers n/m-a",
                                                      "update autoscalingpolicies n/m-a"}));
@@ -401,7 +436,7 @@ TEST_F(ReconcilerTest, AMissingKindFailsOnlyTheBoostersThatNeedItAndWritesNoChil
   ServingStackState stack;
   stack.set(withoutPolicies());
   Reconciler r(
-      client_, caches_, nullptr, [] { return core::ConversionOptions{}; }, [] { return "T"; }, &stack);
+      client_, caches_, &events_, [] { return core::ConversionOptions{}; }, [] { return "T"; }, &stack);
   setBooster(autoscaledBooster("m"));
   // A plain booster next to it.
   document::Value plain = json(kBooster);

@@ -72,6 +72,53 @@ TEST(Convert, NamesLabelsAndOwnersOfEveryChild) {
   EXPECT_EQ(*label(c.route.metadata, "workload.serving.volcano.sh/backend-name"), "");
 }
 
+// The typed children the controller writes: the same objects, in the same
+// order, with the kind and name as values (never read back from the
+// document), and who owns each ModelServing's replicas.
+TEST(Convert, DesiredChildrenAreTheObjectsTyped) {
+  const std::string two =
+      replace(kBase, "      workers:", R"(      autoscalingPolicy: {metrics: [{metricName: m, targetValue: 1}]}
+      workers:)") +
+      R"(    - name: b
+      type: vLLM
+      modelURI: hf://org/model
+      minReplicas: 1
+      maxReplicas: 1
+      workers:
+        - image: img:1
+)";
+  api::Children c = convertText(two);
+  std::vector<document::Value> objects = c.objects();
+  std::vector<api::DesiredChild> desired = api::Children(c).desired();
+  ASSERT_EQ(desired.size(), objects.size());
+  for (size_t i = 0; i < desired.size(); ++i) {
+    EXPECT_EQ(document::toJson(desired[i].object), document::toJson(objects[i]));
+    EXPECT_EQ(api::kindInfo(desired[i].kind).name, objects[i].find("kind")->text());
+    EXPECT_EQ(desired[i].name, objects[i].find("metadata")->find("name")->text());
+  }
+  ASSERT_EQ(desired[0].kind, api::ChildKind::ModelServing);
+  EXPECT_EQ(desired[0].backend, 0u);
+  EXPECT_TRUE(desired[0].replicas.autoscaled) << "backend a has its own policy";
+  EXPECT_EQ(desired[0].replicas.min, 2);
+  EXPECT_EQ(desired[0].replicas.max, 2);
+  ASSERT_EQ(desired[1].kind, api::ChildKind::ModelServing);
+  EXPECT_EQ(desired[1].backend, 1u);
+  EXPECT_FALSE(desired[1].replicas.autoscaled) << "backend b has none: the booster owns its replicas";
+
+  // A model-level policy owns every backend's replicas.
+  std::string modelLevel = replace(two, "      autoscalingPolicy: {metrics: [{metricName: m, targetValue: 1}]}\n", "");
+  modelLevel =
+      replace(modelLevel, "spec:\n", "spec:\n  autoscalingPolicy: {metrics: [{metricName: m, targetValue: 1}]}\n");
+  modelLevel = replace(modelLevel, "      workers:", "      scalingCost: 1\n      workers:");
+  modelLevel = replace(
+      modelLevel, "      maxReplicas: 1\n      workers:", "      maxReplicas: 1\n      scalingCost: 1\n      workers:");
+  for (const auto& d : api::Children(convertText(modelLevel)).desired()) {
+    if (d.kind != api::ChildKind::ModelServing) continue;
+    EXPECT_TRUE(d.replicas.autoscaled) << d.name;
+  }
+  for (const auto& d : api::Children(convertText(kBase)).desired()) EXPECT_FALSE(d.replicas.autoscaled) << d.name;
+}
+
 TEST(Convert, IsDeterministic) {
   std::string a = document::toJson(document::Value::array({}));
   for (int i = 0; i < 2; ++i) {

@@ -358,9 +358,9 @@ TEST(KubeconfigErrors, UnsupportedUserElsewhereDoesNotMatter) {
 // The admin kubeconfig of scripts/testenv.sh, when a control plane is up.
 TEST(Testenv, LoadsTheRealAdminKubeconfig) {
   const char* stateDir = std::getenv("MODELBOOSTER_TESTENV_DIR");  // as scripts/testenv.sh reads it
-  std::string path =
-      (stateDir != nullptr && *stateDir != '\0' ? std::string(stateDir) : std::string(MB_SOURCE_DIR) + "/.testenv-state") +
-      "/kubeconfig";
+  std::string path = (stateDir != nullptr && *stateDir != '\0' ? std::string(stateDir)
+                                                               : std::string(MB_SOURCE_DIR) + "/.testenv-state") +
+                     "/kubeconfig";
   if (!fs::exists(path)) GTEST_SKIP() << path << " does not exist (scripts/testenv.sh up writes it)";
   auto r = loadKubeconfig({path}, "");
   ASSERT_TRUE(r.ok()) << r.error().message;
