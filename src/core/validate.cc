@@ -470,9 +470,9 @@ void checkServingGroupNames(document::Errors& errors, const document::Path& path
   }
 }
 
-void checkBackend(document::Errors& errors, const document::Path& path, const api::ModelBooster& booster,
-                  const api::Backend& b, Scope scope, int32_t enginePort) {
-  document::Mark mark = b.mark;
+// The backend's name, and the names derived from it.
+void checkBackendName(document::Errors& errors, const document::Path& path, const api::ModelBooster& booster,
+                      const api::Backend& b, document::Mark mark) {
   if (b.name.empty()) {
     errors.add(path.child("name"), "is required", mark);
   } else if (!isDnsLabel(b.name)) {
@@ -500,6 +500,10 @@ void checkBackend(document::Errors& errors, const document::Path& path, const ap
                    "-weights\" must be at most 63 characters, so at most 55",
                mark);
   }
+}
+
+void checkBackendType(document::Errors& errors, const document::Path& path, const api::Backend& b,
+                      document::Mark mark) {
   if (b.type.empty()) {
     errors.add(path.child("type"), "is required; allowed: vLLM, vLLMDisaggregated, SGLang", mark);
   } else if (!kBackendTypes.contains(b.type)) {
@@ -513,9 +517,11 @@ void checkBackend(document::Errors& errors, const document::Path& path, const ap
                    "SGLang",
                mark);
   }
-  checkModelUri(errors, path.child("modelURI"), b.modelURI, mark);
-  checkCacheUri(errors, path.child("cacheURI"), b.cacheURI, mark);
+}
 
+// What the API server and the runtime sidecar refuse in the pods' env.
+void checkBackendEnv(document::Errors& errors, const document::Path& path, const api::Backend& b, int32_t enginePort,
+                     document::Mark mark) {
   std::set<std::string_view> envNames;
   for (size_t i = 0; i < b.env.size(); ++i) {
     if (!envNames.insert(b.env[i].name).second) {
@@ -568,7 +574,12 @@ void checkBackend(document::Errors& errors, const document::Path& path, const ap
                  mark);
     }
   }
+}
 
+// replicas (Kthena v1.0's shape) or minReplicas/maxReplicas; true when both
+// bounds are in range, so that the rules comparing them may run.
+bool checkReplicaBounds(document::Errors& errors, const document::Path& path, const api::ModelBooster& booster,
+                        const api::Backend& b, document::Mark mark) {
   const bool single = booster.spec.backendShape == api::BackendShape::Single;
   // Kthena v1.0's fixed count: minReplicas and maxReplicas were set to it
   // (defaults.cc), so rules about them are reported at `replicas`.
@@ -599,18 +610,14 @@ void checkBackend(document::Errors& errors, const document::Path& path, const ap
   }
   // Rules comparing the two only once each is in range: one mistake, one
   // error.
-  const bool replicasInRange = fixed ? *b.replicas >= 0 && *b.replicas <= kMaxReplicas && b.minReplicas == b.replicas &&
-                                           b.maxReplicas == b.replicas
-                                     : b.minReplicas && b.maxReplicas && *b.minReplicas >= 0 &&
-                                           *b.minReplicas <= kMaxReplicas && *b.maxReplicas >= 1 &&
-                                           *b.maxReplicas <= kMaxReplicas;
-  document::Path minPath = fixed ? path.child("replicas") : path.child("minReplicas");
-  if (replicasInRange && *b.minReplicas > *b.maxReplicas) {
-    errors.add(path.child("minReplicas"),
-               "must be less than or equal to maxReplicas (" + std::to_string(*b.maxReplicas) + "), not " +
-                   std::to_string(*b.minReplicas),
-               mark);
-  }
+  return fixed ? *b.replicas >= 0 && *b.replicas <= kMaxReplicas && b.minReplicas == b.replicas &&
+                     b.maxReplicas == b.replicas
+               : b.minReplicas && b.maxReplicas && *b.minReplicas >= 0 && *b.minReplicas <= kMaxReplicas &&
+                     *b.maxReplicas >= 1 && *b.maxReplicas <= kMaxReplicas;
+}
+
+void checkScalingFields(document::Errors& errors, const document::Path& path, const api::Backend& b,
+                        document::Mark mark) {
   if (b.scalingCost && *b.scalingCost < 0) {
     errors.add(path.child("scalingCost"), "must be 0 or more, not " + std::to_string(*b.scalingCost), mark);
   }
@@ -624,7 +631,10 @@ void checkBackend(document::Errors& errors, const document::Path& path, const ap
                  mark);
     }
   }
+}
 
+void checkWorkers(document::Errors& errors, const document::Path& path, const api::ModelBooster& booster,
+                  const api::Backend& b, document::Mark mark) {
   if (b.workers.empty()) {
     errors.add(path.child("workers"), "needs at least one worker", mark);
   } else if (b.workers.size() > 1000) {
@@ -637,7 +647,10 @@ void checkBackend(document::Errors& errors, const document::Path& path, const ap
   checkWorkerTypes(errors, path, b);
   checkServedModelNames(errors, path, b, booster.modelName());
   if (b.type == "vLLMDisaggregated") checkDisaggregated(errors, path, b);
+}
 
+void checkLoraAdapters(document::Errors& errors, const document::Path& path, const api::ModelBooster& booster,
+                       const api::Backend& b, document::Mark mark) {
   std::set<std::string_view> loraNames;
   for (size_t i = 0; i < b.loraAdapters.size(); ++i) {
     const auto& l = b.loraAdapters[i];
@@ -666,7 +679,14 @@ void checkBackend(document::Errors& errors, const document::Path& path, const ap
       checkPvcUri(errors, lp.child("artifactURL"), l.artifactURL, mark);
     }
   }
+}
 
+// The backend's autoscaling policy, and the fields that only mean something
+// at one autoscaling scope.
+void checkBackendAutoscaling(document::Errors& errors, const document::Path& path, const api::Backend& b, Scope scope,
+                             bool replicasInRange, document::Mark mark) {
+  const bool fixed = b.replicas.has_value();
+  document::Path minPath = fixed ? path.child("replicas") : path.child("minReplicas");
   if (b.autoscalingPolicy) checkPolicy(errors, path.child("autoscalingPolicy"), *b.autoscalingPolicy, mark);
   bool model = scope == Scope::Model;
   // With both levels set, the conflict is the one error to report: the
@@ -698,6 +718,28 @@ void checkBackend(document::Errors& errors, const document::Path& path, const ap
                "backend against the others",
                mark);
   }
+}
+
+void checkBackend(document::Errors& errors, const document::Path& path, const api::ModelBooster& booster,
+                  const api::Backend& b, Scope scope, int32_t enginePort) {
+  const document::Mark mark = b.mark;
+  checkBackendName(errors, path, booster, b, mark);
+  checkBackendType(errors, path, b, mark);
+  checkModelUri(errors, path.child("modelURI"), b.modelURI, mark);
+  checkCacheUri(errors, path.child("cacheURI"), b.cacheURI, mark);
+
+  checkBackendEnv(errors, path, b, enginePort, mark);
+  const bool replicasInRange = checkReplicaBounds(errors, path, booster, b, mark);
+  if (replicasInRange && *b.minReplicas > *b.maxReplicas) {
+    errors.add(path.child("minReplicas"),
+               "must be less than or equal to maxReplicas (" + std::to_string(*b.maxReplicas) + "), not " +
+                   std::to_string(*b.minReplicas),
+               mark);
+  }
+  checkScalingFields(errors, path, b, mark);
+  checkWorkers(errors, path, booster, b, mark);
+  checkLoraAdapters(errors, path, booster, b, mark);
+  checkBackendAutoscaling(errors, path, b, scope, replicasInRange, mark);
 }
 
 // Every ModelRoute rule must send traffic somewhere: v1.0's router webhook
