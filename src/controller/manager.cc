@@ -270,7 +270,7 @@ Manager::Impl::Impl(kube::Client& c, base::Clock& clk, ManagerOptions opts, base
       baseConfig(options.config),
       config(options.config),
       reconciler(
-          client, caches, &eventSink, [this] { return conversionOptions(); }, {}, &stack),
+          client, caches, &eventSink, [this] { return conversionOptions(); }, clock, &stack),
       workers(
           "modelbooster", queue,
           // Timed once, by the pool (controller_runtime_reconcile_time_seconds).

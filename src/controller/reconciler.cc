@@ -121,7 +121,7 @@ struct Reconciler::Pass final : WriteReport {
   // Steps 7-8: write status only when it changed, conditionally.
   enum class StatusWrite { Unchanged, Written, Conflict, Failed };
   StatusWrite writeStatus() {
-    api::ModelBoosterStatus next = nextStatus(booster.status, observed, r.now_());
+    api::ModelBoosterStatus next = nextStatus(booster.status, observed, kube::formatTime(r.clock_.wallNow()));
     if (sameStatus(next, booster.status)) return StatusWrite::Unchanged;
     document::Value object = *boosterObject;
     object.put("status", api::encode(next));
@@ -171,16 +171,9 @@ struct Reconciler::Pass final : WriteReport {
   }
 };
 
-Reconciler::Reconciler(kube::Client& client, Caches& caches, EventSink* events, ConfigSource config, Now now,
+Reconciler::Reconciler(kube::Client& client, Caches& caches, EventSink* events, ConfigSource config, base::Clock& clock,
                        const ServingStackState* stack)
-    : client_(client),
-      caches_(caches),
-      events_(events),
-      config_(std::move(config)),
-      now_(std::move(now)),
-      stack_(stack) {
-  if (!now_) now_ = [] { return kube::formatTime(std::chrono::system_clock::now()); };
-}
+    : client_(client), caches_(caches), events_(events), config_(std::move(config)), clock_(clock), stack_(stack) {}
 
 void Reconciler::childDeleted(api::ChildKind kind, const std::string& ns, const std::string& name,
                               const std::string& uid) {

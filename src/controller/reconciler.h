@@ -12,6 +12,7 @@
 #include <mutex>
 #include <string>
 
+#include "base/clock.h"
 #include "controller/caches.h"
 #include "controller/child_sync.h"
 #include "controller/event_sink.h"
@@ -25,7 +26,6 @@ namespace mb::controller {
 class Reconciler {
  public:
   using ConfigSource = std::function<core::ConversionOptions()>;
-  using Now = std::function<std::string()>;  // RFC 3339, injectable for tests
 
   // The reconciler reads the caches, and records in them what it has just
   // written (Store::Writer::applyIfNewer) so that a reconcile starting before
@@ -33,7 +33,8 @@ class Reconciler {
   // `stack` (may be null: every kind served) says which child kinds the
   // API server does not serve: a booster that needs one of them gets
   // Failed=True (ServingStackIncomplete) and no child writes at all.
-  Reconciler(kube::Client& client, Caches& caches, EventSink* events, ConfigSource config, Now now = {},
+  // Condition transition times are read from `clock` (the manager's one).
+  Reconciler(kube::Client& client, Caches& caches, EventSink* events, ConfigSource config, base::Clock& clock,
              const ServingStackState* stack = nullptr);
 
   runtime::Action reconcile(const std::string& key);
@@ -52,7 +53,7 @@ class Reconciler {
   Caches& caches_;
   EventSink* events_;
   ConfigSource config_;
-  Now now_;
+  base::Clock& clock_;
   const ServingStackState* stack_;
   WrittenChildren written_;
 };

@@ -45,7 +45,7 @@ class ReconcilerTest : public ::testing::Test {
  protected:
   ReconcilerTest()
       : reconciler_(
-            client_, caches_, &events_, [] { return core::ConversionOptions{}; }, [] { return "T"; }) {
+            client_, caches_, &events_, [] { return core::ConversionOptions{}; }, clock_) {
     setBooster(json(kBooster));
   }
 
@@ -67,6 +67,7 @@ class ReconcilerTest : public ::testing::Test {
   FakeClient client_;
   Caches caches_;
   RecordingEventSink events_;
+  base::FakeClock clock_;  // condition times stay put unless a test moves it
   Reconciler reconciler_;
 };
 
@@ -325,7 +326,7 @@ TEST_F(ReconcilerTest, WhatTheServerChangesCostsOneWriteThenNone) {
   // A restart forgets what the server kept: one write per child the server
   // changed, which refills the memory, then none.
   Reconciler restarted(
-      client_, caches_, &events_, [] { return core::ConversionOptions{}; }, [] { return "T"; });
+      client_, caches_, &events_, [] { return core::ConversionOptions{}; }, clock_);
   client_.calls.clear();
   ASSERT_EQ(restarted.reconcile("n/m").kind(), runtime::Action::Kind::Done);
   EXPECT_EQ(client_.calls, (std::vector<std::string>{"update modelservings n/m-a", "update modelservers n/m-a"}));
@@ -350,7 +351,7 @@ TEST_F(ReconcilerTest, AutoscaledChildrenTheServerChangesStaySteady) {
 
   // Without the memory (a restart), the rewritten policy is written once.
   Reconciler restarted(
-      client_, caches_, &events_, [] { return core::ConversionOptions{}; }, [] { return "T"; });
+      client_, caches_, &events_, [] { return core::ConversionOptions{}; }, clock_);
   ASSERT_EQ(restarted.reconcile("n/m").kind(), runtime::Action::Kind::Done);
   EXPECT_EQ(client_.calls, (std::vector<std::string>{"update modelservings n/m-a", "update modelservers n/m-a",
                                                      "update autoscalingpolicies n/m-a"}));
@@ -436,7 +437,7 @@ TEST_F(ReconcilerTest, AMissingKindFailsOnlyTheBoostersThatNeedItAndWritesNoChil
   ServingStackState stack;
   stack.set(withoutPolicies());
   Reconciler r(
-      client_, caches_, &events_, [] { return core::ConversionOptions{}; }, [] { return "T"; }, &stack);
+      client_, caches_, &events_, [] { return core::ConversionOptions{}; }, clock_, &stack);
   setBooster(autoscaledBooster("m"));
   // A plain booster next to it.
   document::Value plain = json(kBooster);
