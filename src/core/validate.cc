@@ -12,9 +12,6 @@
 namespace mb::core {
 namespace {
 
-using document::Errors;
-using document::Path;
-
 const std::set<std::string, std::less<>> kBackendTypes = {"vLLM", "vLLMDisaggregated", "SGLang", "MindIE",
                                                           "MindIEDisaggregated"};
 const std::set<std::string, std::less<>> kWorkerTypes = {"server", "prefill", "decode", "controller", "coordinator"};
