@@ -53,6 +53,8 @@ scripts/lint.sh || status=1
 
 build build/ci -DCMAKE_BUILD_TYPE=RelWithDebInfo
 run_ctest "unit (release)" build/ci -L unit -j 2 || status=1
+# The container image and the Helm chart, once (label package).
+run_ctest "image and chart" build/ci -L package || status=1
 
 build build/asan -DCMAKE_BUILD_TYPE=Debug -DMB_SANITIZE=address,undefined -DMB_BUILD_BENCH=OFF
 ASAN_OPTIONS=detect_leaks=1 run_ctest "unit (ASan+UBSan)" build/asan -L unit -j 2 || status=1
