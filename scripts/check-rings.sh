@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Each ring links and includes only the rings below it (docs/architecture.md).
 #   scripts/check-rings.sh BUILD_DIR
-# (a) The rings under networking (document, api, openapi, core, base,
-#     runtime) hold no socket, libcurl or OpenSSL SSL-layer symbol, defined
+# (a) The rings under networking (document, api, openapi, core, admission,
+#     base, runtime) hold no socket, libcurl or OpenSSL SSL-layer symbol, defined
 #     or undefined: `render`/`validate` and the work queue must run without
 #     a network stack, and a stray include of client code would show here.
 # (b) #include "ring/..." in src/<ring>/ names only that ring or one below.
@@ -21,7 +21,7 @@ failures=0
 
 # ------------------------------------------------------------- symbols --
 
-no_network_libs=(mb_document mb_api mb_openapi mb_core mb_base mb_runtime)
+no_network_libs=(mb_document mb_api mb_openapi mb_core mb_admission mb_base mb_runtime)
 # Whole names only: C symbols are unmangled, so `bind` cannot be std::bind.
 forbidden='^(socket|connect|bind|listen|accept|accept4|getaddrinfo|curl_.*|SSL_.*)$'
 
@@ -51,12 +51,13 @@ declare -A below=(
   [api]="document"
   [openapi]="document"
   [core]="api openapi document crds"
+  [admission]="core api openapi document crds base"
   [base]="document"
   [runtime]="base document"
   [http]="base document"
   [kube]="document base runtime"
-  [controller]="document crds api openapi core base runtime http kube"
-  [cli]="document crds api openapi core base runtime http kube controller"
+  [controller]="document crds api openapi core admission base runtime http kube"
+  [cli]="document crds api openapi core admission base runtime http kube controller"
 )
 
 for dir in "$src"/*/; do

@@ -124,6 +124,13 @@ void FakeClock::awaitWaitersForTest(size_t n) const {
   changed_.wait(lock, [&] { return waiters_.size() >= n; });
 }
 
+void FakeClock::awaitWaiterUntilForTest(TimePoint deadline) const {
+  std::unique_lock lock(mu_);
+  changed_.wait(lock, [&] {
+    return std::any_of(waiters_.begin(), waiters_.end(), [&](const Waiter* w) { return w->deadline == deadline; });
+  });
+}
+
 TimePoint FakeClock::nextDeadlineForTest() const {
   std::lock_guard guard(mu_);
   TimePoint next = TimePoint::max();

@@ -86,6 +86,10 @@ class FakeClock final : public Clock {
   // Blocks (in real time) until at least `n` callers wait on this clock: lets
   // a test advance time only once the thread it means to wake is asleep.
   void awaitWaitersForTest(size_t n) const;
+  // Blocks (in real time) until some caller waits on this clock for exactly
+  // `deadline`: lets a test see that a component is parked on the wait it
+  // expects (and so has not run past it) without sleeping.
+  void awaitWaiterUntilForTest(TimePoint deadline) const;
   // The earliest deadline of those callers (TimePoint::max() when none):
   // what a component asked to wait for, e.g. a backoff's length.
   TimePoint nextDeadlineForTest() const;

@@ -32,4 +32,20 @@ std::vector<std::string> keysForEveryBooster(const kube::Store& boosters) {
   return keys;
 }
 
+void EventRouter::add(const std::vector<std::string>& keys) {
+  for (const auto& key : keys) queue_.add(key);
+}
+
+void EventRouter::boosterChanged(const kube::Change& change) { add(keysForBooster(change)); }
+
+void EventRouter::childChanged(api::ChildKind kind, const kube::Change& change) {
+  if (change.type == kube::Change::Type::Deleted && change.object != nullptr) {
+    const document::Value& gone = *change.object;
+    written_.forget(WrittenChildren::keyOf(kind, kube::namespaceOf(gone), kube::nameOf(gone)), kube::uidOf(gone));
+  }
+  add(keysForChild(change));
+}
+
+void EventRouter::everyBooster() { add(keysForEveryBooster(boosters_)); }
+
 }  // namespace mb::controller

@@ -209,9 +209,6 @@ struct Manager::Impl {
   void stopEndpoints();
 
   void onConfigMap(const kube::Change& c);
-  void onChild(api::ChildKind kind, const kube::Change& c);
-  void enqueue(const std::vector<std::string>& keys);
-  void requeueAll();
   void logReconciled(const std::string& key, base::Duration took);
   core::ConversionOptions conversionOptions() {
     std::lock_guard<std::mutex> lock(configMutex);
@@ -238,6 +235,7 @@ struct Manager::Impl {
   core::ConversionOptions baseConfig;  // the flags and the detected stack; guarded by configMutex
   core::ConversionOptions config;      // with the ConfigMap applied; guarded by configMutex
   Reconciler reconciler;
+  EventRouter router;  // watch events -> queue keys, on the watchers' threads
   runtime::WorkerPool workers;
   BoosterGauge boosterGauge;
 
@@ -271,16 +269,17 @@ Manager::Impl::Impl(kube::Client& c, base::Clock& clk, ManagerOptions opts, base
       config(options.config),
       reconciler(
           client, caches, &eventSink, [this] { return conversionOptions(); }, clock, &stack),
-      workers(
-          "modelbooster", queue,
-          // Timed once, by the pool (controller_runtime_reconcile_time_seconds).
-          [this](const std::string& key) { return reconciler.reconcile(key); },
-          runtime::WorkerPoolOptions{
-              &clock, &registry,
-              [](const std::string& key, const std::string& error) {
-                logError("reconcile failed", {{"booster", key}, {"error", error}});
-              },
-              [this](const std::string& key, base::Duration took) { logReconciled(key, took); }}),
+      router(queue, caches.boosters, reconciler.written()),
+      workers("modelbooster", queue,
+              // Straight to the reconciler; timed once, by the pool
+              // (controller_runtime_reconcile_time_seconds).
+              std::bind_front(&Reconciler::reconcile, &reconciler),
+              runtime::WorkerPoolOptions{
+                  &clock, &registry,
+                  [](const std::string& key, const std::string& error) {
+                    logError("reconcile failed", {{"booster", key}, {"error", error}});
+                  },
+                  [this](const std::string& key, base::Duration took) { logReconciled(key, took); }}),
       boosterGauge(registry, caches.boosters),
       leading(!options.leaderElect),
       metrics(options.metricsAddress, {{"/metrics",
@@ -429,26 +428,13 @@ void Manager::Impl::reportStack(const StackCheck& check, const Discovery& discov
   }
 }
 
-void Manager::Impl::enqueue(const std::vector<std::string>& keys) {
-  for (const auto& key : keys) queue.add(key);
-}
-
-void Manager::Impl::requeueAll() { enqueue(keysForEveryBooster(caches.boosters)); }
-
-void Manager::Impl::onChild(api::ChildKind kind, const kube::Change& c) {
-  if (c.type == kube::Change::Type::Deleted) {
-    reconciler.childDeleted(kind, kube::namespaceOf(*c.object), kube::nameOf(*c.object), kube::uidOf(*c.object));
-  }
-  enqueue(keysForChild(c));
-}
-
 void Manager::Impl::onConfigMap(const kube::Change& c) {
   {
     std::lock_guard<std::mutex> lock(configMutex);
     config = withConfigMap(baseConfig, c.type == kube::Change::Type::Applied ? c.object.get() : nullptr);
   }
   logInfo("configuration changed; re-rendering every booster", {{"configmap", configNamespace + "/" + kConfigMapName}});
-  requeueAll();
+  router.everyBooster();
 }
 
 // Only kinds that are watched count for Caches::synced(): a kind the
@@ -461,7 +447,7 @@ void Manager::Impl::watchKind(api::ChildKind kind) {
   for (const auto& ns : namespaces) {
     kube::WatcherConfig wc{resourceOf(kind), ns};
     wc.labelSelector = kManagedBySelector;
-    watchers.start(wc, caches.of(kind), [this, kind](const kube::Change& c) { onChild(kind, c); });
+    watchers.start(wc, caches.of(kind), std::bind_front(&EventRouter::childChanged, &router, kind));
   }
 }
 
@@ -473,7 +459,7 @@ void Manager::Impl::startWatches(const StackCheck& check) {
   }
   for (const auto& ns : namespaces) {
     watchers.start(kube::WatcherConfig{kube::resources::modelBoosters(), ns}, caches.boosters,
-                   [this](const kube::Change& c) { enqueue(keysForBooster(c)); });
+                   std::bind_front(&EventRouter::boosterChanged, &router));
   }
   for (api::ChildKind kind : check.served) watchKind(kind);
   kube::WatcherConfig cc{kube::resources::configMaps(), configNamespace};
@@ -524,7 +510,7 @@ void Manager::Impl::followMissingKinds() {
                                            {"chosen_by", std::string(sourceName(current.source))},
                                            {"kinds_served", kindList(current.served)}});
       }
-      requeueAll();
+      router.everyBooster();
     }
     if (current.complete()) return;
     // Every missing kind watched: only their first lists are awaited.
@@ -649,7 +635,7 @@ bool Manager::mustExitAtOnce() const { return impl_->exitAtOnce; }
 
 void Manager::wake() { impl_->waits.notify(); }
 
-int runManager(const ManagerOptions& options, const std::atomic<bool>& stop) {
+int runManager(const ManagerOptions& options, base::StopSignals& signals) {
   base::Registry registry;
   auto restConfig = kube::loadConfig(options.kube);
   if (!restConfig) {
@@ -671,19 +657,12 @@ int runManager(const ManagerOptions& options, const std::atomic<bool>& stop) {
                        {"serving_stack", options.servingStack}});
 
   Manager manager(*client, clock, options, &registry);
-  // The signal handler only sets `stop`; this thread tells the manager.
-  std::atomic<bool> finished{false};
-  std::thread signals([&] {
-    while (!stop && !finished) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    manager.wake();
-  });
-  int code = manager.run(stop);
+  signals.start([&manager] { manager.wake(); });
+  int code = manager.run(signals.stopRequested());
   if (manager.mustExitAtOnce()) {
     std::fflush(nullptr);
     std::_Exit(code);
   }
-  finished = true;
-  signals.join();
   return code;
 }
 

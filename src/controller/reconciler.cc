@@ -175,11 +175,6 @@ Reconciler::Reconciler(kube::Client& client, Caches& caches, EventSink* events, 
                        const ServingStackState* stack)
     : client_(client), caches_(caches), events_(events), config_(std::move(config)), clock_(clock), stack_(stack) {}
 
-void Reconciler::childDeleted(api::ChildKind kind, const std::string& ns, const std::string& name,
-                              const std::string& uid) {
-  written_.forget(WrittenChildren::keyOf(kind, ns, name), uid);
-}
-
 runtime::Action Reconciler::reconcile(const std::string& key) {
   // Step 1: gone (or going) means nothing to do; the garbage collector
   // removes the children.

@@ -39,10 +39,10 @@ class Reconciler {
 
   runtime::Action reconcile(const std::string& key);
 
-  // A child was deleted (the watch saw it go): forget what the server kept
-  // of it, so the memory holds only children that exist. `uid` is the
-  // deleted object's: a child replaced since (same name) is remembered on.
-  void childDeleted(api::ChildKind kind, const std::string& ns, const std::string& name, const std::string& uid);
+  // What the server kept of each child this reconciler wrote. The
+  // EventRouter forgets a child the watch saw deleted (by uid: a child
+  // replaced since, same name, is remembered on).
+  WrittenChildren& written() { return written_; }
   // Children whose server version is remembered (tests, bounds).
   size_t rememberedChildren() const { return written_.size(); }
 

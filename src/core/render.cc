@@ -3,8 +3,8 @@
 #include <map>
 
 #include "api/model_booster.h"
+#include "core/check_booster.h"
 #include "core/convert.h"
-#include "core/crd_validation.h"
 #include "document/parse.h"
 
 namespace mb::core {
@@ -99,15 +99,9 @@ bool render(std::string_view input, const ConversionOptions& config, OutputForma
     }
     document::Errors errors;
     api::Children children;
-    document::Errors schemaErrors;
-    // What the API server would refuse, our rules aside (a booster in the
-    // cluster has passed it already, so the controller does not repeat it).
-    if (booster) {
-      pruneBoosterNulls(d);
-      checkBoosterSchema(d, schemaErrors);
-    }
-    bool converted = convertDocument(d, config, children, errors);
-    if (!schemaErrors.empty()) errors = mergeSchemaErrors(errors, schemaErrors);
+    // A document of our group that is not a booster gets the decoder's
+    // complaint about its kind, not the booster schema's.
+    bool converted = booster ? checkBooster(d, config, children, errors) : convertDocument(d, config, children, errors);
     if (!converted || !errors.empty()) {
       // Rules are checked on typed fields that keep only their block's
       // line; the field's own line is in the document. Each lookup scans the

@@ -8,9 +8,9 @@
 #include <set>
 #include <utility>
 
+#include "document/base64.h"
 #include "document/parse.h"
 #include "document/value.h"
-#include "kube/base64.h"
 #include "kube/config_text.h"
 
 namespace mb::kube {
@@ -317,7 +317,7 @@ ConfigResult<std::string> pemFrom(const Str& data, const Str& file, std::string_
   }
   std::string out;
   if (!data.empty()) {
-    std::optional<std::string> decoded = decodeBase64(data.text);
+    std::optional<std::string> decoded = document::decodeBase64(data.text);
     if (!decoded) {
       return err(error(Code::Invalid, Origin{origin.file, data.line}.where() + ": " + std::string(dataKey) + " of " +
                                           what + " is not valid base64"));

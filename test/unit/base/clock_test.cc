@@ -40,6 +40,23 @@ TEST(ClockTest, AdvanceWakesSleeperOnlyAtItsDeadline) {
   EXPECT_EQ(clock.numWaitersForTest(), 0u);
 }
 
+TEST(ClockTest, AWaiterIsFoundByItsDeadline) {
+  FakeClock clock;
+  TimePoint near = clock.now() + seconds(1);
+  TimePoint far = clock.now() + seconds(30);
+  std::thread first([&] { clock.sleepUntil(near); });
+  std::thread second([&] { clock.sleepUntil(far); });
+  clock.awaitWaiterUntilForTest(far);
+  clock.awaitWaiterUntilForTest(near);
+  clock.advance(seconds(29));
+  first.join();
+  // The far sleeper was not woken by the move short of its deadline.
+  clock.awaitWaiterUntilForTest(far);
+  EXPECT_EQ(clock.numWaitersForTest(), 1u);
+  clock.advance(seconds(1));
+  second.join();
+}
+
 TEST(ClockTest, PastDeadlineDoesNotBlock) {
   FakeClock clock;
   clock.sleepUntil(clock.now());

@@ -4,8 +4,9 @@
 // whatever `mutate` does to it, as defaulting, pruning and webhooks would),
 // keeps what it was given, lists it, holds watches open without events,
 // answers discovery from `discovery`, records every call, and fails the
-// calls a test names. Thread-safe, so a whole manager can run against it.
-// Integration tests use the real API server.
+// calls a test names. Thread-safe, so a whole manager can run against it;
+// a test waits for what the manager does with awaitTrue (woken by every
+// call, never polling). Integration tests use the real API server.
 #pragma once
 
 #include <chrono>
@@ -118,6 +119,42 @@ class FakeClient : public kube::Client {
     calls.clear();
   }
 
+  // Blocks until `condition()` holds, looking again after every call the
+  // client answers and every progressed(); false if it still does not hold
+  // after `bound` (a failing test's safety net, not a wait anyone relies on).
+  // `condition` may use this client's accessors: it runs without
+  // progressMu_ held.
+  template <class Condition>
+  bool awaitTrue(Condition condition, std::chrono::milliseconds bound = std::chrono::seconds(20)) {
+    auto deadline = std::chrono::steady_clock::now() + bound;
+    for (;;) {
+      uint64_t seen = 0;
+      {
+        std::lock_guard<std::mutex> lock(progressMu_);
+        seen = progress_;
+      }
+      if (condition()) return true;
+      std::unique_lock<std::mutex> lock(progressMu_);
+      if (!progressChanged_.wait_until(lock, deadline, [&] { return progress_ != seen; })) return condition();
+    }
+  }
+  // Something a test's awaitTrue condition reads has changed outside the
+  // client (e.g. the manager's run() returned).
+  void progressed() {
+    std::lock_guard<std::mutex> lock(progressMu_);
+    ++progress_;
+    progressChanged_.notify_all();
+  }
+  // Ends every open watch and fails later ones (503, so the watchers back
+  // off on their clock until stopped): the fake's watches wait for events
+  // only, never for the watcher's stop flag, so a test calls this before it
+  // stops the manager.
+  void closeWatches() {
+    std::lock_guard<std::mutex> lock(mu_);
+    watchesClosed_ = true;
+    watchChanged_.notify_all();
+  }
+
   kube::ApiResult<document::Value> get(const kube::Resource& r, const std::string& ns,
                                        const std::string& name) override {
     std::lock_guard<std::mutex> lock(mu_);
@@ -176,27 +213,26 @@ class FakeClient : public kube::Client {
     objects.erase(r.plural + " " + ns + "/" + name);
     return Unit{};
   }
-  // Open until `stop` (or a second, then the watcher re-watches). Events
-  // only when a test emits them (emit()): the reconciler records its own
-  // writes in the caches.
+  // Open until closeWatches(). Events only when a test emits them (emit()):
+  // the reconciler records its own writes in the caches.
   kube::ApiResult<Unit> watch(const kube::Resource& r, const std::string&, const kube::WatchOptions&,
                               const std::function<bool(kube::WatchEvent&&)>& onEvent,
-                              const std::atomic<bool>* stop) override {
+                              const std::atomic<bool>*) override {
     std::unique_lock<std::mutex> lock(mu_);
     if (!servedLocked(r)) return err(kube::errorFromResponse(404, ""));
+    if (watchesClosed_) return err(kube::errorFromResponse(503, ""));
     watching_[r.plural]++;
     watchChanged_.notify_all();
-    for (int i = 0; i < 100 && (stop == nullptr || !*stop); ++i) {
-      watchChanged_.wait_for(lock, std::chrono::milliseconds(10));
-      auto& pending = events_[r.plural];
-      while (!pending.empty()) {
-        kube::WatchEvent event = std::move(pending.front());
-        pending.pop_front();
-        lock.unlock();
-        bool more = onEvent(std::move(event));
-        lock.lock();
-        if (!more) break;
-      }
+    auto& pending = events_[r.plural];
+    bool more = true;
+    while (more) {
+      watchChanged_.wait(lock, [&] { return !pending.empty() || watchesClosed_; });
+      if (watchesClosed_) break;
+      kube::WatchEvent event = std::move(pending.front());
+      pending.pop_front();
+      lock.unlock();
+      more = onEvent(std::move(event));
+      lock.lock();
     }
     watching_[r.plural]--;
     return Unit{};
@@ -237,6 +273,7 @@ class FakeClient : public kube::Client {
     std::lock_guard<std::mutex> lock(mu_);
     std::string gv = group + "/" + version;
     calls.push_back("discover " + gv);
+    progressed();
     if (auto it = failures.find("discover " + gv); it != failures.end()) return err(it->second);
     auto it = discovery_.find(gv);
     if (it == discovery_.end()) return err(kube::errorFromResponse(404, ""));
@@ -258,6 +295,7 @@ class FakeClient : public kube::Client {
     std::unique_lock<std::mutex> lock(holdMu_);
     if (!held_.contains(call)) return;
     waiting_++;
+    progressed();
     holdChanged_.wait(lock, [&] { return !held_.contains(call); });
     waiting_--;
   }
@@ -272,6 +310,7 @@ class FakeClient : public kube::Client {
                                        const std::string& name) {
     std::string call = std::string(verb) + " " + plural + " " + ns + "/" + name;
     calls.push_back(call);
+    progressed();
     auto it = failures.find(call);
     if (it == failures.end()) return std::nullopt;
     return it->second;
@@ -283,6 +322,12 @@ class FakeClient : public kube::Client {
   std::map<std::string, std::deque<kube::WatchEvent>> events_;  // by plural, guarded by mu_
   std::map<std::string, int> watching_;                         // open watches by plural, guarded by mu_
   std::condition_variable watchChanged_;
+  bool watchesClosed_ = false;  // guarded by mu_
+  // Lock order: mu_ or holdMu_, then progressMu_ (progressed() is called
+  // with them held); awaitTrue never holds progressMu_ while it takes them.
+  std::mutex progressMu_;
+  std::condition_variable progressChanged_;
+  uint64_t progress_ = 0;  // guarded by progressMu_
   mutable std::mutex holdMu_;
   std::condition_variable holdChanged_;
   std::set<std::string> held_;  // guarded by holdMu_

@@ -2,12 +2,13 @@
 // clock: which serving stack it finds, that a kind the server does not serve
 // never holds it back, and that a missing kind the stack needs is reported
 // and recovered from without a restart. The same against the real API
-// server runs in test/e2e.
+// server runs in test/e2e. Nothing here sleeps: the test waits on the fake
+// client (woken by every call) and on the fake clock's waiters, and moves
+// time by hand.
 #include "controller/manager.h"
 
 #include <gtest/gtest.h>
 
-#include <functional>
 #include <memory>
 #include <thread>
 
@@ -67,22 +68,23 @@ class ManagerTest : public ::testing::Test {
     options_.configNamespace = "default";
     options_.servingStack = servingStack;
     manager_ = std::make_unique<Manager>(client_, clock_, options_);
-    thread_ = std::thread([this] { exit_ = manager_->run(stop_); });
+    thread_ = std::thread([this] {
+      exit_ = manager_->run(stop_);
+      client_.progressed();
+    });
   }
   int stop() {
+    client_.closeWatches();
     stop_ = true;
     if (manager_) manager_->wake();
     if (thread_.joinable()) thread_.join();
     return exit_;
   }
-  // Polls in real time: the manager's threads run on their own.
-  static bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds bound = 20s) {
-    auto deadline = std::chrono::steady_clock::now() + bound;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (condition()) return true;
-      std::this_thread::sleep_for(10ms);
-    }
-    return condition();
+  // Until `condition` holds: the manager's threads run on their own, and
+  // every step they take is a call on the fake client, which wakes this.
+  template <class Condition>
+  bool eventually(Condition condition) {
+    return client_.awaitTrue(condition);
   }
   std::string failedReason(const std::string& key) const {
     auto status = client_.statusOf(key);
@@ -163,9 +165,13 @@ TEST_F(ManagerTest, AMissingKindIsReportedAndRecoveredFromWithoutARestart) {
   EXPECT_TRUE(childWrites("m").empty()) << "half a set was written: " << childWrites("m").front();
   EXPECT_TRUE(client_.callsStartingWith("list autoscalingpolicies").empty()) << "a missing kind is not watched";
 
+  // The discovery loop is parked on its period, 30 s from the start; 29 s
+  // later it is still parked on that same deadline, so it has not run.
+  const base::TimePoint started = clock_.now();
+  clock_.awaitWaiterUntilForTest(started + 30s);
   size_t before = discoveries();
   clock_.advance(29s);
-  std::this_thread::sleep_for(300ms);
+  clock_.awaitWaiterUntilForTest(started + 30s);
   EXPECT_EQ(discoveries(), before) << "discovery again before the period is up";
 
   client_.serve(api::ChildKind::AutoscalingPolicy);
@@ -175,12 +181,12 @@ TEST_F(ManagerTest, AMissingKindIsReportedAndRecoveredFromWithoutARestart) {
       << "the booster did not recover";
   EXPECT_TRUE(eventually([&] { return failedReason("n/m") == "Reconciled"; }));
   EXPECT_FALSE(client_.callsStartingWith("list autoscalingpolicies").empty());
-  // Complete now: no more discovery, however much time passes.
+  // Complete now: the discovery loop has ended, so no more discovery,
+  // however much time passes (counted once every thread is joined).
   size_t after = discoveries();
   clock_.advance(120s);
-  std::this_thread::sleep_for(200ms);
-  EXPECT_EQ(discoveries(), after);
   EXPECT_EQ(stop(), 0);
+  EXPECT_EQ(discoveries(), after);
 }
 
 // Discovery that fails at start-up (no answer, 5xx) is retried on the
@@ -190,8 +196,9 @@ TEST_F(ManagerTest, FailedDiscoveryAtStartUpIsRetried) {
   client_.failCall("discover networking.serving.volcano.sh/v1alpha1", kube::errorFromResponse(503, ""));
   addBooster("m", false);
   start("auto");
-  ASSERT_TRUE(eventually([&] { return discoveries() >= 2; }));
-  std::this_thread::sleep_for(100ms);
+  // Parked on its first retry, 1 s on: the loop has not got past discovery.
+  clock_.awaitWaiterUntilForTest(clock_.now() + 1s);
+  EXPECT_GE(discoveries(), 2U);
   EXPECT_TRUE(client_.callsStartingWith("list modelservings").empty());
   client_.healCall("discover networking.serving.volcano.sh/v1alpha1");
   clock_.advance(1s);
@@ -237,7 +244,7 @@ TEST_F(ManagerTest, StopDrainsTheReconcileInFlight) {
   std::thread stopper([this] { stop(); });
   // run() must not return while the create is held: the shutdown waits on
   // the fake clock for the bound, which does not move.
-  ASSERT_TRUE(eventually([&] { return clock_.numWaitersForTest() > 0 && exit_ == -1; }));
+  clock_.awaitWaiterUntilForTest(clock_.now() + options_.shutdownGrace);
   EXPECT_EQ(exit_, -1);
   client_.releaseCall("create modelservings n/m-a");
   stopper.join();
@@ -258,13 +265,10 @@ TEST_F(ManagerTest, LosingTheLeaseEndsRunAtOnce) {
   start("v1.0");
   ASSERT_TRUE(eventually([&] { return failedReason("n/m") == "Reconciled"; })) << "never led";
   client_.failCall("update leases default/modelbooster-controller", kube::errorFromResponse(500, ""));
-  // The elector renews on the manager's (fake) clock: move time on, a
-  // retry period at a time, until the renew deadline has passed and run()
-  // has returned.
-  ASSERT_TRUE(eventually([&] {
-    clock_.advance(options_.retryPeriod);
-    return exit_ != -1;
-  })) << "run() did not return after the renewals failed";
+  // The elector renews on the manager's (fake) clock: past the renew
+  // deadline without a renewal, the leader must step down.
+  clock_.advance(options_.renewDeadline + options_.retryPeriod);
+  ASSERT_TRUE(eventually([&] { return exit_ != -1; })) << "run() did not return after the renewals failed";
   thread_.join();
   EXPECT_EQ(exit_, 1);
   EXPECT_TRUE(manager_->mustExitAtOnce());

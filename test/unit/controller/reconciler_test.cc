@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "controller/event_routing.h"
 #include "document/parse.h"
 #include "fake_client.h"
 #include "recording_event_sink.h"
@@ -412,12 +413,24 @@ TEST_F(ReconcilerTest, MemoryForgetsDeletedChildren) {
   EXPECT_EQ(client_.callsStartingWith("delete autoscalingpolicies ").size(), 1U);
   EXPECT_EQ(reconciler_.rememberedChildren(), 2U);
   // The booster deleted: the garbage collector removes the children, the
-  // watch reports each deletion.
-  reconciler_.childDeleted(api::ChildKind::ModelServer, "n", "m-a", "uid-other");
+  // watch reports each deletion, and the router tells the memory.
+  runtime::WorkQueue queue("test", runtime::WorkQueueOptions{&clock_});
+  EventRouter router(queue, caches_.boosters, reconciler_.written());
+  auto deleted = [&](api::ChildKind kind, const std::string& name, const std::string& uid) {
+    document::Value gone = document::Value::object();
+    document::Value meta = document::Value::object();
+    meta.put("name", name);
+    meta.put("namespace", "n");
+    meta.put("uid", uid);
+    gone.put("metadata", std::move(meta));
+    router.childChanged(kind, kube::Change{kube::Change::Type::Deleted,
+                                           std::make_shared<const document::Value>(std::move(gone)), nullptr});
+  };
+  deleted(api::ChildKind::ModelServer, "m-a", "uid-other");
   EXPECT_EQ(reconciler_.rememberedChildren(), 2U) << "a deletion of another object of that name";
-  reconciler_.childDeleted(api::ChildKind::ModelRoute, "n", "m", "uid-m");
-  reconciler_.childDeleted(api::ChildKind::ModelServer, "n", "m-a", "uid-m-a");
-  reconciler_.childDeleted(api::ChildKind::ModelServing, "n", "m-a", "uid-m-a");
+  deleted(api::ChildKind::ModelRoute, "m", "uid-m");
+  deleted(api::ChildKind::ModelServer, "m-a", "uid-m-a");
+  deleted(api::ChildKind::ModelServing, "m-a", "uid-m-a");
   EXPECT_EQ(reconciler_.rememberedChildren(), 0U);
 }
 

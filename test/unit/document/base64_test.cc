@@ -1,17 +1,12 @@
-// Base64 as kubeconfig *-data fields carry it.
+// Base64 as kubeconfig *-data fields and admission patches carry it.
+#include "document/base64.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "config_test_util.h"
-#include "kube/base64.h"
-
-namespace mb::kube {
+namespace mb::document {
 namespace {
-
-using namespace test;  // NOLINT(google-build-using-namespace): the shared fixtures
-
-// ---------------------------------------------------------------- base64 --
 
 TEST(Base64, DecodesPaddedUnpaddedAndWrapped) {
   EXPECT_EQ(decodeBase64("aGVsbG8="), "hello");
@@ -22,7 +17,6 @@ TEST(Base64, DecodesPaddedUnpaddedAndWrapped) {
   EXPECT_EQ(decodeBase64(" aG Vs\r\n bA== \n"), "hell");
   EXPECT_EQ(decodeBase64(""), "");
   EXPECT_EQ(decodeBase64("/+8="), std::string("\xff\xef", 2));
-  EXPECT_EQ(decodeBase64(kCaB64), kCaPem);
 }
 
 TEST(Base64, RejectsMalformedInput) {
@@ -36,5 +30,23 @@ TEST(Base64, RejectsMalformedInput) {
   EXPECT_FALSE(decodeBase64("===="));
 }
 
+TEST(Base64, EncodesWithPadding) {
+  EXPECT_EQ(encodeBase64(""), "");
+  EXPECT_EQ(encodeBase64("h"), "aA==");
+  EXPECT_EQ(encodeBase64("he"), "aGU=");
+  EXPECT_EQ(encodeBase64("hel"), "aGVs");
+  EXPECT_EQ(encodeBase64("hello"), "aGVsbG8=");
+  EXPECT_EQ(encodeBase64(std::string("\xff\xef", 2)), "/+8=");
+}
+
+TEST(Base64, EveryByteRoundTrips) {
+  std::string all;
+  for (int c = 0; c < 256; ++c) all.push_back(static_cast<char>(c));
+  for (size_t n = 0; n <= all.size(); n += 37) {
+    std::string part = all.substr(0, n);
+    EXPECT_EQ(decodeBase64(encodeBase64(part)), part) << n;
+  }
+}
+
 }  // namespace
-}  // namespace mb::kube
+}  // namespace mb::document

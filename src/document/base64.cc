@@ -1,8 +1,8 @@
-#include "kube/base64.h"
+#include "document/base64.h"
 
 #include <cstdint>
 
-namespace mb::kube {
+namespace mb::document {
 
 std::optional<std::string> decodeBase64(std::string_view text) {
   auto sextet = [](char c) -> int {
@@ -42,4 +42,28 @@ std::optional<std::string> decodeBase64(std::string_view text) {
   return out;
 }
 
-}  // namespace mb::kube
+std::string encodeBase64(std::string_view bytes) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  size_t i = 0;
+  auto byte = [&](size_t at) { return static_cast<uint32_t>(static_cast<unsigned char>(bytes[at])); };
+  for (; i + 3 <= bytes.size(); i += 3) {
+    uint32_t n = (byte(i) << 16) | (byte(i + 1) << 8) | byte(i + 2);
+    out.push_back(kAlphabet[(n >> 18) & 63]);
+    out.push_back(kAlphabet[(n >> 12) & 63]);
+    out.push_back(kAlphabet[(n >> 6) & 63]);
+    out.push_back(kAlphabet[n & 63]);
+  }
+  size_t rest = bytes.size() - i;
+  if (rest == 0) return out;
+  uint32_t n = byte(i) << 16;
+  if (rest == 2) n |= byte(i + 1) << 8;
+  out.push_back(kAlphabet[(n >> 18) & 63]);
+  out.push_back(kAlphabet[(n >> 12) & 63]);
+  out.push_back(rest == 2 ? kAlphabet[(n >> 6) & 63] : '=');
+  out.push_back('=');
+  return out;
+}
+
+}  // namespace mb::document
