@@ -19,6 +19,7 @@ packages=(
   # command line (jq, yq), its source when ../shared has none (git);
   # private mount namespaces for its in-cluster files (util-linux: unshare)
   openssl curl ca-certificates jq yq git util-linux
+  umoci  # the controller's OCI image without a container daemon (scripts/image.sh)
 )
 
 missing=()
