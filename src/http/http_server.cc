@@ -1,31 +1,15 @@
 #include "http/http_server.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
+#include <utility>
+
+#include "http/listen_address.h"
 
 namespace mb::http {
 namespace {
-
-const char* reasonPhrase(int status) {
-  switch (status) {
-    case 200:
-      return "OK";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 503:
-      return "Service Unavailable";
-    default:
-      return "Error";
-  }
-}
 
 void writeAll(int fd, const std::string& data) {
   size_t off = 0;
@@ -45,40 +29,10 @@ HttpServer::~HttpServer() { stop(); }
 
 Result<Unit, std::string> HttpServer::start() {
   if (disabled()) return Unit{};
-  size_t colon = address_.rfind(':');
-  if (colon == std::string::npos)
-    return err("bind address \"" + address_ + "\" must look like :8080 or 127.0.0.1:8080");
-  std::string host = address_.substr(0, colon);
-  int port = 0;
-  try {
-    port = std::stoi(address_.substr(colon + 1));
-  } catch (...) {
-    return err("bind address \"" + address_ + "\" has no valid port");
-  }
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  if (host.empty() || host == "0.0.0.0") {
-    addr.sin_addr.s_addr = htonl(INADDR_ANY);
-  } else if (host == "localhost") {
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  } else if (inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1) {
-    return err("bind address \"" + address_ + "\": \"" + host + "\" is not an IPv4 address");
-  }
-  listenFd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (listenFd_ < 0) return err(std::string("socket: ") + std::strerror(errno));
-  int one = 1;
-  setsockopt(listenFd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (::bind(listenFd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||  // NOLINT
-      ::listen(listenFd_, 64) != 0) {
-    std::string why = std::strerror(errno);
-    ::close(listenFd_);
-    listenFd_ = -1;
-    return err("cannot listen on " + address_ + ": " + why);
-  }
-  socklen_t len = sizeof addr;
-  getsockname(listenFd_, reinterpret_cast<sockaddr*>(&addr), &len);  // NOLINT
-  port_ = ntohs(addr.sin_port);
+  auto listener = listenOn(address_, 64);
+  if (!listener) return err(std::move(listener).error());
+  listenFd_ = listener->fd;
+  port_ = listener->port;
   thread_ = std::thread([this] { serve(); });
   return Unit{};
 }

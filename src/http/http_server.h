@@ -11,14 +11,9 @@
 #include <thread>
 
 #include "base/result.h"
+#include "http/http_response.h"
 
 namespace mb::http {
-
-struct HttpResponse {
-  int status = 200;
-  std::string contentType = "text/plain; charset=utf-8";
-  std::string body;
-};
 
 class HttpServer {
  public:
