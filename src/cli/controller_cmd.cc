@@ -1,18 +1,12 @@
-#include <csignal>
 #include <memory>
 
 #include "base/log.h"
+#include "base/stop_signals.h"
 #include "cli/commands.h"
 #include "cli/conversion_flags.h"
 #include "controller/manager.h"
 
 namespace mb::cli {
-namespace {
-
-std::atomic<bool> gStop{false};
-extern "C" void onSignal(int) { gStop.store(true); }
-
-}  // namespace
 
 Action addController(CLI::App& app) {
   auto o = std::make_shared<controller::ManagerOptions>();
@@ -42,6 +36,17 @@ Action addController(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--kube-api-qps", o->qps, "Client-side limit on API requests per second")->capture_default_str();
   cmd->add_option("--kube-api-burst", o->burst, "Burst above --kube-api-qps")->capture_default_str();
+  cmd->add_option("--webhook-port", o->webhookPort,
+                  "HTTPS port of the admission webhooks /validate-modelbooster and /mutate-modelbooster, served when "
+                  "--tls-cert-file and --tls-private-key-file are given; 0 disables them")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 65535));
+  auto* cert = cmd->add_option("--tls-cert-file", o->tlsCertFile,
+                               "PEM certificate (chain) of the webhook server; re-read when the file changes");
+  auto* key = cmd->add_option("--tls-private-key-file", o->tlsKeyFile,
+                              "PEM private key of --tls-cert-file; re-read when the file changes");
+  cert->needs(key);
+  key->needs(cert);
   addConversionFlags(*cmd, o->config, ConversionFlagsFor::Controller, &o->servingStack);
   cmd->add_option("--config-namespace", o->configNamespace,
                   "Namespace of the ConfigMap model-booster-controller-config (default: $POD_NAMESPACE or default)");
@@ -51,10 +56,11 @@ Action addController(CLI::App& app) {
   cmd->add_option("-v,--v", *verbosity, "Log verbosity: 0 info, 1 or more debug")->capture_default_str();
   return [cmd, o, logFormat, verbosity]() -> int {
     if (!cmd->parsed()) return -1;
+    // Before any thread exists (logging's included), so every thread
+    // inherits the blocked signals.
+    base::StopSignals signals;
     base::configureLogging(*logFormat == "json" ? base::LogFormat::Json : base::LogFormat::Text, *verbosity);
-    std::signal(SIGTERM, onSignal);
-    std::signal(SIGINT, onSignal);
-    return controller::runManager(*o, gStop);
+    return controller::runManager(*o, signals);
   };
 }
 

@@ -23,6 +23,7 @@
 #include "controller/event_sink.h"
 #include "controller/reconciler.h"
 #include "controller/serving_stack_check.h"
+#include "controller/webhook_server.h"
 #include "http/http_server.h"
 #include "kube/events.h"
 #include "kube/factory.h"
@@ -196,6 +197,7 @@ struct Manager::Impl {
   int run();
   // The steps of run().
   bool serveEndpoints();
+  bool serveWebhooks();
   std::optional<std::pair<StackChoice, Discovery>> discoverStack();
   void reportStack(const StackCheck& check, const Discovery& discovery);
   void startWatches(const StackCheck& check);
@@ -244,6 +246,7 @@ struct Manager::Impl {
   std::atomic<bool> lostLease{false};
   http::HttpServer metrics;
   http::HttpServer health;
+  std::unique_ptr<WebhookServer> webhooks;  // with --tls-cert-file, once the stack is known
 
   WatchStartedClient watchClient;
   WatcherSet watchers;  // after the callbacks it calls, so it stops before they go
@@ -349,6 +352,12 @@ int Manager::Impl::run() {
   }
   StackCheck check = checkStack(choice, discovery);
   reportStack(check, discovery);
+  // Admission decides validity under the profile in force, so it starts
+  // once that is known (before it, /readyz says not ready).
+  if (!serveWebhooks()) {
+    stopEndpoints();
+    return 1;
+  }
   startWatches(check);
   // While a kind the stack needs is missing, its own thread: a discovery
   // request must never delay the lease checks below.
@@ -378,7 +387,25 @@ bool Manager::Impl::serveEndpoints() {
   return true;
 }
 
+bool Manager::Impl::serveWebhooks() {
+  if (options.tlsCertFile.empty() || options.webhookPort == 0) {
+    logInfo("admission webhooks not served",
+            {{"why", options.webhookPort == 0 ? "--webhook-port=0" : "no --tls-cert-file"}});
+    return true;
+  }
+  webhooks = std::make_unique<WebhookServer>(
+      WebhookServerOptions{":" + std::to_string(options.webhookPort), options.tlsCertFile, options.tlsKeyFile},
+      registry, clock, [this] { return conversionOptions(); });
+  auto started = webhooks->start();
+  if (!started) {
+    logError("cannot serve the admission webhooks", {{"error", started.error()}});
+    return false;
+  }
+  return true;
+}
+
 void Manager::Impl::stopEndpoints() {
+  if (webhooks) webhooks->stop();
   metrics.stop();
   health.stop();
 }

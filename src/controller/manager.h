@@ -11,6 +11,7 @@
 
 #include "base/clock.h"
 #include "base/metrics.h"
+#include "base/stop_signals.h"
 #include "core/conversion_options.h"
 #include "kube/client.h"
 #include "kube/rest_config.h"
@@ -24,8 +25,12 @@ struct ManagerOptions {
   bool leaderElect = false;                  // --leader-elect
   std::string leaderElectionNamespace;       // default: the controller's namespace
   std::string leaderElectionId = "modelbooster-controller";
-  std::string metricsAddress = ":8080";    // --metrics-bind-address ("0" disables)
-  std::string healthAddress = ":8081";     // --health-probe-bind-address
+  std::string metricsAddress = ":8080";  // --metrics-bind-address ("0" disables)
+  std::string healthAddress = ":8081";   // --health-probe-bind-address
+  // The admission webhooks: served on this port when both files are set.
+  int webhookPort = 8443;                  // --webhook-port (0 disables)
+  std::string tlsCertFile;                 // --tls-cert-file
+  std::string tlsKeyFile;                  // --tls-private-key-file
   double qps = 20;                         // --kube-api-qps
   int burst = 30;                          // --kube-api-burst
   core::ConversionOptions config;          // images and knobs from flags
@@ -68,7 +73,8 @@ class Manager {
   // bound (code 0): nothing may wait for in-flight work any more.
   bool mustExitAtOnce() const;
   // `stop` may have changed: the manager's waits look again. Thread-safe;
-  // not async-signal-safe (runManager calls it from a thread, not a handler).
+  // not async-signal-safe (runManager calls it from base::StopSignals'
+  // thread, not a handler).
   void wake();
 
  private:
@@ -77,9 +83,10 @@ class Manager {
 };
 
 // Loads the configuration, builds the client, runs a Manager on the real
-// clock. Losing leadership, or a shutdown that outlasts its bound, ends the
-// process at once (_Exit: 1 and 0), without waiting for in-flight
-// reconciles; otherwise returns Manager::run's exit code.
-int runManager(const ManagerOptions& options, const std::atomic<bool>& stop);
+// clock until `signals` asks it to stop. Losing leadership, or a shutdown
+// that outlasts its bound, ends the process at once (_Exit: 1 and 0),
+// without waiting for in-flight reconciles; otherwise returns
+// Manager::run's exit code.
+int runManager(const ManagerOptions& options, base::StopSignals& signals);
 
 }  // namespace mb::controller
