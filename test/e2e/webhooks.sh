@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# The admission webhooks on the real API server, registered as the chart
+# registers them (deploy/helm/modelbooster: the same paths, rules, failure
+# policy and admissionReviewVersions), with a url on loopback in place of
+# the Service, and only for this test's namespace:
+#   - `kubectl apply` of an invalid booster is refused by our webhook, with
+#     every field error named, and nothing is stored;
+#   - the mutating webhook's defaults appear on a stored booster;
+#   - a certificate rotated on disk is picked up without a restart: after
+#     the files (and the caBundle) change to a new CA, the API server still
+#     reaches the webhook, and the controller's pid is the same.
+source "$(dirname "$0")/lib.sh"
+e2e_setup
+command -v openssl >/dev/null || fail "openssl is not installed"
+
+certs=$MB_TMP/certs
+mkdir -p "$certs"
+# make_certs TAG: a CA and a serving certificate for 127.0.0.1 signed by it,
+# into $certs/TAG-{ca.crt,tls.crt,tls.key}.
+make_certs() {
+  local t=$1
+  openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=modelbooster-e2e-ca-$t" \
+    -keyout "$certs/$t-ca.key" -out "$certs/$t-ca.crt" 2>/dev/null || fail "openssl: CA"
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=modelbooster-webhook" \
+    -keyout "$certs/$t-tls.key" -out "$certs/$t-tls.csr" 2>/dev/null || fail "openssl: CSR"
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >"$certs/$t-ext.cnf"
+  openssl x509 -req -in "$certs/$t-tls.csr" -CA "$certs/$t-ca.crt" -CAkey "$certs/$t-ca.key" -CAcreateserial \
+    -days 1 -extfile "$certs/$t-ext.cnf" -out "$certs/$t-tls.crt" 2>/dev/null || fail "openssl: sign"
+}
+make_certs one
+make_certs two
+cp "$certs/one-tls.crt" "$certs/tls.crt"
+cp "$certs/one-tls.key" "$certs/tls.key"
+
+wport=$(free_port)
+ctl_start main --webhook-port "$wport" --tls-cert-file "$certs/tls.crt" --tls-private-key-file "$certs/tls.key"
+pid=${CTL_PID[main]}
+
+# register CA-TAG: the two webhook configurations, as the chart writes them.
+cfg=modelbooster-e2e-$MB_NS
+register() {
+  local ca
+  ca=$(base64 -w0 <"$certs/$1-ca.crt")
+  kubectl apply -f - >/dev/null <<YAML || fail "cannot register the webhooks"
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingWebhookConfiguration
+metadata:
+  name: $cfg
+webhooks:
+  - name: validate.modelboosters.workload.serving.volcano.sh
+    clientConfig:
+      url: https://127.0.0.1:$wport/validate-modelbooster
+      caBundle: $ca
+    rules:
+      - apiGroups: [$MB_GROUP]
+        apiVersions: [v1alpha1]
+        resources: [modelboosters]
+        operations: [CREATE, UPDATE]
+    admissionReviewVersions: [v1]
+    sideEffects: None
+    failurePolicy: Fail
+    matchPolicy: Equivalent
+    timeoutSeconds: 5
+    namespaceSelector:
+      matchLabels:
+        kubernetes.io/metadata.name: $MB_NS
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: MutatingWebhookConfiguration
+metadata:
+  name: $cfg
+webhooks:
+  - name: mutate.modelboosters.workload.serving.volcano.sh
+    clientConfig:
+      url: https://127.0.0.1:$wport/mutate-modelbooster
+      caBundle: $ca
+    rules:
+      - apiGroups: [$MB_GROUP]
+        apiVersions: [v1alpha1]
+        resources: [modelboosters]
+        operations: [CREATE, UPDATE]
+    admissionReviewVersions: [v1]
+    sideEffects: None
+    failurePolicy: Fail
+    matchPolicy: Equivalent
+    reinvocationPolicy: IfNeeded
+    timeoutSeconds: 5
+    namespaceSelector:
+      matchLabels:
+        kubernetes.io/metadata.name: $MB_NS
+YAML
+}
+on_exit "kubectl delete validatingwebhookconfiguration,mutatingwebhookconfiguration $cfg --ignore-not-found >/dev/null 2>&1"
+register one
+
+invalid_booster() { # NAME
+  cat <<YAML
+apiVersion: $MB_GROUP/v1alpha1
+kind: ModelBooster
+metadata:
+  name: $1
+  namespace: $MB_NS
+spec:
+  backends:
+    - name: gpu
+      type: vLLM
+      modelURI: hf://Qwen/Qwen2.5-0.5B-Instruct
+      minReplicas: 1
+      maxReplicas: 3
+      workers:
+        - type: server
+          image: vllm/vllm-openai:v0.10.1
+        - type: server
+          image: vllm/vllm-openai:v0.10.1
+YAML
+}
+
+# expect_refused NAME: kubectl apply of the invalid booster fails, our
+# webhook says why (both field errors), and nothing is stored.
+expect_refused() {
+  local out rc=0
+  out=$(invalid_booster "$1" | kubectl apply -f - 2>&1) || rc=$?
+  ((rc != 0)) || fail "kubectl apply of an invalid booster succeeded: $out"
+  [[ $out == *'admission webhook "validate.modelboosters.workload.serving.volcano.sh" denied the request'* ]] ||
+    fail "the refusal is not our webhook's: $out"
+  for field in 'spec.backends[0].workers' 'spec.backends[0]'; do
+    [[ $out == *"$field"* ]] || fail "the refusal does not name $field: $out"
+  done
+  gone "$K_MB" "$1" || fail "a refused booster was stored"
+  note "refused at apply: ${out:0:300}"
+}
+
+# The API server reaches the webhook once its configuration is in its
+# informer: the first attempts may still go through unchecked.
+ready() { ! invalid_booster probe | kubectl apply --dry-run=server -f - >/dev/null 2>&1; }
+wait_for -t 30 ready || fail "the webhook never refused a dry-run apply of an invalid booster"
+expect_refused bad
+
+# The mutating webhook: a worker without type, replicas and pods is stored
+# with them.
+apply_yaml <<YAML
+apiVersion: $MB_GROUP/v1alpha1
+kind: ModelBooster
+metadata:
+  name: plain
+  namespace: $MB_NS
+spec:
+  backends:
+    - name: gpu
+      type: vLLM
+      modelURI: hf://Qwen/Qwen2.5-0.5B-Instruct
+      minReplicas: 1
+      maxReplicas: 1
+      workers:
+        - image: vllm/vllm-openai:v0.10.1
+YAML
+expect_eq "$(jp "$K_MB" plain '{.spec.backends[0].workers[0].type}/{.spec.backends[0].workers[0].replicas}/{.spec.backends[0].workers[0].pods}')" \
+  "server/1/1" "the mutating webhook's defaults on the stored booster"
+wait_cond plain Initialized True
+
+# Rotation: new files from another CA, and the configurations' caBundle
+# with it. The API server now trusts only CA two: a refusal from our
+# webhook proves the server serves the new certificate.
+cp "$certs/two-tls.key" "$certs/tls.key.new" && mv "$certs/tls.key.new" "$certs/tls.key"
+cp "$certs/two-tls.crt" "$certs/tls.crt.new" && mv "$certs/tls.crt.new" "$certs/tls.crt"
+register two
+served_by_two() {
+  curl -sS --cacert "$certs/two-ca.crt" -o /dev/null -X POST -d '{}' "https://127.0.0.1:$wport/validate-modelbooster"
+}
+wait_for -t 30 served_by_two || fail "the webhook still serves the old certificate after the files changed"
+wait_for -t 30 ready || fail "after the rotation the API server cannot reach the webhook"
+expect_refused bad-after-rotation
+expect_eq "${CTL_PID[main]}" "$pid" "the controller was restarted"
+ctl_check_alive
+ctl_stop main
