@@ -1,8 +1,8 @@
 // SIGTERM and SIGINT as a request to stop, without a signal handler: the two
-// signals are blocked in every thread, and one thread of this class waits
-// for them (sigwait). Nothing polls a flag, and no code of ours runs in
-// signal context, so the reaction may take locks and wake condition
-// variables.
+// signals are blocked in every thread and read from a signalfd by one
+// thread of this class, which sleeps in poll() on it and on a pipe that
+// ends it. Nothing polls a flag, and no code of ours runs in signal
+// context, so the reaction may take locks and wake condition variables.
 #pragma once
 
 #include <atomic>
@@ -34,7 +34,8 @@ class StopSignals {
   void waitLoop();
 
   std::atomic<bool> stop_{false};
-  std::atomic<bool> ending_{false};
+  int signalFd_ = -1;
+  int endPipe_[2] = {-1, -1};  // the destructor writes to [1] to end the thread
   std::function<void()> onStop_;
   std::thread thread_;
 };
