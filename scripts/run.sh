@@ -4,7 +4,9 @@
 # kube-controller-manager, kube-scheduler, simulated GPU and Ascend nodes)
 # with the real Kthena serving stack (v1.0.0 by default: its CRDs,
 # ModelServing controller, autoscaler, router and webhooks), starts the
-# controller, applies an example booster and shows what it became: the
+# controller with its admission webhooks (registered as the Helm chart
+# registers them, with a url on loopback), shows an invalid booster refused
+# at apply, applies an example booster and shows what it became: the
 # children, the pods Kthena's ModelServing controller made from them, and the
 # booster Active.
 #
@@ -38,7 +40,15 @@ done
 state=${MODELBOOSTER_TESTENV_DIR:-$PWD/.testenv-state}
 pidfile=$state/controller.pid
 
+webhooks=$state/webhooks.json
+
+# The webhook configurations go with the controller: with failurePolicy
+# Fail, left behind they would refuse every booster.
 stop_controller() {
+  if [[ -f $webhooks ]]; then
+    kubectl --kubeconfig "$state/kubeconfig" delete -f "$webhooks" --ignore-not-found >/dev/null 2>&1 || true
+    rm -f "$webhooks"
+  fi
   if [[ -f $pidfile ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
     kill -TERM "$(cat "$pidfile")"
     echo "run: stopped the controller"
@@ -69,9 +79,13 @@ echo "### local control plane with Kthena $stack"
 scripts/testenv.sh up --stack "$stack"
 eval "$(scripts/testenv.sh env)"
 
-echo "### controller"
+echo "### controller, with its admission webhooks registered as the chart registers them (url on loopback)"
 stop_controller
+source scripts/lib/webhooks.sh
+webhook_certs "$state/webhook-certs"
 "$mb" controller --metrics-bind-address 127.0.0.1:8080 --health-probe-bind-address 127.0.0.1:8081 \
+  --webhook-port 9443 --tls-cert-file "$state/webhook-certs/tls.crt" \
+  --tls-private-key-file "$state/webhook-certs/tls.key" \
   >"$state/controller.log" 2>&1 &
 echo $! >"$pidfile"
 for _ in $(seq 1 100); do
@@ -80,6 +94,8 @@ for _ in $(seq 1 100); do
 done
 curl -sf 127.0.0.1:8081/readyz || { cat "$state/controller.log"; exit 1; }
 grep -m1 'serving stack' "$state/controller.log" || true
+chart_webhooks "$webhooks" modelbooster modelbooster-system 9443 "$state/webhook-certs/ca.crt"
+kubectl apply -f "$webhooks"
 
 name=$(kubectl create -f "$file" --dry-run=client -o jsonpath='{.metadata.name}')
 ns=$(kubectl create -f "$file" --dry-run=client -o jsonpath='{.metadata.namespace}')
@@ -108,6 +124,33 @@ spec:
   resources: {requests: {storage: 1Ti}}
 YAML
 fi
+
+echo "### an invalid booster (two server workers): refused by the validating webhook"
+refused=0
+for _ in $(seq 1 50); do # until the API server's webhook informer has the configuration
+  if ! kubectl apply --dry-run=server -f - >"$state/refused.txt" 2>&1 <<YAML; then
+apiVersion: workload.serving.volcano.sh/v1alpha1
+kind: ModelBooster
+metadata: {name: invalid-example, namespace: $ns}
+spec:
+  backends:
+    - name: gpu
+      type: vLLM
+      modelURI: hf://Qwen/Qwen2.5-0.5B-Instruct
+      minReplicas: 1
+      maxReplicas: 1
+      workers:
+        - {type: server, image: vllm/vllm-openai:v0.10.1}
+        - {type: server, image: vllm/vllm-openai:v0.10.1}
+YAML
+    refused=1
+    break
+  fi
+  sleep 0.2
+done
+cat "$state/refused.txt"
+((refused)) || { echo "run: the invalid booster was not refused" >&2; exit 1; }
+echo
 
 echo "### kubectl apply -f $file"
 kubectl apply -f "$file"

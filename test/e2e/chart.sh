@@ -46,25 +46,14 @@ user="system:serviceaccount:$MB_NS:$sa"
   fail "the token does not authenticate as $user"
 
 # Webhook certificate for 127.0.0.1, and the chart's webhook configurations
-# with a url in place of the Service.
+# with a url in place of the Service (scripts/lib/webhooks.sh, as
+# scripts/run.sh registers them), for this namespace only.
+source "$MB_REPO_ROOT/scripts/lib/webhooks.sh"
 certs=$MB_TMP/certs
-mkdir -p "$certs"
-openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=e2e-chart-ca" -keyout "$certs/ca.key" \
-  -out "$certs/ca.crt" 2>/dev/null || fail "openssl: CA"
-openssl req -newkey rsa:2048 -nodes -subj "/CN=modelbooster-webhook" -keyout "$certs/tls.key" \
-  -out "$certs/tls.csr" 2>/dev/null || fail "openssl: CSR"
-printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >"$certs/ext.cnf"
-openssl x509 -req -in "$certs/tls.csr" -CA "$certs/ca.crt" -CAkey "$certs/ca.key" -CAcreateserial -days 1 \
-  -extfile "$certs/ext.cnf" -out "$certs/tls.crt" 2>/dev/null || fail "openssl: sign"
+webhook_certs "$certs" || fail "openssl could not make the webhook certificate"
 wport=$(free_port)
-"$helm" template "$release" "$chart" -n "$MB_NS" --set fullnameOverride="$release" |
-  yq -c 'select(.kind == "ValidatingWebhookConfiguration" or .kind == "MutatingWebhookConfiguration")' |
-  jq -c --arg ca "$(base64 -w0 <"$certs/ca.crt")" --arg base "https://127.0.0.1:$wport" --arg ns "$MB_NS" '
-    .metadata.name += "-" + $ns
-    | .webhooks |= map(.clientConfig = {url: ($base + .clientConfig.service.path), caBundle: $ca}
-                       | .namespaceSelector = {matchLabels: {"kubernetes.io/metadata.name": $ns}})' \
-    >"$MB_TMP/webhooks.json"
-[[ $(wc -l <"$MB_TMP/webhooks.json") == 2 ]] || fail "the chart rendered no pair of webhook configurations: $(cat "$MB_TMP/webhooks.json")"
+chart_webhooks "$MB_TMP/webhooks.json" "$release" "$MB_NS" "$wport" "$certs/ca.crt" "$MB_NS" ||
+  fail "cannot render the chart's webhook configurations"
 kubectl apply -f "$MB_TMP/webhooks.json" >/dev/null || fail "cannot register the chart's webhook configurations"
 on_exit "kubectl delete -f '$MB_TMP/webhooks.json' --ignore-not-found >/dev/null 2>&1"
 
@@ -108,17 +97,7 @@ wait_for -t 30 bash -c "[[ -z \$(kubectl -n $MB_NS get $K_ASP -l $L_NAME=m -o na
 
 # The validating webhook refuses a bad booster at apply (one the CRD's
 # schema lets through: two server workers).
-bad_booster() {
-  booster_head bad 1 1
-  cat <<YAML
-      workers:
-        - type: server
-          image: vllm/vllm-openai:v0.10.1
-        - type: server
-          image: vllm/vllm-openai:v0.10.1
-YAML
-}
-out=$(bad_booster | kubectl apply -f - 2>&1) && fail "a booster with two server workers was stored: $out"
+out=$(two_servers_booster bad | kubectl apply -f - 2>&1) && fail "a booster with two server workers was stored: $out"
 [[ $out == *"spec.backends[0].workers"* && $out == *"exactly one worker of type server"* ]] ||
   fail "not refused by our webhook: $out"
 

@@ -528,6 +528,20 @@ YAML
   _pool_selector
 }
 
+# two_servers_booster NAME: a booster the CRD's schema accepts and our
+# validation refuses (a vLLM backend with two server workers, and
+# minReplicas 1 < maxReplicas 3 without autoscaling), as YAML.
+two_servers_booster() {
+  booster_head "$1" 1 3
+  cat <<YAML
+      workers:
+        - type: server
+          image: vllm/vllm-openai:v0.10.1
+        - type: server
+          image: vllm/vllm-openai:v0.10.1
+YAML
+}
+
 # autoscaled_booster NAME [WORKER_CONFIG]: one vLLM backend `gpu` with
 # backend-level autoscaling (1-4 replicas on the waiting-requests metric),
 # as YAML; WORKER_CONFIG, when given, becomes the worker's `config` entry

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The admission webhooks on the real API server, registered as the chart
-# registers them (deploy/helm/modelbooster: the same paths, rules, failure
-# policy and admissionReviewVersions), with a url on loopback in place of
-# the Service, and only for this test's namespace:
+# The admission webhooks on the real API server, registered with the chart's
+# own webhook configurations (`helm template` of deploy/helm/modelbooster,
+# scripts/lib/webhooks.sh), with a url on loopback in place of the Service,
+# and only for this test's namespace:
 #   - `kubectl apply` of an invalid booster is refused by our webhook, with
 #     every field error named, and nothing is stored;
 #   - the mutating webhook's defaults appear on a stored booster;
@@ -11,109 +11,31 @@
 #     reaches the webhook, and the controller's pid is the same.
 source "$(dirname "$0")/lib.sh"
 e2e_setup
-command -v openssl >/dev/null || fail "openssl is not installed"
+for c in openssl yq; do command -v "$c" >/dev/null || fail "$c is not installed"; done
 
-certs=$MB_TMP/certs
+# Two CAs, each with a serving certificate for 127.0.0.1
+# (scripts/lib/webhooks.sh); the controller reads the files in $certs.
+source "$MB_REPO_ROOT/scripts/lib/webhooks.sh"
+webhook_certs "$MB_TMP/one" || fail "openssl: certificates one"
+webhook_certs "$MB_TMP/two" || fail "openssl: certificates two"
+certs=$MB_TMP/served
 mkdir -p "$certs"
-# make_certs TAG: a CA and a serving certificate for 127.0.0.1 signed by it,
-# into $certs/TAG-{ca.crt,tls.crt,tls.key}.
-make_certs() {
-  local t=$1
-  openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=modelbooster-e2e-ca-$t" \
-    -keyout "$certs/$t-ca.key" -out "$certs/$t-ca.crt" 2>/dev/null || fail "openssl: CA"
-  openssl req -newkey rsa:2048 -nodes -subj "/CN=modelbooster-webhook" \
-    -keyout "$certs/$t-tls.key" -out "$certs/$t-tls.csr" 2>/dev/null || fail "openssl: CSR"
-  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >"$certs/$t-ext.cnf"
-  openssl x509 -req -in "$certs/$t-tls.csr" -CA "$certs/$t-ca.crt" -CAkey "$certs/$t-ca.key" -CAcreateserial \
-    -days 1 -extfile "$certs/$t-ext.cnf" -out "$certs/$t-tls.crt" 2>/dev/null || fail "openssl: sign"
-}
-make_certs one
-make_certs two
-cp "$certs/one-tls.crt" "$certs/tls.crt"
-cp "$certs/one-tls.key" "$certs/tls.key"
+cp "$MB_TMP/one/tls.crt" "$MB_TMP/one/tls.key" "$certs/"
 
 wport=$(free_port)
 ctl_start main --webhook-port "$wport" --tls-cert-file "$certs/tls.crt" --tls-private-key-file "$certs/tls.key"
 pid=${CTL_PID[main]}
 
-# register CA-TAG: the two webhook configurations, as the chart writes them.
-cfg=modelbooster-e2e-$MB_NS
+# register CA: the chart's two webhook configurations, trusting that CA.
 register() {
-  local ca
-  ca=$(base64 -w0 <"$certs/$1-ca.crt")
-  kubectl apply -f - >/dev/null <<YAML || fail "cannot register the webhooks"
-apiVersion: admissionregistration.k8s.io/v1
-kind: ValidatingWebhookConfiguration
-metadata:
-  name: $cfg
-webhooks:
-  - name: validate.modelboosters.workload.serving.volcano.sh
-    clientConfig:
-      url: https://127.0.0.1:$wport/validate-modelbooster
-      caBundle: $ca
-    rules:
-      - apiGroups: [$MB_GROUP]
-        apiVersions: [v1alpha1]
-        resources: [modelboosters]
-        operations: [CREATE, UPDATE]
-    admissionReviewVersions: [v1]
-    sideEffects: None
-    failurePolicy: Fail
-    matchPolicy: Equivalent
-    timeoutSeconds: 5
-    namespaceSelector:
-      matchLabels:
-        kubernetes.io/metadata.name: $MB_NS
----
-apiVersion: admissionregistration.k8s.io/v1
-kind: MutatingWebhookConfiguration
-metadata:
-  name: $cfg
-webhooks:
-  - name: mutate.modelboosters.workload.serving.volcano.sh
-    clientConfig:
-      url: https://127.0.0.1:$wport/mutate-modelbooster
-      caBundle: $ca
-    rules:
-      - apiGroups: [$MB_GROUP]
-        apiVersions: [v1alpha1]
-        resources: [modelboosters]
-        operations: [CREATE, UPDATE]
-    admissionReviewVersions: [v1]
-    sideEffects: None
-    failurePolicy: Fail
-    matchPolicy: Equivalent
-    reinvocationPolicy: IfNeeded
-    timeoutSeconds: 5
-    namespaceSelector:
-      matchLabels:
-        kubernetes.io/metadata.name: $MB_NS
-YAML
+  chart_webhooks "$MB_TMP/webhooks.json" "mb-${MB_NS: -6}" "$MB_NS" "$wport" "$MB_TMP/$1/ca.crt" "$MB_NS" ||
+    fail "cannot render the chart's webhook configurations"
+  kubectl apply -f "$MB_TMP/webhooks.json" >/dev/null || fail "cannot register the webhooks"
 }
-on_exit "kubectl delete validatingwebhookconfiguration,mutatingwebhookconfiguration $cfg --ignore-not-found >/dev/null 2>&1"
+on_exit "kubectl delete -f '$MB_TMP/webhooks.json' --ignore-not-found >/dev/null 2>&1"
 register one
 
-invalid_booster() { # NAME
-  cat <<YAML
-apiVersion: $MB_GROUP/v1alpha1
-kind: ModelBooster
-metadata:
-  name: $1
-  namespace: $MB_NS
-spec:
-  backends:
-    - name: gpu
-      type: vLLM
-      modelURI: hf://Qwen/Qwen2.5-0.5B-Instruct
-      minReplicas: 1
-      maxReplicas: 3
-      workers:
-        - type: server
-          image: vllm/vllm-openai:v0.10.1
-        - type: server
-          image: vllm/vllm-openai:v0.10.1
-YAML
-}
+invalid_booster() { two_servers_booster "$1"; }
 
 # expect_refused NAME: kubectl apply of the invalid booster fails, our
 # webhook says why (both field errors), and nothing is stored.
@@ -166,11 +88,11 @@ wait_cond plain Initialized True
 # Rotation: new files from another CA, and the configurations' caBundle
 # with it. The API server now trusts only CA two: a refusal from our
 # webhook proves the server serves the new certificate.
-cp "$certs/two-tls.key" "$certs/tls.key.new" && mv "$certs/tls.key.new" "$certs/tls.key"
-cp "$certs/two-tls.crt" "$certs/tls.crt.new" && mv "$certs/tls.crt.new" "$certs/tls.crt"
+cp "$MB_TMP/two/tls.key" "$certs/tls.key.new" && mv "$certs/tls.key.new" "$certs/tls.key"
+cp "$MB_TMP/two/tls.crt" "$certs/tls.crt.new" && mv "$certs/tls.crt.new" "$certs/tls.crt"
 register two
 served_by_two() {
-  curl -sS --cacert "$certs/two-ca.crt" -o /dev/null -X POST -d '{}' "https://127.0.0.1:$wport/validate-modelbooster"
+  curl -sS --cacert "$MB_TMP/two/ca.crt" -o /dev/null -X POST -d '{}' "https://127.0.0.1:$wport/validate-modelbooster"
 }
 wait_for -t 30 served_by_two || fail "the webhook still serves the old certificate after the files changed"
 wait_for -t 30 ready || fail "after the rotation the API server cannot reach the webhook"
