@@ -3,7 +3,8 @@
 # server's audit log:
 #   - `helm install` of deploy/helm/modelbooster into the test namespace (its
 #     ServiceAccount, ClusterRole, Role and bindings, ConfigMap, Service;
-#     its Deployment's pod is a KWOK pod that runs nothing);
+#     its Deployment makes no pod: this control plane runs no Deployment
+#     controller);
 #   - the controller runs out of process as that ServiceAccount (a token from
 #     `kubectl create token`), with leader election as the chart turns it on,
 #     and the chart's webhook configurations registered with a url on
@@ -58,7 +59,7 @@ kubectl apply -f "$MB_TMP/webhooks.json" >/dev/null || fail "cannot register the
 on_exit "kubectl delete -f '$MB_TMP/webhooks.json' --ignore-not-found >/dev/null 2>&1"
 
 start_as_chart() {
-  KUBECONFIG=$sa_kubeconfig ctl_start main --leader-elect --webhook-port "$wport" \
+  MB_CTL_KUBECONFIG=$sa_kubeconfig ctl_start main --leader-elect --webhook-port "$wport" \
     --tls-cert-file "$certs/tls.crt" --tls-private-key-file "$certs/tls.key"
 }
 start_as_chart

@@ -7,7 +7,9 @@
 source "$(dirname "$0")/lib.sh"
 e2e_setup
 
-LEASE=mb-e2e-leader
+# The default name, the one the chart's Role grants (MB_E2E_AS_CHART=1);
+# the namespace is the test's own.
+LEASE=modelbooster-controller
 LE=(--leader-elect --leader-election-namespace "$MB_NS" --leader-election-id "$LEASE")
 ctl_start one "${LE[@]}"
 ctl_start two "${LE[@]}"

@@ -143,7 +143,41 @@ e2e_setup() {
   kubectl create namespace "$MB_NS" >/dev/null || fail "cannot create namespace $MB_NS"
   MB_POOL_KEY=e2e.modelbooster.io/$MB_NS
   note "namespace $MB_NS"
+  if [[ ${MB_E2E_AS_CHART:-0} == 1 ]]; then _as_chart_identity; fi
 }
+
+# MB_E2E_AS_CHART=1: every controller a test starts runs as the Helm
+# chart's ServiceAccount with only the chart's RBAC. The chart is installed
+# into the test namespace (the release namespace, so its Role covers the
+# ConfigMap and the Lease the controllers use there), without its webhook
+# configurations; the test's own kubectl calls stay the admin's. The
+# Deployment makes no pod here (the control plane runs no Deployment
+# controller).
+MB_CTL_KUBECONFIG=""
+_as_chart_identity() {
+  local helm release token server
+  command -v yq >/dev/null || fail "yq is not installed"
+  helm=$("$MB_REPO_ROOT/scripts/helm.sh" --path) || fail "cannot build or find helm (scripts/helm.sh)"
+  release=mbid-${MB_NS: -6}
+  "$helm" install "$release" "$MB_REPO_ROOT/deploy/helm/modelbooster" -n "$MB_NS" --set fullnameOverride="$release" \
+    --set webhook.enabled=false --wait=false >"$MB_TMP/helm-identity.out" 2>&1 ||
+    fail "helm install failed: $(cat "$MB_TMP/helm-identity.out")"
+  on_exit "'$helm' uninstall '$release' -n '$MB_NS' >/dev/null 2>&1"
+  token=$(kubectl create token "$release" -n "$MB_NS" --duration=2h) || fail "kubectl create token failed"
+  server=$(kubectl config view --raw --minify -o jsonpath='{.clusters[0].cluster.server}')
+  kubectl config view --raw --minify -o jsonpath='{.clusters[0].cluster.certificate-authority-data}' |
+    base64 -d >"$MB_TMP/identity-ca.crt"
+  MB_CTL_KUBECONFIG=$MB_TMP/identity.kubeconfig
+  KUBECONFIG=$MB_CTL_KUBECONFIG kubectl config set-cluster e2e --server="$server" \
+    --certificate-authority="$MB_TMP/identity-ca.crt" --embed-certs >/dev/null
+  KUBECONFIG=$MB_CTL_KUBECONFIG kubectl config set-credentials sa --token="$token" >/dev/null
+  KUBECONFIG=$MB_CTL_KUBECONFIG kubectl config set-context e2e --cluster=e2e --user=sa >/dev/null
+  KUBECONFIG=$MB_CTL_KUBECONFIG kubectl config use-context e2e >/dev/null
+  note "controllers run as system:serviceaccount:$MB_NS:$release (the chart's RBAC)"
+}
+
+# The kubeconfig the controllers get: the admin's, or the chart identity's.
+ctl_kubeconfig() { echo "${MB_CTL_KUBECONFIG:-$KUBECONFIG}"; }
 
 # A free TCP port on 127.0.0.1, distinct from the ones handed out before.
 _used_ports=" "
@@ -178,7 +212,7 @@ ctl_start() {
     CTL_RUNS=$((CTL_RUNS + 1))
     log="$MB_TMP/controller-$id-$CTL_RUNS.log"
     CTL_LOGS+=("$log")
-    "$MB_BIN" controller --kubeconfig "$KUBECONFIG" --namespace "$MB_NS" --config-namespace "$MB_NS" \
+    "$MB_BIN" controller --kubeconfig "$(ctl_kubeconfig)" --namespace "$MB_NS" --config-namespace "$MB_NS" \
       --metrics-bind-address "${CTL_METRICS_ADDR:-127.0.0.1:$mport}" --health-probe-bind-address "127.0.0.1:$hport" \
       -v 1 "$@" >"$log" 2>&1 &
     CTL_PID[$id]=$!

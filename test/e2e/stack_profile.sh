@@ -27,7 +27,7 @@ ctl_stop main
 if [[ $MB_STACK == v1.0.0 ]]; then
   hport=$(free_port)
   mport=$(free_port)
-  "$MB_BIN" controller --kubeconfig "$KUBECONFIG" --namespace "$MB_NS" --config-namespace "$MB_NS" \
+  "$MB_BIN" controller --kubeconfig "$(ctl_kubeconfig)" --namespace "$MB_NS" --config-namespace "$MB_NS" \
     --metrics-bind-address "127.0.0.1:$mport" --health-probe-bind-address "127.0.0.1:$hport" \
     --serving-stack v0.1 >"$MB_TMP/missing.log" 2>&1 &
   CTL_PID[missing]=$!
