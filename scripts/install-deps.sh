@@ -20,6 +20,9 @@ packages=(
   # private mount namespaces for its in-cluster files (util-linux: unshare)
   openssl curl ca-certificates jq yq git util-linux
   umoci  # the controller's OCI image without a container daemon (scripts/image.sh)
+  # the pod agent (test/podagent): a virtual environment for Kthena's runtime
+  # sidecar from PyPI, and rsync, which the sidecar's pvc:// downloader runs
+  python3-venv rsync
 )
 
 missing=()
