@@ -16,6 +16,9 @@
 #   - the audit log: every request the ServiceAccount made was allowed, and
 #     every verb the chart grants was used.
 source "$(dirname "$0")/lib.sh"
+# This scenario installs the chart and takes its identity itself; a second
+# release from MB_E2E_AS_CHART=1 would own the same ConfigMap and fail.
+MB_E2E_AS_CHART=0
 e2e_setup
 for c in yq openssl; do command -v "$c" >/dev/null || fail "$c is not installed"; done
 helm=$("$MB_REPO_ROOT/scripts/helm.sh" --path) || fail "cannot build or find helm (scripts/helm.sh)"

@@ -20,9 +20,12 @@ downloader_is() { [[ $(image "$1" initContainers 'model-downloader$') == "$2" ]]
 expect_eq "$(image cfg1 containers '^runtime$')" "flag/runtime:1" "runtime image from --runtime-image"
 expect_eq "$(image cfg1 initContainers 'model-downloader$')" "flag/downloader:1" "downloader image from --downloader-image"
 
+# Applied, not created: under the chart's identity (MB_E2E_AS_CHART=1) the
+# chart has already made this ConfigMap, without data, which must leave the
+# flags in force as no ConfigMap does (checked above).
 k create configmap model-booster-controller-config \
   --from-literal=model_serving_runtime_image=cm/runtime:2 \
-  --from-literal=model_serving_downloader_image=cm/downloader:2 >/dev/null
+  --from-literal=model_serving_downloader_image=cm/downloader:2 --dry-run=client -o yaml | k apply -f - >/dev/null
 for b in cfg1 cfg2; do
   wait_for runtime_is "$b" cm/runtime:2 || fail "$b: runtime image is $(image "$b" containers '^runtime$'), expected cm/runtime:2 from the ConfigMap"
   wait_for downloader_is "$b" cm/downloader:2 || fail "$b: downloader image not taken from the ConfigMap"

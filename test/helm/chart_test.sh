@@ -374,6 +374,46 @@ refused "workers 0 (schema minimum)" "workers" --set controller.workers=0
 refused "terminationGracePeriodSeconds 10 (schema minimum)" "terminationGracePeriodSeconds" --set terminationGracePeriodSeconds=10
 refused "serviceAccount.create false without a name" "serviceAccount.name" --set serviceAccount.create=false
 
+# standalone.enabled: the child-kind CRDs only from a chart packaged with a
+# Kthena release's (scripts/chart-package.sh); the chart in git has none.
+refused "standalone without packaged CRDs" "scripts/chart-package.sh --serving-stack-crds" --set standalone.enabled=true
+child_crds='[.[] | select(.kind == "CustomResourceDefinition") | .spec.names.kind] | map(select(. != "ModelBooster")) | sort'
+for tag in v1.0.0 v0.1.0; do
+  kthena=$src/../shared/kthena/$tag
+  if [[ ! -d $kthena ]]; then
+    echo "skipped: no Kthena $tag source at $kthena (standalone packaging)"
+    continue
+  fi
+  want='["AutoscalingPolicy","ModelRoute","ModelServer","ModelServing"]'
+  [[ $tag == v0.1.0 ]] && want='["AutoscalingPolicy","AutoscalingPolicyBinding","ModelRoute","ModelServer","ModelServing"]'
+  if ! archive=$("$src/scripts/chart-package.sh" --serving-stack-crds "$kthena" --destination "$tmp/pkg-$tag" 2>"$tmp/pkg.err" | tail -1) ||
+    [[ ! -f $archive ]]; then
+    fail "chart-package.sh --serving-stack-crds $tag" "$(cat "$tmp/pkg.err")"
+    continue
+  fi
+  expect "standalone archive name [$tag]" "modelbooster-$(yq -r .version "$chart/Chart.yaml")-standalone.tgz" "$(basename "$archive")"
+  for on in true false; do
+    v=standalone-$tag-$on
+    if "$helm" template "$release" "$archive" -n "$ns" --include-crds --set standalone.enabled=$on >"$tmp/$v.yaml" 2>"$tmp/$v.err"; then
+      yq -s 'map(select(. != null))' "$tmp/$v.yaml" >"$tmp/$v.json"
+    else
+      fail "render $v" "$(cat "$tmp/$v.err")"
+      echo '[]' >"$tmp/$v.json"
+    fi
+  done
+  truth "standalone: Kthena $tag's child-kind CRDs, not its ModelBooster CRD" "standalone-$tag-true" "($child_crds) == $want"
+  truth "standalone: ours is the only ModelBooster CRD" "standalone-$tag-true" \
+    '[.[] | select(.kind == "CustomResourceDefinition" and .spec.names.kind == "ModelBooster")] | length == 1'
+  truth "standalone: each child CRD kept on uninstall and labelled as the release's" "standalone-$tag-true" \
+    '[.[] | select(.kind == "CustomResourceDefinition" and .spec.names.kind != "ModelBooster")] | all(.metadata.annotations["helm.sh/resource-policy"] == "keep" and .metadata.labels["app.kubernetes.io/instance"] == "modelbooster")'
+  ms=$kthena/charts/kthena/charts/workload/crds/workload.serving.volcano.sh_modelservings.yaml
+  if cmp -s <(jq -S '[.[] | select(.kind == "CustomResourceDefinition" and .spec.names.kind == "ModelServing")][0].spec' \
+    "$tmp/standalone-$tag-true.json") <(yq -S '.spec' "$ms"); then pass; else
+    fail "standalone: the ModelServing CRD's spec is not Kthena $tag's as written"
+  fi
+  truth "standalone off: the same archive installs no child CRD" "standalone-$tag-false" "($child_crds) == []"
+done
+
 # A cheap structural check by kubectl, offline: `kubectl annotate --local`
 # decodes every rendered object (apiVersion, kind, a typed metadata) and
 # names it. `kubectl apply --dry-run=client` would need a server's API
