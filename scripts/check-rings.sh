@@ -56,8 +56,9 @@ declare -A below=(
   [runtime]="base document"
   [http]="base document"
   [kube]="document base runtime"
-  [controller]="document crds api openapi core admission base runtime http kube"
-  [cli]="document crds api openapi core admission base runtime http kube controller"
+  [sidecar]="document crds api openapi core base"
+  [controller]="document crds api openapi core admission base runtime http kube sidecar"
+  [cli]="document crds api openapi core admission base runtime http kube sidecar controller"
 )
 
 for dir in "$src"/*/; do

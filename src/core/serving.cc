@@ -1,5 +1,6 @@
 // ModelServing: the engine's roles plus what every serving group shares.
 #include "core/convert.h"
+#include "core/dynamic_lora.h"
 #include "core/engines/engines.h"
 #include "core/pod.h"
 
@@ -67,6 +68,10 @@ api::ModelServing buildModelServing(const BackendContext& ctx) {
     if (role.workerTemplate) role.workerTemplate->labels = labels;
   }
   ms.metadata = childMeta(ctx.booster, ctx.servingName, std::move(labels));
+  if (loadsLoraAtRuntime(b)) {
+    ms.metadata.annotations.emplace_back(std::string(kAnnotationTemplateLoraAdapters),
+                                         encodeTemplateAdapters(b.loraAdapters));
+  }
   return ms;
 }
 

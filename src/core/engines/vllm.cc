@@ -2,6 +2,7 @@
 // (entry = Ray head running the API server, workers = Ray workers).
 #include <algorithm>
 
+#include "core/dynamic_lora.h"
 #include "core/engine_args.h"
 #include "core/engines/engines.h"
 #include "document/parse.h"
@@ -40,8 +41,10 @@ std::vector<std::string> vllmCommand(const BackendContext& ctx, const api::Worke
     cmd.emplace_back("--kv-events-config");
     cmd.push_back(kvEventsJson(ctx.config.kvEvents));
   }
+  // A backend that loads adapters at run time needs LoRA on from the start,
+  // with or without adapters in its template (core/dynamic_lora.h).
+  if (!ctx.loraPaths.empty() || loadsLoraAtRuntime(ctx.backend)) cmd.emplace_back("--enable-lora");
   if (!ctx.loraPaths.empty()) {
-    cmd.emplace_back("--enable-lora");
     cmd.emplace_back("--lora-modules");
     appendLoraModules(ctx, cmd);
   }
