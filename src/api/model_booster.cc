@@ -195,6 +195,20 @@ ModelBoosterSpec decodeSpec(const document::Value& v, const document::Path& p, d
   return spec;
 }
 
+bool decodeLoraPodStatus(const document::Value& v, const document::Path& p, document::Errors& errors,
+                         LoraPodStatus& out) {
+  ObjectReader r(v, p, errors);
+  r.string("name", out.name);
+  document::Value loaded;
+  r.raw("loaded", loaded, document::Value::Kind::Array);
+  for (const auto& item : loaded.items()) {
+    if (item.isString()) out.loaded.push_back(item.text());
+  }
+  r.string("error", out.error);
+  r.finish();
+  return r.ok();
+}
+
 bool decodeBackendStatus(const document::Value& v, const document::Path& p, document::Errors& errors,
                          BackendStatus& out) {
   ObjectReader r(v, p, errors);
@@ -202,6 +216,7 @@ bool decodeBackendStatus(const document::Value& v, const document::Path& p, docu
   std::optional<int32_t> replicas;
   r.int32("replicas", replicas);
   out.replicas = replicas.value_or(0);
+  r.list("loraPods", out.loraPods, decodeLoraPodStatus);
   r.finish();
   return r.ok();
 }
@@ -407,7 +422,17 @@ document::Value encode(const ModelBoosterStatus& status) {
   if (!status.backendStatuses.empty()) {
     document::Value& bs = v.set("backendStatuses", document::Value::array());
     for (const auto& b : status.backendStatuses) {
-      bs.push(document::Value::object({{"name", b.name}, {"replicas", document::Value::integer(b.replicas)}}));
+      document::Value& one =
+          bs.push(document::Value::object({{"name", b.name}, {"replicas", document::Value::integer(b.replicas)}}));
+      if (b.loraPods.empty()) continue;
+      document::Value& pods = one.set("loraPods", document::Value::array());
+      for (const auto& pod : b.loraPods) {
+        document::Value loaded = document::Value::array();
+        for (const auto& a : pod.loaded) loaded.push(document::Value(a));
+        document::Value& entry =
+            pods.push(document::Value::object({{"name", pod.name}, {"loaded", std::move(loaded)}}));
+        if (!pod.error.empty()) entry.set("error", pod.error);
+      }
     }
   }
   return v;

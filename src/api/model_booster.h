@@ -129,10 +129,21 @@ struct ModelBoosterSpec {
   document::Mark mark;
 };
 
+// Dynamic LoRA (docs/controller.md): what one running entry pod serves.
+struct LoraPodStatus {
+  std::string name;                 // the pod
+  std::vector<std::string> loaded;  // adapters its engine lists, sorted
+  std::string error;                // the last failure to load or unload, "" when none
+};
+
 struct BackendStatus {
   std::string name;
   int32_t replicas = 0;
+  // Only for a backend that loads adapters at run time: its entry pods,
+  // those with an error first, at most kMaxLoraPodStatuses.
+  std::vector<LoraPodStatus> loraPods;
 };
+inline constexpr size_t kMaxLoraPodStatuses = 32;
 
 struct ModelBoosterStatus {
   int64_t observedGeneration = 0;

@@ -26,6 +26,12 @@ Action addController(CLI::App& app) {
   cmd->add_option("--workers", o->workers, "Boosters reconciled in parallel")
       ->capture_default_str()
       ->check(CLI::Range(1, 256));
+  cmd->add_option("--lora-sync-threads", o->loraSyncThreads,
+                  "Threads that load and unload LoRA adapters on running pods through their runtime sidecars, for "
+                  "vLLM backends with VLLM_ALLOW_RUNTIME_LORA_UPDATING=true (needs list/watch on pods); 0 turns it "
+                  "off, and an adapter change then rolls the backend's pods")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 64));
   cmd->add_flag("--leader-elect", o->leaderElect, "Elect a leader among replicas with a Lease; only it reconciles");
   cmd->add_option("--leader-election-namespace", o->leaderElectionNamespace,
                   "Namespace of the Lease (default: the controller's namespace)");

@@ -19,6 +19,9 @@ kube::Resource resourceOf(api::ChildKind kind);
 class Caches {
  public:
   kube::Store boosters;
+  // Serving pods (ours, by label), watched only with dynamic LoRA on: the
+  // LoRA syncer's targets (lora_targets.h).
+  kube::Store pods;
 
   kube::Store& of(api::ChildKind kind) { return children_[index(kind)]; }
   const kube::Store& of(api::ChildKind kind) const { return children_[index(kind)]; }

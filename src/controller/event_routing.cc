@@ -46,6 +46,45 @@ void EventRouter::childChanged(api::ChildKind kind, const kube::Change& change) 
   add(keysForChild(change));
 }
 
+namespace {
+
+// What of a pod the LoRA syncer looks at (lora_targets.cc): its phase, IP,
+// entry label, restarts and deletion. Status updates that change nothing
+// of it (conditions, probe times) concern no booster.
+std::string podSignature(const document::Value& pod) {
+  const document::Value* meta = pod.find("metadata");
+  const document::Value* status = pod.find("status");
+  auto text = [](const document::Value* v, std::string_view key) {
+    const document::Value* f = v != nullptr ? v->find(key) : nullptr;
+    return f != nullptr && (f->isString() || f->isNumber()) ? f->text() : std::string();
+  };
+  const document::Value* labels = meta != nullptr ? meta->find("labels") : nullptr;
+  std::string sig = text(status, "phase") + "|" + text(status, "podIP") + "|" +
+                    text(labels, "modelserving.volcano.sh/entry") + "|" +
+                    (meta != nullptr && meta->find("deletionTimestamp") != nullptr ? "deleting" : "");
+  if (const document::Value* cs = status != nullptr ? status->find("containerStatuses") : nullptr; cs != nullptr) {
+    for (const auto& c : cs->items()) sig += "|" + text(&c, "name") + "=" + text(&c, "restartCount");
+  }
+  return sig;
+}
+
+}  // namespace
+
+std::vector<std::string> keysForPod(const kube::Change& change) {
+  if (change.object == nullptr) return {};
+  if (change.type == kube::Change::Type::Applied && change.previous != nullptr &&
+      podSignature(*change.previous) == podSignature(*change.object)) {
+    return {};
+  }
+  const document::Value* meta = change.object->find("metadata");
+  const document::Value* labels = meta != nullptr ? meta->find("labels") : nullptr;
+  const document::Value* booster = labels != nullptr ? labels->find("workload.serving.volcano.sh/model-name") : nullptr;
+  if (booster == nullptr || !booster->isString() || booster->text().empty()) return {};
+  return {kube::namespaceOf(*change.object) + "/" + booster->text()};
+}
+
+void EventRouter::podChanged(const kube::Change& change) { add(keysForPod(change)); }
+
 void EventRouter::everyBooster() { add(keysForEveryBooster(boosters_)); }
 
 }  // namespace mb::controller

@@ -30,6 +30,11 @@ std::vector<std::string> keysForBooster(const kube::Change& change);
 // goes unseen). Nothing for a child no booster controls.
 std::vector<std::string> keysForChild(const kube::Change& change);
 
+// A serving pod changed (started, got an IP, restarted, went): the booster
+// its model-name label names, in its namespace, whose LoRA syncer targets
+// it may concern. Nothing for a pod without the label.
+std::vector<std::string> keysForPod(const kube::Change& change);
+
 // The configuration ConfigMap changed, or a missing child kind is served
 // now: every booster in `boosters`, since each may render differently.
 std::vector<std::string> keysForEveryBooster(const kube::Store& boosters);
@@ -44,6 +49,7 @@ class EventRouter {
 
   void boosterChanged(const kube::Change& change);
   void childChanged(api::ChildKind kind, const kube::Change& change);
+  void podChanged(const kube::Change& change);
   // Every booster, e.g. after the configuration changed.
   void everyBooster();
 

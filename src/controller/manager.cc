@@ -234,8 +234,10 @@ struct Manager::Impl {
   kube::EventRecorder events;
   RecorderEventSink eventSink;
   std::mutex configMutex;
-  core::ConversionOptions baseConfig;  // the flags and the detected stack; guarded by configMutex
-  core::ConversionOptions config;      // with the ConfigMap applied; guarded by configMutex
+  core::ConversionOptions baseConfig;                  // the flags and the detected stack; guarded by configMutex
+  core::ConversionOptions config;                      // with the ConfigMap applied; guarded by configMutex
+  std::unique_ptr<sidecar::RuntimeClient> ownRuntime;  // unless the options bring one
+  std::unique_ptr<LoraSyncer> lora;                    // null with --lora-sync-threads=0
   Reconciler reconciler;
   EventRouter router;  // watch events -> queue keys, on the watchers' threads
   runtime::WorkerPool workers;
@@ -270,8 +272,18 @@ Manager::Impl::Impl(kube::Client& c, base::Clock& clk, ManagerOptions opts, base
       eventSink(events),
       baseConfig(options.config),
       config(options.config),
+      ownRuntime(options.loraSyncThreads > 0 && options.runtimeClient == nullptr
+                     ? sidecar::makeCurlRuntimeClient(options.loraTimeouts)
+                     : nullptr),
+      lora(options.loraSyncThreads > 0
+               ? std::make_unique<LoraSyncer>(
+                     options.runtimeClient != nullptr ? *options.runtimeClient : *ownRuntime, clock,
+                     LoraSyncer::Options{.threads = static_cast<size_t>(options.loraSyncThreads)},
+                     // A pod's outcome changed: its booster reports it.
+                     [this](const std::string& key) { queue.add(key); })
+               : nullptr),
       reconciler(
-          client, caches, &eventSink, [this] { return conversionOptions(); }, clock, &stack),
+          client, caches, &eventSink, [this] { return conversionOptions(); }, clock, &stack, lora.get()),
       router(queue, caches.boosters, reconciler.written()),
       workers("modelbooster", queue,
               // Straight to the reconciler; timed once, by the pool
@@ -489,6 +501,18 @@ void Manager::Impl::startWatches(const StackCheck& check) {
                    std::bind_front(&EventRouter::boosterChanged, &router));
   }
   for (api::ChildKind kind : check.served) watchKind(kind);
+  // Our serving pods (their templates carry our labels), for dynamic LoRA.
+  if (lora) {
+    if (namespaces.size() > 1) {
+      for (const auto& ns : namespaces) caches.pods.expectNamespace(ns);
+    }
+    lora->start();
+    for (const auto& ns : namespaces) {
+      kube::WatcherConfig pc{kube::resources::pods(), ns};
+      pc.labelSelector = kManagedBySelector;
+      watchers.start(pc, caches.pods, std::bind_front(&EventRouter::podChanged, &router));
+    }
+  }
   kube::WatcherConfig cc{kube::resources::configMaps(), configNamespace};
   cc.fieldSelector = std::string("metadata.name=") + kConfigMapName;
   watchers.start(cc, configStore, [this](const kube::Change& c) { onConfigMap(c); });

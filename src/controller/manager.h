@@ -15,6 +15,7 @@
 #include "core/conversion_options.h"
 #include "kube/client.h"
 #include "kube/rest_config.h"
+#include "sidecar/runtime_client.h"
 
 namespace mb::controller {
 
@@ -22,8 +23,14 @@ struct ManagerOptions {
   kube::LoadOptions kube;                    // --kubeconfig, --context, --master
   std::vector<std::string> watchNamespaces;  // --namespace (repeatable, comma-separated); empty = all
   int workers = 4;                           // --workers
-  bool leaderElect = false;                  // --leader-elect
-  std::string leaderElectionNamespace;       // default: the controller's namespace
+  // Dynamic LoRA: threads that call the serving pods' runtime sidecars
+  // (0 turns it off: no pod watch, adapter changes roll the pods).
+  int loraSyncThreads = 4;  // --lora-sync-threads
+  sidecar::RuntimeClientTimeouts loraTimeouts;
+  // The calls to pods; null: libcurl (tests pass a fake).
+  sidecar::RuntimeClient* runtimeClient = nullptr;
+  bool leaderElect = false;             // --leader-elect
+  std::string leaderElectionNamespace;  // default: the controller's namespace
   std::string leaderElectionId = "modelbooster-controller";
   std::string metricsAddress = ":8080";  // --metrics-bind-address ("0" disables)
   std::string healthAddress = ":8081";   // --health-probe-bind-address

@@ -7,8 +7,11 @@
 #include "base/log.h"
 #include "controller/child_status.h"
 #include "controller/child_writer.h"
+#include "controller/lora_targets.h"
 #include "controller/status.h"
 #include "core/convert.h"
+#include "core/dynamic_lora.h"
+#include "core/pod.h"
 #include "kube/time_format.h"
 
 namespace mb::controller {
@@ -81,6 +84,26 @@ struct Reconciler::Pass final : WriteReport {
     implicitGang = config.profile().implicitGang;
     api::Children children;
     if (errors.empty()) core::convert(booster, config, children, errors);
+    // An adapter-only change keeps the pod templates of backends that load
+    // adapters at run time (core/dynamic_lora.h); syncLora() loads them.
+    if (errors.empty() && r.lora_ != nullptr && usesRuntimeLora(booster)) {
+      const kube::Store& servings = r.caches_.of(api::ChildKind::ModelServing);
+      core::pinLoraTemplates(
+          booster, config,
+          [&](std::string_view servingName) -> std::optional<core::ExistingServing> {
+            kube::ObjectPtr ms = servings.get(ns + "/" + std::string(servingName));
+            if (ms == nullptr) return std::nullopt;
+            const document::Value* meta = ms->find("metadata");
+            auto value = [&](const char* field, std::string_view key) -> std::string {
+              const document::Value* map = meta != nullptr ? meta->find(field) : nullptr;
+              const document::Value* v = map != nullptr ? map->find(key) : nullptr;
+              return v != nullptr && v->isString() ? v->text() : "";
+            };
+            return core::ExistingServing{value("labels", core::kLabelRevision),
+                                         value("annotations", core::kAnnotationTemplateLoraAdapters)};
+          },
+          children);
+    }
     if (!errors.empty()) {
       std::string message = "the spec is invalid: " + errors.list().front().str();
       for (size_t i = 1; i < errors.list().size(); ++i) message += "; " + errors.list()[i].str();
@@ -152,6 +175,33 @@ struct Reconciler::Pass final : WriteReport {
     }
   }
 
+  // Dynamic LoRA: hand the runtime-loading backends' running entry pods to
+  // the syncer (it calls them on its own threads), and report what it found.
+  std::optional<base::TimePoint> loraRetry;
+  void syncLora(const core::ConversionOptions& config) {
+    if (r.lora_ == nullptr) return;
+    const std::string key = ns + "/" + name;
+    if (!usesRuntimeLora(booster)) {
+      r.lora_->forget(key);
+      return;
+    }
+    const kube::Store& servings = r.caches_.of(api::ChildKind::ModelServing);
+    loraRetry = r.lora_->want(key, loraWants(booster, config, [&](const std::string& servingName) {
+                                kube::ObjectPtr ms = servings.get(ns + "/" + servingName);
+                                return ms != nullptr ? r.caches_.pods.ownedBy(kube::refTo(*ms).uid)
+                                                     : std::vector<kube::ObjectPtr>{};
+                              }));
+    for (const auto& o : r.lora_->takeOutcomes(key)) {
+      event(o.ok ? "Normal" : "Warning", o.ok ? "LoraAdaptersSynced" : "LoraAdapterFailed",
+            "backend " + o.backend + ", " + o.message);
+    }
+  }
+  void reportLora() {
+    if (r.lora_ == nullptr || !usesRuntimeLora(booster)) return;
+    std::vector<LoraPodReport> reports = r.lora_->report(ns + "/" + name);
+    for (auto& b : observed.backends) b.loraPods = loraPodStatuses(reports, b.name);
+  }
+
   // Steps 7-8 after the children were written, and what happens next.
   runtime::Action finish(bool allInPlace, const std::vector<api::DesiredChild>& desired) {
     // A conflict means our cache was behind: this pass proved nothing about
@@ -160,6 +210,7 @@ struct Reconciler::Pass final : WriteReport {
     if (conflict && !retry) return runtime::Action::requeue();
     observed.childrenWritten = allInPlace;
     observeServings(r.caches_.of(api::ChildKind::ModelServing), ns, booster, desired, observed);
+    reportLora();
     StatusWrite status = writeStatus();
     if (retryAfter.count() > 0) return runtime::Action::requeueAfter(retryAfter);
     if (retry || status == StatusWrite::Failed) {
@@ -167,23 +218,39 @@ struct Reconciler::Pass final : WriteReport {
     }
     // A conflict means our cache was behind: look again (backoff, not an error).
     if (status == StatusWrite::Conflict || conflict) return runtime::Action::requeue();
+    // A pod whose LoRA sync failed is tried again when its backoff ends.
+    if (loraRetry) {
+      auto wait =
+          std::chrono::duration_cast<std::chrono::seconds>(*loraRetry - r.clock_.now()) + std::chrono::seconds(1);
+      return runtime::Action::requeueAfter(std::max(wait, std::chrono::seconds(1)));
+    }
     return runtime::Action::done();
   }
 };
 
 Reconciler::Reconciler(kube::Client& client, Caches& caches, EventSink* events, ConfigSource config, base::Clock& clock,
-                       const ServingStackState* stack)
-    : client_(client), caches_(caches), events_(events), config_(std::move(config)), clock_(clock), stack_(stack) {}
+                       const ServingStackState* stack, LoraSyncer* lora)
+    : client_(client),
+      caches_(caches),
+      events_(events),
+      config_(std::move(config)),
+      clock_(clock),
+      stack_(stack),
+      lora_(lora) {}
 
 runtime::Action Reconciler::reconcile(const std::string& key) {
   // Step 1: gone (or going) means nothing to do; the garbage collector
   // removes the children.
   kube::ObjectPtr object = caches_.boosters.get(key);
-  if (object == nullptr || beingDeleted(*object)) return runtime::Action::done();
+  if (object == nullptr || beingDeleted(*object)) {
+    if (lora_ != nullptr) lora_->forget(key);
+    return runtime::Action::done();
+  }
   Pass pass(*this, std::move(object));
   // Step 2. An invalid spec writes nothing but status.
   std::vector<api::DesiredChild> desired;
-  if (!pass.convert(config_(), desired)) return pass.statusOnly("writing the status of an invalid booster failed");
+  const core::ConversionOptions config = config_();
+  if (!pass.convert(config, desired)) return pass.statusOnly("writing the status of an invalid booster failed");
   // Never half a set: the manager requeues every booster once the missing
   // kind is served and watched.
   if (pass.blockedByTheStack(desired)) {
@@ -192,6 +259,7 @@ runtime::Action Reconciler::reconcile(const std::string& key) {
   }
   // Steps 3-6, then 7-8.
   bool allInPlace = pass.writeChildren(desired);
+  pass.syncLora(config);
   return pass.finish(allInPlace, desired);
 }
 

@@ -16,6 +16,7 @@
 #include "controller/caches.h"
 #include "controller/child_sync.h"
 #include "controller/event_sink.h"
+#include "controller/lora_syncer.h"
 #include "controller/serving_stack_check.h"
 #include "core/conversion_options.h"
 #include "kube/client.h"
@@ -34,8 +35,10 @@ class Reconciler {
   // API server does not serve: a booster that needs one of them gets
   // Failed=True (ServingStackIncomplete) and no child writes at all.
   // Condition transition times are read from `clock` (the manager's one).
+  // `lora` (may be null: dynamic LoRA off) brings the entry pods of
+  // backends that load adapters at run time to the booster's adapters.
   Reconciler(kube::Client& client, Caches& caches, EventSink* events, ConfigSource config, base::Clock& clock,
-             const ServingStackState* stack = nullptr);
+             const ServingStackState* stack = nullptr, LoraSyncer* lora = nullptr);
 
   runtime::Action reconcile(const std::string& key);
 
@@ -55,6 +58,7 @@ class Reconciler {
   ConfigSource config_;
   base::Clock& clock_;
   const ServingStackState* stack_;
+  LoraSyncer* lora_;
   WrittenChildren written_;
 };
 

@@ -14,6 +14,7 @@ std::string Resource::path(const std::string& ns, const std::string& name, const
 namespace resources {
 Resource modelBoosters() { return {"workload.serving.volcano.sh", "v1alpha1", "modelboosters", true}; }
 Resource configMaps() { return {"", "v1", "configmaps", true}; }
+Resource pods() { return {"", "v1", "pods", true}; }
 Resource namespaces() { return {"", "v1", "namespaces", false}; }
 Resource leases() { return {"coordination.k8s.io", "v1", "leases", true}; }
 Resource events() { return {"events.k8s.io", "v1", "events", true}; }

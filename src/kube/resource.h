@@ -24,6 +24,7 @@ Resource configMaps();
 Resource namespaces();
 Resource leases();
 Resource events();
+Resource pods();
 }  // namespace resources
 
 }  // namespace mb::kube

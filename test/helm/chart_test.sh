@@ -153,6 +153,7 @@ render certmanager --set webhook.certManager.enabled=true
 render nowebhook --set webhook.enabled=false
 render replicas2 --set replicas=2
 render single --set leaderElection.enabled=false
+render nolora --set controller.loraSyncThreads=0
 render watchns --set 'controller.watchNamespaces={team-a,team-b}'
 render v01 --set controller.servingStack=v0.1
 render v10 --set controller.servingStack=v1.0
@@ -167,7 +168,7 @@ ctr="($dep.spec.template.spec.containers | if length == 1 then .[0] else error(\
 args="$ctr.args"
 has_arg() { echo "($args | index([\"$1\"]) != null)"; }
 for a in controller --leader-elect --metrics-bind-address=:8080 --health-probe-bind-address=:8081 --log-format=json \
-  --serving-stack=auto '--config-namespace=$(POD_NAMESPACE)' --workers=4 --webhook-port=9443; do
+  --serving-stack=auto '--config-namespace=$(POD_NAMESPACE)' --workers=4 --lora-sync-threads=4 --webhook-port=9443; do
   truth "container args have $a" defaults "$(has_arg "$a")"
 done
 truth "the first arg is the subcommand controller" defaults "${args}[0] == \"controller\""
@@ -299,6 +300,7 @@ children_verbs='["create", "delete", "get", "list", "update", "watch"]'
 discovery_rule='{nonResourceURLs: ["/apis/networking.serving.volcano.sh/v1alpha1", "/apis/workload.serving.volcano.sh/v1alpha1"], verbs: ["get"]}'
 watched_rules() { # the booster, child and Event rules; $1: the workload child resources
   echo "[{apiGroups: [\"\"], resources: [\"events\"], verbs: [\"create\", \"get\", \"patch\"]},
+    {apiGroups: [\"\"], resources: [\"pods\"], verbs: [\"list\", \"watch\"]},
     {apiGroups: [\"networking.serving.volcano.sh\"], resources: [\"modelroutes\", \"modelservers\"], verbs: $children_verbs},
     {apiGroups: [\"workload.serving.volcano.sh\"], resources: [\"modelboosters\"], verbs: [\"list\", \"watch\"]},
     {apiGroups: [\"workload.serving.volcano.sh\"], resources: [\"modelboosters/status\"], verbs: [\"update\"]},
@@ -361,6 +363,9 @@ truth "replicas 2: preferred anti-affinity across nodes" replicas2 \
 truth "leader election off: no --leader-elect, Recreate" single \
   "($(has_arg --leader-elect) | not) and $dep.spec.strategy.type == \"Recreate\""
 truth "servingStack v0.1 reaches --serving-stack" v01 "$(has_arg --serving-stack=v0.1)"
+truth "loraSyncThreads 0: --lora-sync-threads=0 and no pods rule" nolora \
+  "$(has_arg --lora-sync-threads=0) and ([$cr.rules[] | select(.resources == [\"pods\"])] == [])"
+refused "loraSyncThreads 65 (schema maximum)" "loraSyncThreads" --set controller.loraSyncThreads=65
 
 # Refused values.
 refused "replicas 2 without leader election" "leaderElection.enabled" --set replicas=2 --set leaderElection.enabled=false

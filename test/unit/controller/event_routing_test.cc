@@ -106,5 +106,31 @@ TEST(EventRouting, TheConfigMapReachesEveryBooster) {
   EXPECT_TRUE(keysForEveryBooster(kube::Store()).empty());
 }
 
+// A serving pod of booster m in namespace n.
+kube::ObjectPtr pod(const std::string& phase, const std::string& ip, int restarts = 0,
+                    const std::string& extra = R"("conditions":[])") {
+  return object(R"({"kind":"Pod","metadata":{"name":"m-a-0","namespace":"n","uid":"p1","labels":{)"
+                R"("workload.serving.volcano.sh/model-name":"m","modelserving.volcano.sh/entry":"true"}},)"
+                R"("status":{"phase":")" +
+                phase + R"(","podIP":")" + ip + R"(",)" + extra +
+                R"(,"containerStatuses":[{"name":"engine","restartCount":)" + std::to_string(restarts) + "}]}}");
+}
+
+TEST(EventRouting, AServingPodReachesTheBoosterItsLabelNames) {
+  EXPECT_EQ(keysForPod(applied(pod("Running", "10.0.0.1"))), Strings{"n/m"});
+  EXPECT_EQ(keysForPod(deleted(pod("Running", "10.0.0.1"))), Strings{"n/m"});
+  EXPECT_TRUE(keysForPod(applied(object(R"({"kind":"Pod","metadata":{"name":"x","namespace":"n"}})"))).empty());
+}
+
+TEST(EventRouting, OnlyPodChangesTheLoraSyncerLooksAtReachTheBooster) {
+  // Running with an IP, a restart: each may need adapters loaded.
+  EXPECT_EQ(keysForPod(applied(pod("Running", "10.0.0.1"), pod("Pending", ""))), Strings{"n/m"});
+  EXPECT_EQ(keysForPod(applied(pod("Running", "10.0.0.1", 1), pod("Running", "10.0.0.1", 0))), Strings{"n/m"});
+  // A condition or probe time changed: nothing for the syncer.
+  EXPECT_TRUE(keysForPod(applied(pod("Running", "10.0.0.1", 0, R"("conditions":[{"type":"Ready"}])"),
+                                 pod("Running", "10.0.0.1")))
+                  .empty());
+}
+
 }  // namespace
 }  // namespace mb::controller

@@ -93,6 +93,11 @@ One rule per API group and resource set, verbs sorted. docs/install.md
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create", "get", "patch"]
+{{- if gt (int .Values.controller.loraSyncThreads) 0 }}
+- apiGroups: [""]
+  resources: ["pods"]
+  verbs: ["list", "watch"]
+{{- end }}
 - apiGroups: ["networking.serving.volcano.sh"]
   resources: ["modelroutes", "modelservers"]
   verbs: ["create", "delete", "get", "list", "update", "watch"]
