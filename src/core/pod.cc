@@ -1,4 +1,5 @@
 #include "core/pod.h"
+#include "core/dynamic_lora.h"
 
 #include <openssl/evp.h>
 
@@ -10,6 +11,7 @@
 #include <stdexcept>
 #include <tuple>
 
+#include "core/dynamic_lora.h"
 #include "document/parse.h"
 
 namespace mb::core {
@@ -278,6 +280,11 @@ document::Value runtimeContainer(const BackendContext& ctx, const document::Valu
        {"env", env}});
   if (!ctx.backend.envFrom.isNull()) c.set("envFrom", ctx.backend.envFrom);
   c.set("readinessProbe", httpGetProbe(ctx.runtimePort, 5, 10, 3));
+  // The sidecar downloads an adapter loaded at run time into the cache
+  // mount path it then gives the engine: it needs the engine's view of the
+  // weights volume, or the engine finds nothing there (the reference's
+  // sidecar mounted nothing, so its dynamic loads could not work).
+  if (loadsLoraAtRuntime(ctx.backend)) c.set("volumeMounts", ctx.volumeMounts);
   return c;
 }
 

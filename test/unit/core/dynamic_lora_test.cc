@@ -140,6 +140,27 @@ TEST(DynamicLora, TheTemplateRecordsItsAdaptersAndLoraIsOnWithoutAny) {
   EXPECT_EQ(annotation(c.servings[1].metadata, kAnnotationTemplateLoraAdapters), nullptr);
 }
 
+// The runtime sidecar downloads a run-time adapter into the cache mount
+// path, which the engine reads: it must see the same volume there.
+TEST(DynamicLora, TheSidecarMountsTheWeightsVolumeWhereTheEngineReadsIt) {
+  api::Children c = convertBooster(decode(boosterWith("[]")));
+  auto mountOf = [](const api::ModelServing& ms, const char* container) -> std::string {
+    const document::Value& containers = *ms.spec.templateGroup.roles.at(0).entryTemplate.spec.find("containers");
+    for (const auto& ct : containers.items()) {
+      if (ct.find("name")->text() != container) continue;
+      const document::Value* mounts = ct.find("volumeMounts");
+      if (mounts == nullptr || mounts->items().empty()) return "";
+      const document::Value& m = mounts->items().front();
+      return m.find("name")->text() + "@" + m.find("mountPath")->text();
+    }
+    return "no container";
+  };
+  EXPECT_NE(mountOf(c.servings[0], "runtime"), "");
+  EXPECT_EQ(mountOf(c.servings[0], "runtime"), mountOf(c.servings[0], "engine"));
+  // Without run-time loading the sidecar stays as the reference has it.
+  EXPECT_EQ(mountOf(c.servings[1], "runtime"), "");
+}
+
 TEST(DynamicLora, AnAdapterOnlyChangeKeepsTheTemplate) {
   api::Children before = convertBooster(decode(boosterWith(R"([{name: a, artifactURL: "hf://org/a"}])")));
   api::ModelBooster changed = decode(boosterWith(R"([{name: b, artifactURL: "hf://org/b"}])"));
