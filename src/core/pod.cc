@@ -1,5 +1,4 @@
 #include "core/pod.h"
-#include "core/dynamic_lora.h"
 
 #include <openssl/evp.h>
 
