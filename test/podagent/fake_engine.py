@@ -40,6 +40,7 @@ import argparse
 import json
 import logging
 import os
+import signal
 import threading
 import time
 import uuid
@@ -188,6 +189,9 @@ class Engine:
 def make_handler(engine, log):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out in separate writes: without TCP_NODELAY,
+        # Nagle plus the peer's delayed ACK add 40 ms to every answer.
+        disable_nagle_algorithm = True
         server_version = "fake-" + engine.kind
 
         def log_message(self, fmt, *args):  # one line per request, written below instead
@@ -457,6 +461,8 @@ def main():
     engine = Engine(cfg)
     server = ThreadingHTTPServer((cfg["host"], cfg["port"]), make_handler(engine, log))
     server.daemon_threads = True
+    # TERM (the agent stopping the pod) ends serve_forever cleanly, exit 0.
+    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown, daemon=True).start())
     log.info("fake %s engine of pod %s on %s:%d: models %s, adapters %s, role %s", engine.kind, engine.pod,
              cfg["host"], cfg["port"], engine.names, engine.adapters or "none", cfg.get("role") or "none")
     try:
