@@ -692,20 +692,22 @@ answered_by() {
   jq -r '.system_fingerprint // empty' <<<"${r#* }"
 }
 
-# router_burst N PATH MODEL OUT [CURL ARGS...]: N requests on one keep-alive
-# connection (one curl, a config file of N requests); OUT gets one line per
-# request: "<http code> <system_fingerprint or -> <model or ->".
+# router_burst N PATH MODEL OUT [CONFIG LINES...]: N requests on one
+# keep-alive connection (one curl, a config file of N requests; extra lines
+# in curl's config syntax, e.g. 'header = "x-tenant: gold"', go into each);
+# OUT gets one line per request: "<http code> <system_fingerprint or -> <model or ->".
 router_burst() {
   local n=$1 path=$2 model=$3 out=$4 i body cfg="$MB_TMP/burst.cfg"
   shift 4
-  body=$(completion_body "$path" "$model")
-  : >"$cfg"
+  # The body as a quoted string of curl's config syntax (JSON's escapes).
+  body=$(jq -Rn --arg b "$(completion_body "$path" "$model")" '$b')
+  local a
   for ((i = 0; i < n; i++)); do
-    ((i > 0)) && echo next >>"$cfg"
+    ((i > 0)) && echo next
     printf 'url = "%s%s"\nheader = "Content-Type: application/json"\ndata = %s\nwrite-out = "\\n%%{http_code}\\n"\n' \
-      "$MB_ROUTER" "$path" "$(jq -Rn --arg b "$body" '$b')" >>"$cfg"
-    for a in "$@"; do printf '%s\n' "$a" >>"$cfg"; done
-  done
+      "$MB_ROUTER" "$path" "$body"
+    for a in "$@"; do printf '%s\n' "$a"; done
+  done >"$cfg"
   curl -sS -m 300 -K "$cfg" >"$MB_TMP/burst.raw" 2>"$MB_TMP/burst.err" || true
   # Each response: a body line (JSON, or text) then the code line; one jq
   # for all of them (a jq per line would cost more than the requests).
