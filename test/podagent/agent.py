@@ -405,6 +405,7 @@ class Agent:
         self.namespaces = None if not a.namespace_selector else set()
         self.running = {}  # (ns, name) -> PodProcs
         self.skipped = {}  # (ns, name) -> (uid, reason) logged once
+        self.listed = False  # the first list of pods arrived (testenv.sh waits for it)
         self.python = a.python
         self.sidecar_app = os.path.join(a.kthena_python, "kthena", "runtime", "app.py")
         if not os.path.isfile(self.sidecar_app):
@@ -422,7 +423,7 @@ class Agent:
                 self.stopping)))
         for t in threads:
             t.start()
-        log(f"pod agent up: pods labelled {SERVING_LABEL} with an IP in {self.net}"
+        log(f"pod agent watching: pods labelled {SERVING_LABEL} with an IP in {self.net}"
             + (f", in namespaces labelled {self.a.namespace_selector}" if self.namespaces is not None
                else ", in every namespace")
             + f"; runtime sidecar {self.sidecar_app}; at most {self.a.max_pods} pods")
@@ -460,6 +461,9 @@ class Agent:
                 self.namespaces.add(name)
             return {k for k in set(self.pods) | set(self.running) if k[0] == name}
         if etype == "SYNC":
+            if not self.listed:
+                self.listed = True
+                log(f"pod agent up: listed {len(obj)} serving pod(s)")
             before = set(self.pods)
             self.pods = {(o["metadata"]["namespace"], o["metadata"]["name"]): o for o in obj}
             return before | set(self.pods) | set(self.running)
