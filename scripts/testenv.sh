@@ -483,7 +483,7 @@ stop_all() {
   local i
   for ((i = ${#components[@]} - 1; i >= 0; i--)); do
     stop_component "${components[i]}"
-    [[ ${components[i]} == pod-agent ]] && stop_agent_children
+    if [[ ${components[i]} == pod-agent ]]; then stop_agent_children; fi
   done
 }
 
@@ -494,14 +494,14 @@ stop_agent_children() {
   local f="$state_dir/podagent/children" pid exe left=()
   [[ -f $f ]] || return 0
   while read -r pid exe; do
-    [[ -n $pid && $(readlink "/proc/$pid/exe" 2>/dev/null) == "$exe" ]] && left+=("$pid")
+    if [[ -n $pid && $(readlink "/proc/$pid/exe" 2>/dev/null) == "$exe" ]]; then left+=("$pid"); fi
   done <"$f"
   ((${#left[@]})) || return 0
   log "stopping ${#left[@]} process(es) the pod agent left: ${left[*]}"
   kill -TERM "${left[@]}" 2>/dev/null || true
   sleep 2
   while read -r pid exe; do
-    [[ -n $pid && $(readlink "/proc/$pid/exe" 2>/dev/null) == "$exe" ]] && kill -KILL "$pid" 2>/dev/null
+    if [[ -n $pid && $(readlink "/proc/$pid/exe" 2>/dev/null) == "$exe" ]]; then kill -KILL "$pid" 2>/dev/null || true; fi
   done <"$f"
   return 0
 }
