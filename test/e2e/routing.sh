@@ -44,6 +44,7 @@ $(lora only-a)
 $(lora both)
       workers:
         - image: vllm/vllm-openai:v0.10.1
+          nodeSelector: {$MB_POOL_KEY: "true"}
     - name: b
       type: vLLM
       modelURI: hf://Qwen/Qwen2.5-0.5B-Instruct
@@ -54,6 +55,7 @@ $(lora both)
 $(lora both)
       workers:
         - image: vllm/vllm-openai:v0.10.1
+          nodeSelector: {$MB_POOL_KEY: "true"}
 ---
 apiVersion: $MB_GROUP/v1alpha1
 kind: ModelBooster
@@ -71,6 +73,7 @@ spec:
       maxReplicas: 1
       workers:
         - image: vllm/vllm-openai:v0.10.1
+          nodeSelector: {$MB_POOL_KEY: "true"}
 ---
 apiVersion: $MB_GROUP/v1alpha1
 kind: ModelBooster
@@ -85,6 +88,7 @@ spec:
       workers:
         - image: vllm/vllm-openai:v0.10.1
           pods: 2
+          nodeSelector: {$MB_POOL_KEY: "true"}
 ---
 apiVersion: $MB_GROUP/v1alpha1
 kind: ModelBooster
@@ -100,15 +104,29 @@ spec:
         - type: prefill
           image: vllm/vllm-openai:v0.10.1
           replicas: 1
+          nodeSelector: {$MB_POOL_KEY: "true"}
           config:
             kv-transfer-config: '{"kv_connector":"NixlConnector","kv_role":"kv_producer"}'
         - type: decode
           image: vllm/vllm-openai:v0.10.1
           replicas: 1
+          nodeSelector: {$MB_POOL_KEY: "true"}
           config:
             kv-transfer-config: '{"kv_connector":"NixlConnector","kv_role":"kv_consumer"}'
 YAML
 } | apply_yaml
+# The pods run only once every child is written (a node joins the test's
+# pool then): in a cluster pods take far longer to become Ready than the
+# controller to write its children, here KWOK makes them Ready in tens of
+# milliseconds. Kthena v0.1.0's router never routes to pods that were
+# Ready before their ModelServer existed (e2e.server_recreated).
+for b in w m mn pd; do wait_cond "$b" Initialized True 60; done
+for b in w m mn pd; do
+  for kind in "$K_MS" "$K_SRV" "$K_RT"; do
+    [[ -n $(k get "$kind" -l "$L_NAME=$b" -o name) ]] || fail "booster $b has no $kind yet"
+  done
+done
+pool_open
 for b in w m mn pd; do wait_cond "$b" Active True 90; done
 note "all four boosters Active"
 
