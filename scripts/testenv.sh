@@ -19,9 +19,11 @@ Commands:
           kube-scheduler from test/peers/go.mod; cached under
           ${XDG_CACHE_HOME:-~/.cache}/modelbooster/testenv/<k8s>-etcd<etcd>/bin/
           With a stack also KWOK (test/peers/kwok/go.mod; cached under
-          .../modelbooster/kwok/<version>/bin/) and Kthena's
+          .../modelbooster/kwok/<version>/bin/), Kthena's
           kthena-controller-manager and kthena-router for the tag (cached
-          under .../modelbooster/kthena/<tag>-<commit>/bin/).
+          under .../modelbooster/kthena/<tag>-<commit>/bin/) and a Python
+          virtual environment with the tag's runtime sidecar requirements
+          from PyPI (.../modelbooster/pyenv/<tag>-<hash>/).
   up      build, create PKI, start etcd + kube-apiserver, write an admin
           kubeconfig, install our ModelBooster CRD
           (deploy/crds/workload.serving.volcano.sh_modelboosters.yaml), start
@@ -33,13 +35,22 @@ Commands:
           kthena-controller-manager (ModelServing controller, autoscaler,
           webhooks) and kthena-router, each with its own ServiceAccount and
           in a private mount namespace; Kthena's webhook configurations
-          (without its ModelBooster webhooks). Waits until each is healthy.
+          (without its ModelBooster webhooks); last the pod agent
+          (test/podagent/agent.py), which runs Kthena's runtime sidecar and
+          a fake vLLM/SGLang engine on the IP of every Running serving pod
+          in the pod CIDR (in namespaces with the pod agent's label).
+          Waits until each is healthy.
           No-op if already running with the same stack; an error if running
           with another one.
-  down    Stop the processes that `up` started and remove the state dir.
-  env     Print export lines; use: eval "$(scripts/testenv.sh env)"
-  logs    Print the tail of each component's log (LINES=n, default 40).
-  status  Say whether the control plane (and the stack) is up.
+  down    Stop the processes that `up` started (the pod agent and what it
+          started included) and remove the state dir.
+  env     Print export lines; use: eval "$(scripts/testenv.sh env)". With a
+          stack they include MODELBOOSTER_TESTENV_ROUTER (the router's
+          base URL) and MODELBOOSTER_TESTENV_POD_AGENT_DIR.
+  logs    Print the tail of each component's log, the pod agent's too
+          (LINES=n, default 40).
+  status  Say whether the control plane (and the stack, pod agent
+          included) is up.
   restart-apiserver
           Stop kube-apiserver and start it again with the same arguments
           (for tests of watch resumption).
@@ -52,6 +63,16 @@ Options (build, up):
 Environment:
   MODELBOOSTER_TESTENV_STACK  default for --stack (v1.0.0 if unset)
   MODELBOOSTER_TESTENV_DIR    state dir (default: <repo>/.testenv-state)
+  MODELBOOSTER_TESTENV_POD_CIDR
+                              pod IPs KWOK hands out and the pod agent
+                              serves: 127.N.0.0/16 (default 127.20.0.0/16);
+                              two environments side by side need two ranges
+                              and two state dirs
+  MODELBOOSTER_TESTENV_POD_AGENT_SELECTOR
+                              the namespace label the pod agent serves
+                              (default modelbooster.testenv/pod-agent=enabled;
+                              empty: every namespace)
+  MODELBOOSTER_TESTENV_PYTHON Python 3 for the sidecar's venv (default python3)
   KTHENA_SRC                  Kthena source checkout at the tag's commit;
                               otherwise <repo>/../shared/kthena/<tag>, else a
                               shallow git clone into the cache
@@ -69,7 +90,7 @@ cache_root="${XDG_CACHE_HOME:-$HOME/.cache}/modelbooster"
 binaries=(etcd kube-apiserver kube-controller-manager kube-scheduler)
 control_plane=(etcd kube-apiserver kube-controller-manager)
 # In start order; `down` stops them in reverse.
-stack_components=(kube-scheduler kwok kthena-controller-manager kthena-router)
+stack_components=(kube-scheduler kwok kthena-controller-manager kthena-router pod-agent)
 
 # The Kthena releases a stack can be, each pinned to its commit.
 declare -A kthena_commits=(
@@ -78,6 +99,13 @@ declare -A kthena_commits=(
 )
 kthena_tags=(v1.0.0 v0.1.0)
 default_stack=v1.0.0
+# KWOK gives pods IPs from this range (loopback: all of 127.0.0.0/8 is on
+# lo); the pod agent serves pods with an IP in it. Two environments on one
+# machine need two ranges (and two state dirs).
+pod_cidr=${MODELBOOSTER_TESTENV_POD_CIDR:-127.20.0.0/16}
+# The pod agent serves pods only in namespaces with this label (empty: in
+# every namespace); a test opts in by labelling its namespace.
+pod_agent_selector=${MODELBOOSTER_TESTENV_POD_AGENT_SELECTOR-modelbooster.testenv/pod-agent=enabled}
 kthena_namespace=kthena-system
 kthena_repo_url=https://github.com/volcano-sh/kthena
 
@@ -121,6 +149,28 @@ set_stack() { # v1.0.0|v0.1.0|none
   kthena_cache="$cache_root/kthena/${s}-${kthena_commit:0:12}"
   kthena_bin="$kthena_cache/bin"
   kthena_charts="$kthena_cache/src/charts/kthena/charts"
+  pyenv_requirements="$(kthena_requirements_source)"
+  pyenv_dir="$cache_root/pyenv/${s}-$(pyenv_key)"
+}
+
+# The pod agent runs Kthena's runtime sidecar from the tag's source, in a
+# virtual environment with the tag's python/kthena/runtime/requirements.txt
+# from PyPI, cached by tag and by a hash of that file and the interpreter.
+pyenv_python=${MODELBOOSTER_TESTENV_PYTHON:-python3}
+pyenv_requirements="" pyenv_dir=""
+kthena_requirements_source() {
+  local f
+  for f in "$kthena_cache/src" "${KTHENA_SRC:-}" "$repo_root/../shared/kthena/$stack"; do
+    [[ -n $f && -f $f/python/kthena/runtime/requirements.txt ]] && { echo "$f/python/kthena/runtime/requirements.txt"; return; }
+  done
+}
+pyenv_key() {
+  if [[ -n $pyenv_requirements ]]; then
+    { cat "$pyenv_requirements"; "$pyenv_python" -c 'import sys; print(sys.version)' 2>/dev/null; } |
+      sha256sum | cut -c1-12
+  else
+    echo unknown
+  fi
 }
 
 # The stack of the control plane in the state dir ("none" for one started
@@ -134,6 +184,8 @@ component_exe() { # component
   case $1 in
     kwok) echo "$kwok_bin/kwok" ;;
     kthena-*) echo "$kthena_bin/$1" ;;
+    # The pod agent is a Python script; its pid shows the interpreter.
+    pod-agent) echo "$pyenv_dir/bin/python" ;;
     *) echo "$bin_dir/$1" ;;
   esac
 }
@@ -338,12 +390,43 @@ build_kthena() {
   log "built kthena $stack in $((SECONDS - start)) s into $kthena_bin"
 }
 
+have_pyenv() { [[ -x $pyenv_dir/bin/python && -f $pyenv_dir/.complete ]]; }
+
+# The runtime sidecar's virtual environment (python3-venv; packages from
+# PyPI through pip as configured on the machine). Made in a temporary
+# directory and renamed when complete; the sidecar is run through
+# <venv>/bin/python, which finds its site-packages relative to itself, so
+# the rename is safe (pip's own scripts are not used afterwards).
+build_pyenv() {
+  local cache=$cache_root/pyenv
+  pyenv_requirements=$(kthena_requirements_source)
+  [[ -n $pyenv_requirements ]] || die "no python/kthena/runtime/requirements.txt in Kthena $stack's source"
+  pyenv_dir="$cache/${stack}-$(pyenv_key)"
+  needs_build "the runtime sidecar's Python environment ($stack)" have_pyenv "$cache" "$pyenv_dir" || return 0
+  command -v "$pyenv_python" >/dev/null || die "$pyenv_python not found (the pod agent needs Python 3 with venv)"
+  rm -rf "$pyenv_dir" "$cache/${stack}-"*.tmp.*
+  local tmp start=$SECONDS
+  tmp=$(mktemp -d "$pyenv_dir.tmp.XXXXXX")
+  # shellcheck disable=SC2064
+  trap "rm -rf '$tmp'" EXIT
+  log "making the runtime sidecar's virtual environment for $stack ($pyenv_requirements) in $pyenv_dir"
+  "$pyenv_python" -m venv "$tmp" || die "python3 -m venv failed (Debian: apt-get install python3-venv)"
+  nice -n 10 "$tmp/bin/python" -m pip install --quiet --disable-pip-version-check -r "$pyenv_requirements" ||
+    die "pip install -r $pyenv_requirements failed"
+  cp "$pyenv_requirements" "$tmp/requirements.txt"
+  : >"$tmp/.complete"
+  mv -T "$tmp" "$pyenv_dir"
+  trap - EXIT
+  log "made it in $((SECONDS - start)) s"
+}
+
 # One Go build at a time (the machine may have few cores).
 cmd_build() {
   build_kubernetes
   [[ $stack == none ]] && return 0
   build_kwok
   build_kthena
+  build_pyenv
 }
 
 # ---------------------------------------------------------------- state --
@@ -366,7 +449,10 @@ pid_alive() { # component
   [[ -f $f ]] || return 1
   read -r pid exe <"$f" || return 1
   [[ -n $pid && -n $exe ]] || return 1
-  [[ $(readlink "/proc/$pid/exe" 2>/dev/null) == "$exe" ]]
+  [[ $(readlink "/proc/$pid/exe" 2>/dev/null) == "$exe" ]] || return 1
+  # The pod agent's executable is a Python interpreter: any Python
+  # process could have been given the pid, so its script must match too.
+  [[ $1 != pod-agent ]] || tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qx "$repo_root/test/podagent/agent.py"
 }
 
 all_alive() {
@@ -395,7 +481,29 @@ stop_component() { # component
 
 stop_all() {
   local i
-  for ((i = ${#components[@]} - 1; i >= 0; i--)); do stop_component "${components[i]}"; done
+  for ((i = ${#components[@]} - 1; i >= 0; i--)); do
+    stop_component "${components[i]}"
+    if [[ ${components[i]} == pod-agent ]]; then stop_agent_children; fi
+  done
+}
+
+# The pod agent stops its children (sidecars, fake engines) when it gets
+# TERM, and the kernel sends them TERM when it dies (pdeathsig); should any
+# be left, its children file names them as "<pid> <executable>".
+stop_agent_children() {
+  local f="$state_dir/podagent/children" pid exe left=()
+  [[ -f $f ]] || return 0
+  while read -r pid exe; do
+    if [[ -n $pid && $(readlink "/proc/$pid/exe" 2>/dev/null) == "$exe" ]]; then left+=("$pid"); fi
+  done <"$f"
+  ((${#left[@]})) || return 0
+  log "stopping ${#left[@]} process(es) the pod agent left: ${left[*]}"
+  kill -TERM "${left[@]}" 2>/dev/null || true
+  sleep 2
+  while read -r pid exe; do
+    if [[ -n $pid && $(readlink "/proc/$pid/exe" 2>/dev/null) == "$exe" ]]; then kill -KILL "$pid" 2>/dev/null || true; fi
+  done <"$f"
+  return 0
 }
 
 remove_state_dir() {
@@ -842,13 +950,13 @@ EOF
   step "kube-scheduler ready"
 
   # KWOK and its nodes -----------------------------------------------------
-  step "starting kwok $kwok_version (pod CIDR 127.20.0.0/16, node IP 127.0.0.9) on 127.0.0.1:$kwok_port"
+  step "starting kwok $kwok_version (pod CIDR $pod_cidr, node IP 127.0.0.9) on 127.0.0.1:$kwok_port"
   start_component kwok \
     --kubeconfig="$state_dir/kubeconfig" \
     --config="$kwok_bin/kwok-stages.yaml" \
     --manage-all-nodes=false \
     --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
-    --cidr=127.20.0.0/16 --node-ip=127.0.0.9 \
+    --cidr="$pod_cidr" --node-ip=127.0.0.9 \
     --server-address="127.0.0.1:$kwok_port"
   wait_for kwok "kwok /healthz" 60 curl -fsS "http://127.0.0.1:$kwok_port/healthz"
   local i nodes=()
@@ -961,11 +1069,30 @@ EOF
   fi
   step "Kthena $stack answers: a valid ModelServing passes a server-side dry run"
 
+  # The pod agent (test/podagent): Kthena's runtime sidecar and a fake
+  # engine on the IP of each serving pod -------------------------------------
+  local agent_dir="$state_dir/podagent" where=""
+  mkdir -p "$agent_dir"
+  [[ -n $pod_agent_selector ]] && where=", in namespaces labelled $pod_agent_selector"
+  step "starting the pod agent (serving pods with an IP in $pod_cidr$where; Kthena $stack's runtime sidecar from $kthena_cache/src/python)"
+  start_component pod-agent -- "$repo_root/test/podagent/agent.py" \
+    --kubeconfig="$state_dir/kubeconfig" --state-dir="$agent_dir" --pod-cidr="$pod_cidr" \
+    --kthena-python="$kthena_cache/src/python" --python="$pyenv_dir/bin/python" \
+    --namespace-selector="$pod_agent_selector"
+  wait_for pod-agent "the pod agent to start watching" 30 grep -q "pod agent up" "$state_dir/logs/pod-agent.log"
+  step "pod agent up"
+
   cat >>"$state_dir/testenv.env" <<EOF
 MODELBOOSTER_TESTENV_KTHENA_BIN=$kthena_bin
 MODELBOOSTER_TESTENV_KTHENA_SRC=$kthena_cache/src
 MODELBOOSTER_TESTENV_KTHENA_ROUTER=http://127.0.0.1:$router_port
+MODELBOOSTER_TESTENV_ROUTER=http://127.0.0.1:$router_port
+MODELBOOSTER_TESTENV_POD_AGENT_DIR=$agent_dir
+MODELBOOSTER_TESTENV_POD_AGENT_SELECTOR=$pod_agent_selector
 EOF
+  if [[ $stack != v0.1.0 ]]; then
+    echo "MODELBOOSTER_TESTENV_ROUTER_DEBUG=http://127.0.0.1:$router_debug_port" >>"$state_dir/testenv.env"
+  fi
 }
 
 cmd_up() {
@@ -975,7 +1102,11 @@ cmd_up() {
     command -v "$c" >/dev/null || die "$c is required (scripts/install-deps.sh installs openssl and curl)"
   done
   if [[ $stack != none ]]; then
-    for c in jq yq unshare base64 git; do
+    # A range of loopback addresses that leaves out 127.0.0.x, where the
+    # control plane listens and KWOK puts its node IP (127.0.0.9).
+    [[ $pod_cidr =~ ^127\.([0-9]{1,3})\.0\.0/(1[6-9]|2[0-4])$ ]] && ((BASH_REMATCH[1] >= 1 && BASH_REMATCH[1] <= 255)) ||
+      die "MODELBOOSTER_TESTENV_POD_CIDR=$pod_cidr: expected 127.N.0.0/16 (N 1-255; prefix 16-24), e.g. 127.21.0.0/16"
+    for c in jq yq unshare base64 git setpriv chroot; do
       command -v "$c" >/dev/null || die "$c is required for --stack $stack (Debian: apt-get install jq yq util-linux git)"
     done
   fi
@@ -1072,6 +1203,7 @@ MODELBOOSTER_TESTENV_AUDIT_LOG=$state_dir/audit.log
 MODELBOOSTER_TESTENV_BIN=$bin_dir
 MODELBOOSTER_TESTENV_ETCD=http://127.0.0.1:$etcd_port
 MODELBOOSTER_TESTENV_STACK=$stack
+MODELBOOSTER_TESTENV_POD_CIDR=$pod_cidr
 EOF
 
   # CRDs (before the controller manager: its garbage collector discovers

@@ -639,3 +639,105 @@ audit_controller_writes() {
       | select(.requestReceivedTimestamp >= $since and .requestReceivedTimestamp < $until)
       | "\(.requestReceivedTimestamp) \(.verb) \(.objectRef.resource)\(if .objectRef.subresource then "/" + .objectRef.subresource else "" end)/\(.objectRef.name // "") \(.responseStatus.code)"'
 }
+
+# ------------------------------------------------ requests, pod agent --
+# With a stack, scripts/testenv.sh runs the pod agent (test/podagent): for
+# every Running serving pod in a namespace labelled
+# $MODELBOOSTER_TESTENV_POD_AGENT_SELECTOR, Kthena's real runtime sidecar
+# and a fake vLLM/SGLang engine on the pod's IP, so that requests sent to
+# Kthena's router (MODELBOOSTER_TESTENV_ROUTER) reach "the pod". Each fake
+# engine answers with the pod's name in system_fingerprint and has a control
+# API on its port (/fake/state, /fake/reset; docs/testing.md).
+
+# pod_agent_enable: the pod agent serves this test's namespace (skips the
+# test when the environment has no router or no pod agent).
+pod_agent_enable() {
+  [[ -n ${MODELBOOSTER_TESTENV_ROUTER:-} ]] ||
+    skip "no Kthena router in this environment (MODELBOOSTER_TESTENV_ROUTER unset; scripts/testenv.sh up --stack v1.0.0|v0.1.0)"
+  [[ -n ${MODELBOOSTER_TESTENV_POD_AGENT_DIR:-} ]] || skip "no pod agent in this environment (MODELBOOSTER_TESTENV_POD_AGENT_DIR unset)"
+  local sel=${MODELBOOSTER_TESTENV_POD_AGENT_SELECTOR-}
+  if [[ -n $sel ]]; then
+    kubectl label namespace "$MB_NS" --overwrite "$sel" >/dev/null || fail "cannot label namespace $MB_NS with $sel"
+  fi
+  MB_ROUTER=$MODELBOOSTER_TESTENV_ROUTER
+}
+
+# router_request PATH JSON [CURL ARGS...]: POST JSON to the router; prints
+# "<http code> <body>" on one line (the body is compact JSON when it is JSON).
+router_request() {
+  local path=$1 data=$2 out code
+  shift 2
+  out=$(curl -sS -m 10 -o "$MB_TMP/router-body" -w '%{http_code}' -H 'Content-Type: application/json' \
+    "$@" --data "$data" "$MB_ROUTER$path" 2>&1) || out="000"
+  code=${out: -3}
+  printf '%s %s\n' "$code" "$(jq -c . "$MB_TMP/router-body" 2>/dev/null || tr -d '\n' <"$MB_TMP/router-body")"
+}
+
+# completion_body PATH MODEL: a small request body for /v1/chat/completions
+# or /v1/completions.
+completion_body() {
+  if [[ $1 == */chat/completions ]]; then
+    printf '{"model":"%s","messages":[{"role":"user","content":"hello"}],"max_tokens":4}' "$2"
+  else
+    printf '{"model":"%s","prompt":"hello","max_tokens":4}' "$2"
+  fi
+}
+
+# answered_by PATH MODEL [CURL ARGS...]: the pod that answered one request
+# (its system_fingerprint), or nothing when the request was not answered 200.
+answered_by() {
+  local r
+  r=$(router_request "$1" "$(completion_body "$1" "$2")" "${@:3}")
+  [[ ${r%% *} == 200 ]] || return 1
+  jq -r '.system_fingerprint // empty' <<<"${r#* }"
+}
+
+# router_burst N PATH MODEL OUT [CONFIG LINES...]: N requests on one
+# keep-alive connection (one curl, a config file of N requests; extra lines
+# in curl's config syntax, e.g. 'header = "x-tenant: gold"', go into each);
+# OUT gets one line per request: "<http code> <system_fingerprint or -> <model or ->".
+router_burst() {
+  local n=$1 path=$2 model=$3 out=$4 i body cfg="$MB_TMP/burst.cfg"
+  shift 4
+  # The body as a quoted string of curl's config syntax (JSON's escapes).
+  body=$(jq -Rn --arg b "$(completion_body "$path" "$model")" '$b')
+  local a
+  for ((i = 0; i < n; i++)); do
+    ((i > 0)) && echo next
+    printf 'url = "%s%s"\nheader = "Content-Type: application/json"\ndata = %s\nwrite-out = "\\n%%{http_code}\\n"\n' \
+      "$MB_ROUTER" "$path" "$body"
+    for a in "$@"; do printf '%s\n' "$a"; done
+  done >"$cfg"
+  curl -sS -m 300 -K "$cfg" >"$MB_TMP/burst.raw" 2>"$MB_TMP/burst.err" || true
+  # Each response: a body line (JSON, or text) then the code line; one jq
+  # for all of them (a jq per line would cost more than the requests).
+  awk 'NR % 2 == 1 { body = $0; next } { print $0 "\t" body }' "$MB_TMP/burst.raw" |
+    jq -rR 'index("\t") as $i | .[:$i] as $code | (.[$i + 1:] | fromjson? // {}) as $b
+      | "\($code) \(($b | objects | .system_fingerprint) // "-") \(($b | objects | .model) // "-")"' >"$out"
+  local got
+  got=$(wc -l <"$out")
+  ((got == n)) || fail "router_burst: $got answers to $n requests ($(tail -c 300 "$MB_TMP/burst.err"))"
+}
+
+# pod_ip POD / engine_url POD: where the pod agent runs the pod's fake engine.
+pod_ip() { jp pods "$1" '{.status.podIP}'; }
+engine_port() {
+  local f="$MODELBOOSTER_TESTENV_POD_AGENT_DIR/pods/$MB_NS/$1/engine.json"
+  [[ -f $f ]] && jq -r .port "$f"
+}
+engine_url() { echo "http://$(pod_ip "$1"):$(engine_port "$1")"; }
+
+# engine_state POD: the fake engine's /fake/state (JSON: knobs, counters,
+# the last requests).
+engine_state() { curl -fsS -m 5 "$(engine_url "$1")/fake/state"; }
+engine_set() { # POD JSON
+  curl -fsS -m 5 -H 'Content-Type: application/json' --data "$2" "$(engine_url "$1")/fake/state" >/dev/null ||
+    fail "cannot set the fake engine's state of pod $1"
+}
+engine_reset() { curl -fsS -m 5 -X POST "$(engine_url "$1")/fake/reset" >/dev/null || fail "cannot reset the fake engine of pod $1"; }
+
+# agent_serving POD: the pod agent has announced the pod's processes (both
+# answering /health).
+agent_serving() {
+  grep -q "start  *$MB_NS/$1 on .*answering /health after" "$MODELBOOSTER_TESTENV_DIR/logs/pod-agent.log" 2>/dev/null
+}
