@@ -6,6 +6,12 @@
 
 namespace mb::controller {
 namespace {
+// The metadata maps the controller owns keys of: its labels, and the
+// annotations it writes (the template's LoRA adapters, core/dynamic_lora.h).
+constexpr const char* kOwnedMetadata[] = {"labels", "annotations"};
+}  // namespace
+
+namespace {
 
 const document::Value* path(const document::Value& v, std::initializer_list<const char*> keys) {
   const document::Value* cur = &v;
@@ -103,11 +109,14 @@ void takeWhole(document::Value& view, const document::Value& stored, std::initia
 
 document::Value serverView(api::ChildKind kind, const document::Value& desired, const document::Value& stored) {
   document::Value view = document::Value::object();
-  if (const document::Value* labels = path(desired, {"metadata", "labels"}); labels != nullptr) {
-    const document::Value* kept = path(stored, {"metadata", "labels"});
-    view.set("metadata", document::Value::object(
-                             {{"labels", kept != nullptr ? project(*labels, *kept) : document::Value::object()}}));
+  document::Value meta = document::Value::object();
+  for (const char* map : kOwnedMetadata) {
+    if (const document::Value* ours = path(desired, {"metadata", map}); ours != nullptr) {
+      const document::Value* kept = path(stored, {"metadata", map});
+      meta.put(map, kept != nullptr ? project(*ours, *kept) : document::Value::object());
+    }
   }
+  if (!meta.members().empty()) view.set("metadata", std::move(meta));
   const document::Value* spec = path(desired, {"spec"});
   const document::Value* keptSpec = path(stored, {"spec"});
   view.set("spec", spec != nullptr && keptSpec != nullptr ? project(*spec, *keptSpec) : document::Value::object());
@@ -121,7 +130,8 @@ bool keptAsSent(const document::Value& view, const document::Value& desired) {
     return a == nullptr ? b == nullptr : b != nullptr && document::equal(*a, *b);
   };
   return same(path(view, {"spec"}), path(desired, {"spec"})) &&
-         same(path(view, {"metadata", "labels"}), path(desired, {"metadata", "labels"}));
+         same(path(view, {"metadata", "labels"}), path(desired, {"metadata", "labels"})) &&
+         same(path(view, {"metadata", "annotations"}), path(desired, {"metadata", "annotations"}));
 }
 
 namespace {
@@ -198,10 +208,15 @@ SyncPlan planChild(api::ChildKind kind, const document::Value& desired, const do
       specDiffers = !document::isSubset(*wantSpec, *liveSpec);
     }
   }
-  const document::Value* desiredLabels = path(desired, {"metadata", "labels"});
-  const document::Value* wantLabels = path(want, {"metadata", "labels"});
-  const document::Value* liveLabels = path(live, {"metadata", "labels"});
-  bool labelsDiffer = wantLabels != nullptr && (liveLabels == nullptr || !document::isSubset(*wantLabels, *liveLabels));
+  // Our labels and annotations: the live object holds ours (others may add
+  // their own beside them).
+  bool labelsDiffer = false;
+  for (const char* map : kOwnedMetadata) {
+    const document::Value* wantMap = path(want, {"metadata", map});
+    const document::Value* liveMap = path(live, {"metadata", map});
+    labelsDiffer =
+        labelsDiffer || (wantMap != nullptr && (liveMap == nullptr || !document::isSubset(*wantMap, *liveMap)));
+  }
   const document::Value* desiredOwners = path(desired, {"metadata", "ownerReferences"});
   const document::Value* liveOwners = path(live, {"metadata", "ownerReferences"});
   bool ownersDiffer = desiredOwners != nullptr && !containsAll(liveOwners, *desiredOwners);
@@ -213,10 +228,12 @@ SyncPlan planChild(api::ChildKind kind, const document::Value& desired, const do
   plan.object = live;
   plan.object.erase("status");
   document::Value* meta = plan.object.find("metadata");
-  if (desiredLabels != nullptr) {
-    document::Value* labels = meta->find("labels");
-    if (labels == nullptr || !labels->isObject()) labels = &meta->put("labels", document::Value::object());
-    for (const auto& m : desiredLabels->members()) labels->put(m.key, m.value);
+  for (const char* map : kOwnedMetadata) {
+    const document::Value* ours = path(desired, {"metadata", map});
+    if (ours == nullptr) continue;
+    document::Value* theirs = meta->find(map);
+    if (theirs == nullptr || !theirs->isObject()) theirs = &meta->put(map, document::Value::object());
+    for (const auto& m : ours->members()) theirs->put(m.key, m.value);
   }
   if (ownersDiffer) meta->put("ownerReferences", withOwners(liveOwners, *desiredOwners));
   document::Value desiredSpec = *path(desired, {"spec"});

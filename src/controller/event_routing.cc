@@ -48,8 +48,8 @@ void EventRouter::childChanged(api::ChildKind kind, const kube::Change& change) 
 
 namespace {
 
-// What of a pod the LoRA syncer looks at (lora_targets.cc): its phase, IP,
-// entry label, restarts and deletion. Status updates that change nothing
+// What of a pod the LoRA syncer looks at (lora_targets.cc): its phase,
+// readiness, IP, entry label, restarts and deletion. Status updates that change nothing
 // of it (conditions, probe times) concern no booster.
 std::string podSignature(const document::Value& pod) {
   const document::Value* meta = pod.find("metadata");
@@ -59,7 +59,13 @@ std::string podSignature(const document::Value& pod) {
     return f != nullptr && (f->isString() || f->isNumber()) ? f->text() : std::string();
   };
   const document::Value* labels = meta != nullptr ? meta->find("labels") : nullptr;
-  std::string sig = text(status, "phase") + "|" + text(status, "podIP") + "|" +
+  std::string ready;
+  if (const document::Value* cs = status != nullptr ? status->find("conditions") : nullptr; cs != nullptr) {
+    for (const auto& c : cs->items()) {
+      if (text(&c, "type") == "Ready") ready = text(&c, "status");
+    }
+  }
+  std::string sig = text(status, "phase") + "|" + ready + "|" + text(status, "podIP") + "|" +
                     text(labels, "modelserving.volcano.sh/entry") + "|" +
                     (meta != nullptr && meta->find("deletionTimestamp") != nullptr ? "deleting" : "");
   if (const document::Value* cs = status != nullptr ? status->find("containerStatuses") : nullptr; cs != nullptr) {

@@ -23,6 +23,17 @@ std::string text(const document::Value& v, std::initializer_list<std::string_vie
   return at != nullptr && at->isString() ? at->text() : "";
 }
 
+// Ready: every container passed its readiness probe, so the engine answers
+// (Running alone means only that the containers started).
+bool ready(const document::Value& pod) {
+  const document::Value* conditions = path(pod, {"status", "conditions"});
+  if (conditions == nullptr) return false;
+  for (const auto& c : conditions->items()) {
+    if (text(c, {"type"}) == "Ready") return text(c, {"status"}) == "True";
+  }
+  return false;
+}
+
 }  // namespace
 
 bool usesRuntimeLora(const api::ModelBooster& booster) {
@@ -32,7 +43,7 @@ bool usesRuntimeLora(const api::ModelBooster& booster) {
 std::optional<LoraPodTarget> loraTarget(const document::Value& pod, const sidecar::PodEndpoint& ports) {
   if (path(pod, {"metadata", "deletionTimestamp"}) != nullptr) return std::nullopt;
   if (text(pod, {"metadata", "labels", core::kEntryLabel}) != "true") return std::nullopt;
-  if (text(pod, {"status", "phase"}) != "Running") return std::nullopt;
+  if (text(pod, {"status", "phase"}) != "Running" || !ready(pod)) return std::nullopt;
   std::string ip = text(pod, {"status", "podIP"});
   if (ip.empty()) return std::nullopt;
   // An engine that restarted in place has lost what was loaded at run time.

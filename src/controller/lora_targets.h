@@ -17,7 +17,7 @@ namespace mb::controller {
 // Whether any backend of the booster loads LoRA adapters at run time.
 bool usesRuntimeLora(const api::ModelBooster& booster);
 
-// The pod, if it is a running entry pod with an IP and not being deleted.
+// The pod, if it is a Ready entry pod with an IP and not being deleted.
 std::optional<LoraPodTarget> loraTarget(const document::Value& pod, const sidecar::PodEndpoint& ports);
 
 // One want per runtime-loading backend; `podsOf(servingName)` gives the

@@ -64,6 +64,24 @@ TEST(PlanChild, AutoscalerOwnsReplicasInsideTheBounds) {
   EXPECT_EQ(fixed.object.find("spec")->find("replicas")->text(), "2");
 }
 
+// The annotation recording a template's LoRA adapters is ours like a label:
+// a stale value is updated (it was only ever written at create), and others'
+// annotations stay.
+TEST(PlanChild, OurAnnotationsArePutBackKeepingOthers) {
+  document::Value desired = json(kDesired);
+  desired.find("metadata")->put("annotations", json(R"({"workload.serving.volcano.sh/lora-adapters":"[]"})"));
+  document::Value live = liveFrom(kDesired);
+  live.find("metadata")->put("annotations", json(R"({"workload.serving.volcano.sh/lora-adapters":"[1]","note":"x"})"));
+  SyncPlan p = planChild(api::ChildKind::ModelServing, desired, live, {});
+  ASSERT_EQ(p.op, SyncPlan::Op::Update);
+  const document::Value& ann = *p.object.find("metadata")->find("annotations");
+  EXPECT_EQ(ann.find("workload.serving.volcano.sh/lora-adapters")->text(), "[]");
+  EXPECT_EQ(ann.find("note")->text(), "x");
+  // Matching: nothing to do.
+  live.find("metadata")->find("annotations")->put("workload.serving.volcano.sh/lora-adapters", "[]");
+  EXPECT_EQ(planChild(api::ChildKind::ModelServing, desired, live, {}).op, SyncPlan::Op::None);
+}
+
 TEST(PlanChild, ImmutableFieldsMeanReplace) {
   SyncPlan gang = planChild(api::ChildKind::ModelServing, json(kDesired),
                             liveFrom(kDesired, "2", R"({"minRoleReplicas":{"leader":1}})"), {});

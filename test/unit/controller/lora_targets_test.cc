@@ -22,7 +22,9 @@ kube::ObjectPtr pod(const std::string& name, const std::string& phase, const std
   return object(R"({"metadata":{"name":")" + name + R"(","uid":"u-)" + name + R"(",)" +
                 (deleting ? R"("deletionTimestamp":"2026-01-01T00:00:00Z",)" : "") +
                 R"("labels":{"modelserving.volcano.sh/entry":")" + entry + R"("}},)" + R"("status":{"phase":")" +
-                phase + R"(","podIP":")" + ip + R"(","containerStatuses":[{"name":"engine","restartCount":2}]}})");
+                phase + R"(","podIP":")" + ip + R"(","conditions":[{"type":"Ready","status":")" +
+                (phase == "Running" ? "True" : "False") +
+                R"("}],"containerStatuses":[{"name":"engine","restartCount":2}]}})");
 }
 
 TEST(LoraTargets, OnlyRunningEntryPodsWithAnIpThatAreNotGoing) {
@@ -34,6 +36,11 @@ TEST(LoraTargets, OnlyRunningEntryPodsWithAnIpThatAreNotGoing) {
   EXPECT_EQ(t->endpoint.runtimePort, 8100);
   EXPECT_EQ(t->identity, "u-p0/10.0.0.1/engine=2");
   EXPECT_FALSE(loraTarget(*pod("p0", "Pending", "10.0.0.1"), ports));
+  // Running but not Ready: the engine may not answer yet.
+  EXPECT_FALSE(loraTarget(
+      *object(R"({"metadata":{"name":"p","labels":{"modelserving.volcano.sh/entry":"true"}},)"
+              R"("status":{"phase":"Running","podIP":"10.0.0.1","conditions":[{"type":"Ready","status":"False"}]}})"),
+      ports));
   EXPECT_FALSE(loraTarget(*pod("p0", "Running", ""), ports));
   EXPECT_FALSE(loraTarget(*pod("p0", "Running", "10.0.0.1", "false"), ports));  // a worker pod
   EXPECT_FALSE(loraTarget(*pod("p0", "Running", "10.0.0.1", "true", true), ports));
