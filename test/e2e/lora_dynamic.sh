@@ -37,9 +37,16 @@ lora_booster() {
         - type: server
           image: ${3:-vllm/vllm-openai:v0.10.1}
 YAML
+  _pool_selector
 }
 B=ld
+# The pod runs once every child is written (Kthena v0.1.0's router never
+# routes to pods that were Ready before their ModelServer existed; see
+# e2e.routing and e2e.server_recreated).
+MB_IN_POOL=1
 lora_booster "$B" "[{name: sql, artifactURL: \"$(url sql)\"}]" | apply_yaml
+wait_cond "$B" Initialized True 60
+pool_open
 wait_cond "$B" Active True 60
 pod=$(pods_of "$B-gpu")
 [[ $(wc -w <<<"$pod") == 1 ]] || fail "expected one pod of $B-gpu, got: $pod"
