@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -50,9 +51,11 @@ class FakeRuntime final : public sidecar::RuntimeClient {
     return Unit{};
   }
 
-  Pod& pod(const std::string& ip) {
+  // Changes a pod's engine under the lock the calls take.
+  template <class Edit>
+  void edit(const std::string& ip, Edit e) {
     std::lock_guard lock(mu_);
-    return pods_[ip];
+    e(pods_[ip]);
   }
   void setHang(const std::string& ip, bool hang) {
     {
@@ -69,8 +72,8 @@ class FakeRuntime final : public sidecar::RuntimeClient {
     std::lock_guard lock(mu_);
     return pods_[ip].adapters;
   }
-  int loads = 0;
-  int unloads = 0;
+  std::atomic<int> loads{0};
+  std::atomic<int> unloads{0};
 
  private:
   Pod& enter(std::unique_lock<std::mutex>& lock, const sidecar::PodEndpoint& e) {
@@ -152,10 +155,10 @@ TEST_F(LoraSyncerTest, LoadsWhatIsWantedOnEveryPodAndReportsIt) {
 TEST_F(LoraSyncerTest, ASecondWantOfTheSameCostsNoCall) {
   (void)syncer_.want("ns/m", {backend({sql_}, {pod("p0", "10.0.0.1")})});
   settle();
-  int loads = runtime_.loads;
+  int loads = runtime_.loads.load();
   (void)syncer_.want("ns/m", {backend({sql_}, {pod("p0", "10.0.0.1")})});
   settle();
-  EXPECT_EQ(runtime_.loads, loads);
+  EXPECT_EQ(runtime_.loads.load(), loads);
   EXPECT_EQ(syncer_.busy(), 0u);
 }
 
@@ -166,14 +169,14 @@ TEST_F(LoraSyncerTest, AnAdapterRemovedIsUnloadedAndARestartedPodSyncedAgain) {
   settle();
   EXPECT_EQ(runtime_.adapters("10.0.0.1"), (std::map<std::string, std::string>{{"chat", "/models/p-chat"}}));
   // The engine restarted and lost its adapters: a new identity.
-  runtime_.pod("10.0.0.1").adapters.clear();
+  runtime_.edit("10.0.0.1", [](FakeRuntime::Pod& p) { p.adapters.clear(); });
   (void)syncer_.want("ns/m", {backend({chat_}, {pod("p0", "10.0.0.1", "uid-1-restart-1")})});
   settle();
   EXPECT_EQ(runtime_.adapters("10.0.0.1"), (std::map<std::string, std::string>{{"chat", "/models/p-chat"}}));
 }
 
 TEST_F(LoraSyncerTest, AFailureIsReportedOnceRetriedAfterABackoffAndDoesNotStopTheOthers) {
-  runtime_.pod("10.0.0.1").badSources.insert("hf://org/sql");
+  runtime_.edit("10.0.0.1", [](FakeRuntime::Pod& p) { p.badSources.insert("hf://org/sql"); });
   (void)syncer_.want("ns/m", {backend({sql_, chat_}, {pod("p0", "10.0.0.1"), pod("p1", "10.0.0.2")})});
   settle();
   // p0 loaded what it could; p1 everything.
@@ -190,13 +193,13 @@ TEST_F(LoraSyncerTest, AFailureIsReportedOnceRetriedAfterABackoffAndDoesNotStopT
   for (const auto& o : outcomes) EXPECT_EQ(o.ok, o.pod == "p1") << o.pod << ": " << o.message;
 
   // Before the backoff (2 s) nothing is tried; the reconciler is told when.
-  int loads = runtime_.loads;
+  int loads = runtime_.loads.load();
   std::optional<base::TimePoint> retry =
       syncer_.want("ns/m", {backend({sql_, chat_}, {pod("p0", "10.0.0.1"), pod("p1", "10.0.0.2")})});
   ASSERT_TRUE(retry);
   EXPECT_EQ(*retry - clock_.now(), std::chrono::seconds(2));
   settle();
-  EXPECT_EQ(runtime_.loads, loads);
+  EXPECT_EQ(runtime_.loads.load(), loads);
 
   // The same failure again after the backoff: retried, counted, no second Event;
   // the backoff doubles.
@@ -210,7 +213,7 @@ TEST_F(LoraSyncerTest, AFailureIsReportedOnceRetriedAfterABackoffAndDoesNotStopT
   EXPECT_EQ(*retry - clock_.now(), std::chrono::seconds(4));
 
   // Fixed: the next attempt succeeds and clears the error.
-  runtime_.pod("10.0.0.1").badSources.clear();
+  runtime_.edit("10.0.0.1", [](FakeRuntime::Pod& p) { p.badSources.clear(); });
   clock_.advance(std::chrono::seconds(4));
   (void)syncer_.want("ns/m", {backend({sql_, chat_}, {pod("p0", "10.0.0.1"), pod("p1", "10.0.0.2")})});
   settle();
@@ -221,11 +224,11 @@ TEST_F(LoraSyncerTest, AFailureIsReportedOnceRetriedAfterABackoffAndDoesNotStopT
 }
 
 TEST_F(LoraSyncerTest, AnEngineThatDoesNotAnswerIsAnError) {
-  runtime_.pod("10.0.0.1").listFails = true;
+  runtime_.edit("10.0.0.1", [](FakeRuntime::Pod& p) { p.listFails = true; });
   (void)syncer_.want("ns/m", {backend({sql_}, {pod("p0", "10.0.0.1")})});
   settle();
   EXPECT_THAT(syncer_.report("ns/m")[0].error, HasSubstr("/v1/models: HTTP 500"));
-  EXPECT_EQ(runtime_.loads, 0);
+  EXPECT_EQ(runtime_.loads.load(), 0);
 }
 
 TEST_F(LoraSyncerTest, AHangingSidecarHoldsOneThreadAndNoOtherPod) {
