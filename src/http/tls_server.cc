@@ -413,9 +413,11 @@ void TlsServer::acceptLoop() {
     const TimePoint acceptedAt = SteadyClock::now();
     std::lock_guard<std::mutex> lock(mu_);
     if (active_ >= options_.maxConnections) {
-      ::close(fd);
+      // Counted before the close: the client sees the close, and whoever it
+      // tells must find the count already there.
       ++rejected_;
       if (metrics_) metrics_->rejected.inc();
+      ::close(fd);
       continue;
     }
     int one = 1;
@@ -434,9 +436,9 @@ void TlsServer::acceptLoop() {
       });
     } catch (const std::system_error& e) {
       connections_.erase(it);
-      ::close(fd);
       ++rejected_;
       if (metrics_) metrics_->rejected.inc();
+      ::close(fd);
       base::logError("webhook server: cannot start a connection thread", {{"error", e.what()}});
       continue;
     }
