@@ -69,8 +69,7 @@ api::ModelServing buildModelServing(const BackendContext& ctx) {
   }
   ms.metadata = childMeta(ctx.booster, ctx.servingName, std::move(labels));
   if (loadsLoraAtRuntime(b)) {
-    ms.metadata.annotations.emplace_back(std::string(kAnnotationTemplateLoraAdapters),
-                                         encodeTemplateAdapters(b.loraAdapters));
+    ms.metadata.annotations.push_back({kAnnotationTemplateLoraAdapters, encodeTemplateAdapters(b.loraAdapters)});
   }
   return ms;
 }
