@@ -70,7 +70,7 @@ std::vector<LoraBackendWant> loraWants(const api::ModelBooster& booster, const c
     core::BackendContext ctx(booster, backend, config);
     LoraBackendWant w;
     w.backend = backend.name;
-    w.baseModel = ctx.servedName;
+    w.baseModel = core::servedBaseModel(booster, backend);
     w.adapters = core::desiredAdapters(booster, backend, config);
     sidecar::PodEndpoint ports{"", config.enginePort, ctx.runtimePort};
     for (const auto& pod : podsOf(ctx.servingName)) {

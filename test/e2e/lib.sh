@@ -562,6 +562,24 @@ YAML
   _pool_selector
 }
 
+# runtime_lora_booster NAME ADAPTERS_YAML [IMAGE]: one vLLM backend `gpu`
+# that loads LoRA adapters at run time (VLLM_ALLOW_RUNTIME_LORA_UPDATING),
+# with `loraAdapters: ADAPTERS_YAML`, as YAML. MB_IN_POOL=1 as for
+# small_booster.
+runtime_lora_booster() {
+  booster_head "$1" 1 1
+  cat <<YAML
+      env:
+        - name: VLLM_ALLOW_RUNTIME_LORA_UPDATING
+          value: "true"
+      loraAdapters: $2
+      workers:
+        - type: server
+          image: ${3:-vllm/vllm-openai:v0.10.1}
+YAML
+  _pool_selector
+}
+
 # two_servers_booster NAME: a booster the CRD's schema accepts and our
 # validation refuses (a vLLM backend with two server workers, and
 # minReplicas 1 < maxReplicas 3 without autoscaling), as YAML.

@@ -25,26 +25,12 @@ for a in sql chat; do
 done
 url() { echo "pvc://${adapters#/}/$1"; }
 
-# lora_booster NAME ADAPTERS_YAML [IMAGE]
-lora_booster() {
-  booster_head "$1" 1 1
-  cat <<YAML
-      env:
-        - name: VLLM_ALLOW_RUNTIME_LORA_UPDATING
-          value: "true"
-      loraAdapters: $2
-      workers:
-        - type: server
-          image: ${3:-vllm/vllm-openai:v0.10.1}
-YAML
-  _pool_selector
-}
 B=ld
 # The pod runs once every child is written (Kthena v0.1.0's router never
 # routes to pods that were Ready before their ModelServer existed; see
 # e2e.routing and e2e.server_recreated).
 MB_IN_POOL=1
-lora_booster "$B" "[{name: sql, artifactURL: \"$(url sql)\"}]" | apply_yaml
+runtime_lora_booster "$B" "[{name: sql, artifactURL: \"$(url sql)\"}]" | apply_yaml
 wait_cond "$B" Initialized True 60
 pool_open
 wait_cond "$B" Active True 60

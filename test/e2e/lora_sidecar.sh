@@ -20,17 +20,7 @@ pod_agent_enable
 ctl_start main --lora-sync-threads 0
 
 B=ls
-{
-  booster_head "$B" 1 1
-  cat <<YAML
-      env:
-        - name: VLLM_ALLOW_RUNTIME_LORA_UPDATING
-          value: "true"
-      workers:
-        - type: server
-          image: vllm/vllm-openai:v0.10.1
-YAML
-} | apply_yaml
+runtime_lora_booster "$B" "[]" | apply_yaml
 wait_cond "$B" Active True 60
 pod=$(pods_of "$B-gpu")
 wait_for -t 60 agent_serving "$pod" || fail "the pod agent did not start $pod"
