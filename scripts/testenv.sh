@@ -550,11 +550,16 @@ start_component() { # component [NAME=value... --] args...
 }
 
 # A free TCP port on 127.0.0.1 (random, probed; distinct within one `up`).
+# Drawn from 10000-19999: below the kernel's ephemeral range (32768+ by
+# default), where the source ports of the apiserver's many etcd connections
+# come from, so a port picked before the apiserver starts cannot be taken as
+# one (a CI run lost kube-controller-manager's port that way), and apart
+# from the e2e suite's 20000-31999.
 used_ports=" "
 free_port() {
   local p i
   for ((i = 0; i < 200; i++)); do
-    p=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+    p=$((10000 + (RANDOM * 32768 + RANDOM) % 10000))
     [[ $used_ports == *" $p "* ]] && continue
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
       used_ports+="$p "

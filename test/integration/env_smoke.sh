@@ -16,3 +16,17 @@ audit=${MODELBOOSTER_TESTENV_AUDIT_LOG:-$(dirname "$KUBECONFIG")/audit.log}
 grep -q "\"verb\":\"create\".*\"namespace\":\"$MB_NS\",\"name\":\"audit-probe\"" "$audit" ||
   fail "the audit log $audit has no create of configmap $MB_NS/audit-probe"
 note "audit log records writes: $audit"
+
+# Every port the control plane listens on lies below the kernel's ephemeral
+# range, so that no outgoing connection's source port can take one before
+# its server binds it (that lost kube-controller-manager its port in CI).
+read -r ephemeral_low _ </proc/sys/net/ipv4/ip_local_port_range
+for url in "$MODELBOOSTER_TESTENV_APISERVER" "$MODELBOOSTER_TESTENV_ETCD" \
+  "${MODELBOOSTER_TESTENV_ROUTER:-}" "${MODELBOOSTER_TESTENV_ROUTER_DEBUG:-}"; do
+  [[ -n $url ]] || continue
+  port=${url##*:}
+  port=${port%%/*}
+  ((port < ephemeral_low)) ||
+    fail "$url listens on $port, inside the ephemeral port range (from $ephemeral_low)"
+done
+note "control-plane ports below the ephemeral range ($ephemeral_low)"
