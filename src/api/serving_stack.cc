@@ -34,6 +34,10 @@ constexpr std::array<StackProfile, 2> kProfiles = {{
 
 }  // namespace
 
+size_t writeRank(ChildKind kind) {
+  return static_cast<size_t>(std::find(kWriteOrder.begin(), kWriteOrder.end(), kind) - kWriteOrder.begin());
+}
+
 const KindInfo& kindInfo(ChildKind kind) { return kChildKinds[static_cast<size_t>(kind)]; }
 
 std::optional<ChildKind> childKindNamed(std::string_view name) {

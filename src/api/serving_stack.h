@@ -7,6 +7,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -14,8 +15,19 @@
 
 namespace mb::api {
 
-// Every kind a booster can become, in the order they are created.
+// Every kind a booster can become, in the order `render` prints them.
 enum class ChildKind : uint8_t { ModelServing, ModelServer, ModelRoute, AutoscalingPolicy, AutoscalingPolicyBinding };
+
+// The order the controller writes a booster's children in: what routes to
+// the pods before what makes them. Kthena v0.1.0's router never routes to
+// pods that were Ready before their ModelServer existed (docs/stacks.md), and
+// simulated pods are Ready within a second, so the ModelServers and the
+// ModelRoute go first. The autoscaling objects name ModelServings, so last.
+inline constexpr std::array<ChildKind, 5> kWriteOrder = {ChildKind::ModelServer, ChildKind::ModelRoute,
+                                                         ChildKind::ModelServing, ChildKind::AutoscalingPolicy,
+                                                         ChildKind::AutoscalingPolicyBinding};
+// A kind's place in kWriteOrder.
+size_t writeRank(ChildKind kind);
 
 struct KindInfo {
   ChildKind kind;

@@ -1,5 +1,6 @@
 #include "controller/reconciler.h"
 
+#include <algorithm>
 #include <set>
 
 #include "api/children.h"
@@ -133,11 +134,14 @@ struct Reconciler::Pass final : WriteReport {
   bool writeChildren(const std::vector<api::DesiredChild>& desired) {
     ChildWriter writer(r.client_, r.caches_, r.written_, ns, booster.metadata.uid, implicitGang, *this);
     std::set<std::string> desiredKeys;
-    bool allInPlace = true;
+    std::vector<const api::DesiredChild*> inWriteOrder;
     for (const auto& d : desired) {
       desiredKeys.insert(kindName(d.kind) + "/" + d.name);
-      allInPlace = writer.sync(d) && allInPlace;
+      inWriteOrder.push_back(&d);
     }
+    std::ranges::stable_sort(inWriteOrder, {}, [](const api::DesiredChild* d) { return api::writeRank(d->kind); });
+    bool allInPlace = true;
+    for (const api::DesiredChild* d : inWriteOrder) allInPlace = writer.sync(*d) && allInPlace;
     return writer.deleteOrphans(desiredKeys) && allInPlace;
   }
 

@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "controller/event_routing.h"
 #include "document/parse.h"
 #include "fake_client.h"
@@ -80,15 +82,23 @@ TEST_F(ReconcilerTest, NewBoosterCreatesEveryChildAndWritesStatusOnce) {
   EXPECT_EQ(conditionOf(status, "Initialized"), "True");
   EXPECT_EQ(conditionOf(status, "Failed"), "False");
 
+  // What routes to the pods first (api::kWriteOrder): Kthena v0.1.0's router
+  // ignores pods Ready before their ModelServer existed.
   EXPECT_EQ(events_.events(),
-            (Strings{"Normal Created n/m: created ModelServing n/m-a", "Normal Created n/m: created ModelServer n/m-a",
-                     "Normal Created n/m: created ModelRoute n/m"}));
+            (Strings{"Normal Created n/m: created ModelServer n/m-a", "Normal Created n/m: created ModelRoute n/m",
+                     "Normal Created n/m: created ModelServing n/m-a"}));
 
   client_.calls.clear();
   events_.clear();
   EXPECT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
   EXPECT_TRUE(client_.calls.empty()) << "steady state wrote: " << client_.calls.front();
   EXPECT_TRUE(events_.events().empty()) << events_.events().front();
+}
+
+TEST(WriteOrder, NamesEveryKindOnce) {
+  std::set<api::ChildKind> seen(api::kWriteOrder.begin(), api::kWriteOrder.end());
+  EXPECT_EQ(seen.size(), api::kChildKinds.size());
+  for (const auto& k : api::kChildKinds) EXPECT_EQ(api::kWriteOrder[api::writeRank(k.kind)], k.kind) << k.name;
 }
 
 // What `kubectl describe` shows when a same-named child is someone else's,
