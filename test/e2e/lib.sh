@@ -96,9 +96,10 @@ _e2e_cleanup() {
     printf -- '----- end -----\n' >&2
   fi
   if [[ -n $MB_NS ]] && [[ -z ${MB_E2E_KEEP_NAMESPACE:-} ]]; then
-    local ns extra=()
+    local ns own=("$MB_NS") extra=()
+    ((MB_KEEP_NAMESPACE)) && own=()
     [[ -f $MB_TMP/extra-namespaces ]] && mapfile -t extra <"$MB_TMP/extra-namespaces"
-    for ns in "$MB_NS" "${extra[@]}"; do
+    for ns in "${own[@]}" "${extra[@]}"; do
       kubectl delete namespace "$ns" --wait=false --ignore-not-found >/dev/null 2>&1
     done
   fi
@@ -137,14 +138,35 @@ e2e_setup() {
   kubectl get crd "$K_MS" >/dev/null 2>&1 ||
     skip "no serving stack in this control plane (no ModelServing CRD; MODELBOOSTER_TESTENV_STACK=$MB_STACK): scripts/testenv.sh up --stack v1.0.0|v0.1.0"
   MB_CLUSTER_OK=1
-  local base
-  base=$(tr -c 'a-z0-9\n' '-' <<<"${MB_TEST_NAME#e2e.}" | cut -c1-30)
-  MB_NS="e2e-${base%-}-$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')"
-  kubectl create namespace "$MB_NS" >/dev/null || fail "cannot create namespace $MB_NS"
+  if [[ -n ${MB_E2E_NAMESPACE:-} ]]; then
+    _use_namespace "$MB_E2E_NAMESPACE"
+  else
+    local base
+    base=$(tr -c 'a-z0-9\n' '-' <<<"${MB_TEST_NAME#e2e.}" | cut -c1-30)
+    MB_NS="e2e-${base%-}-$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')"
+    kubectl create namespace "$MB_NS" >/dev/null || fail "cannot create namespace $MB_NS"
+  fi
   MB_POOL_KEY=e2e.modelbooster.io/$MB_NS
   note "namespace $MB_NS"
   if [[ ${MB_E2E_AS_CHART:-0} == 1 ]]; then _as_chart_identity; fi
 }
+
+# MB_E2E_NAMESPACE=NS e2e_setup: the test runs in the existing namespace NS
+# instead of a fresh one (Kthena v0.1.0's autoscaler acts only in its own
+# namespace). At exit the boosters the test made there are deleted, and
+# their children with them (foreground), not the namespace; the pod agent's
+# label comes off again.
+_use_namespace() {
+  MB_NS=$1
+  kubectl get namespace "$MB_NS" >/dev/null 2>&1 || fail "namespace $MB_NS does not exist"
+  [[ -z $(kubectl get "$K_MB" -n "$MB_NS" -o name 2>/dev/null) ]] ||
+    fail "namespace $MB_NS already has ModelBoosters; a test that shares a namespace needs it without any"
+  MB_KEEP_NAMESPACE=1
+  on_exit "kubectl delete '$K_MB' --all -n '$MB_NS' --cascade=foreground --wait=true --timeout=60s >/dev/null 2>&1"
+  local sel=${MODELBOOSTER_TESTENV_POD_AGENT_SELECTOR-}
+  [[ -n $sel ]] && on_exit "kubectl label namespace '$MB_NS' '${sel%%=*}-' >/dev/null 2>&1"
+}
+MB_KEEP_NAMESPACE=0
 
 # MB_E2E_AS_CHART=1: every controller a test starts runs as the Helm
 # chart's ServiceAccount with only the chart's RBAC. The chart is installed

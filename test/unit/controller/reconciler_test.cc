@@ -340,7 +340,7 @@ TEST_F(ReconcilerTest, WhatTheServerChangesCostsOneWriteThenNone) {
       client_, caches_, &events_, [] { return core::ConversionOptions{}; }, clock_);
   client_.calls.clear();
   ASSERT_EQ(restarted.reconcile("n/m").kind(), runtime::Action::Kind::Done);
-  EXPECT_EQ(client_.calls, (std::vector<std::string>{"update modelservings n/m-a", "update modelservers n/m-a"}));
+  EXPECT_EQ(client_.calls, (std::vector<std::string>{"update modelservers n/m-a", "update modelservings n/m-a"}));
   client_.calls.clear();
   for (int i = 0; i < 20; ++i) ASSERT_EQ(restarted.reconcile("n/m").kind(), runtime::Action::Kind::Done);
   EXPECT_TRUE(client_.calls.empty()) << "steady state after a restart wrote: " << client_.calls.front();
@@ -391,7 +391,7 @@ TEST_F(ReconcilerTest, ALiveEditIsCorrected) {
   client_.calls.clear();
 
   ASSERT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
-  EXPECT_EQ(client_.calls, (std::vector<std::string>{"update modelservings n/m-a", "update modelservers n/m-a"}));
+  EXPECT_EQ(client_.calls, (std::vector<std::string>{"update modelservers n/m-a", "update modelservings n/m-a"}));
   EXPECT_EQ(caches_.of(api::ChildKind::ModelServing).get("n/m-a")->find("spec")->find("replicas")->text(), "1");
   EXPECT_EQ(
       document::toJson(*caches_.of(api::ChildKind::ModelServer).get("n/m-a")->find("spec")->find("trafficPolicy")),
