@@ -636,6 +636,33 @@ YAML
   _pool_selector
 }
 
+# fast_scaling_policy INDENT: an autoscalingPolicy body (YAML, each line
+# indented by INDENT spaces) on kthena:num_requests_waiting, 10 per replica,
+# without stabilization, rate limits or tolerance: Kthena's autoscaler then
+# goes to ceil(waiting / 10) within its bounds at its next period (15 s).
+fast_scaling_policy() {
+  sed "s/^/$(printf '%*s' "$1" '')/" <<'YAML'
+tolerancePercent: 0
+metrics:
+  - metricName: kthena:num_requests_waiting
+    targetValue: 10
+behavior:
+  scaleUp:
+    stablePolicy: {instances: 100, percent: 1000, period: 0s, stabilizationWindow: 0s, selectPolicy: Or}
+    panicPolicy: {percent: 1000, period: 0s, panicThresholdPercent: 1000, panicModeHold: 0s}
+  scaleDown: {instances: 100, percent: 100, period: 0s, stabilizationWindow: 0s, selectPolicy: Or}
+YAML
+}
+
+# wait_replicas SERVING N TIMEOUT: until ModelServing SERVING asks for N
+# replicas (fails with what it asks for instead).
+wait_replicas() {
+  local got
+  _replicas_are() { got=$(jp "$K_MS" "$1" '{.spec.replicas}'); [[ $got == "$2" ]]; }
+  wait_for -t "$3" _replicas_are "$1" "$2" ||
+    fail "ModelServing $1 asks for ${got:-no} replicas, not $2, after $3 s"
+}
+
 apply_yaml() { # YAML on stdin
   local out
   out=$(kubectl apply -f - 2>&1) || fail "kubectl apply failed: $out"
@@ -676,6 +703,22 @@ audit_controller_writes() {
       | select(.objectRef.namespace == $ns)
       | select(.verb == "create" or .verb == "update" or .verb == "patch" or .verb == "delete"
                or .verb == "deletecollection")
+      | select(.requestReceivedTimestamp >= $since and .requestReceivedTimestamp < $until)
+      | "\(.requestReceivedTimestamp) \(.verb) \(.objectRef.resource)\(if .objectRef.subresource then "/" + .objectRef.subresource else "" end)/\(.objectRef.name // "") \(.responseStatus.code)"'
+}
+
+# audit_writes_of USER RESOURCE [SINCE [UNTIL]]: write requests on RESOURCE
+# in the test namespace by users whose name contains USER (e.g. Kthena's
+# ServiceAccount kthena-controller-manager), in the same line format as
+# audit_controller_writes.
+audit_writes_of() {
+  local f user=$1 resource=$2 since=${3:-} until=${4:-9999}
+  f=$(audit_log)
+  grep -F "\"namespace\":\"$MB_NS\"" "$f" | grep -F "$user" |
+    jq -r --arg ns "$MB_NS" --arg u "$user" --arg r "$resource" --arg since "$since" --arg until "$until" '
+      select((.user.username // "") | contains($u))
+      | select(.objectRef.namespace == $ns and .objectRef.resource == $r)
+      | select(.verb == "create" or .verb == "update" or .verb == "patch" or .verb == "delete")
       | select(.requestReceivedTimestamp >= $since and .requestReceivedTimestamp < $until)
       | "\(.requestReceivedTimestamp) \(.verb) \(.objectRef.resource)\(if .objectRef.subresource then "/" + .objectRef.subresource else "" end)/\(.objectRef.name // "") \(.responseStatus.code)"'
 }

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Model-level autoscaling with costs, through Kthena's real autoscaler
+# (v1.0.0: AutoscalingPolicy heterogeneousTarget; v0.1.0: the Binding's
+# optimizerConfiguration). Two backends serve one model: `cheap` (1-2
+# replicas, scalingCost 10) and `dear` (0-2, scalingCost 40). The
+# autoscaler sizes the total on kthena:num_requests_waiting (10 per
+# replica) and fills the cheap backend first; the dear one goes to zero
+# when the load goes, and comes back with it. Our controller writes no
+# ModelServing meanwhile (audit log).
+#
+#   waiting on cheap's pod:  25      100     0       25
+#   total (bounds 1-4):      3       4       1       3
+#   cheap, dear:             2, 1    2, 2    1, 0    2, 1
+source "$(dirname "$0")/lib.sh"
+[[ $MB_STACK == v0.1.0 ]] && MB_E2E_NAMESPACE=${MODELBOOSTER_TESTENV_KTHENA_NAMESPACE:-kthena-system}
+e2e_setup
+pod_agent_enable
+ctl_start main
+
+B=cost-$(od -An -N2 -tx1 /dev/urandom | tr -d ' \n')
+backend() { # name min max cost
+  cat <<YAML
+    - name: $1
+      type: vLLM
+      modelURI: hf://Qwen/Qwen2.5-0.5B-Instruct
+      minReplicas: $2
+      maxReplicas: $3
+      scalingCost: $4
+      workers:
+        - image: vllm/vllm-openai:v0.10.1
+YAML
+}
+{
+  cat <<YAML
+apiVersion: $MB_GROUP/v1alpha1
+kind: ModelBooster
+metadata:
+  name: $B
+  namespace: $MB_NS
+spec:
+  costExpansionRatePercent: 100
+  autoscalingPolicy:
+$(fast_scaling_policy 4)
+  backends:
+YAML
+  backend cheap 1 2 10
+  backend dear 0 2 40
+} | apply_yaml
+wait_cond "$B" Initialized True 60
+wait_replicas "$B-cheap" 1 10
+wait_replicas "$B-dear" 0 10
+wait_for -t 60 ms_available "$B-cheap" || fail "ModelServing $B-cheap is not Available"
+load=$(pods_of "$B-cheap")
+wait_for -t 60 agent_serving "$load" || fail "the pod agent does not serve pod $load"
+note "cheap 1, dear 0; the load goes on pod $load"
+
+t0=$(now_utc)
+step() { # waiting cheap dear
+  engine_set "$load" "{\"waiting\": $1}"
+  wait_replicas "$B-cheap" "$2" 90
+  wait_replicas "$B-dear" "$3" 90
+  note "waiting $1: cheap $2, dear $3"
+}
+step 25 2 1
+step 100 2 2
+step 0 1 0
+note "dear scaled to zero"
+step 25 2 1
+note "dear back from zero"
+t1=$(now_utc)
+ours=$(audit_controller_writes "$t0" "$t1" | grep -F " modelservings/" || true)
+[[ -z $ours ]] || fail "our controller wrote a ModelServing while the autoscaler owned the replicas:
+$ours"
+theirs=$(audit_writes_of kthena-controller-manager modelservings "$t0" "$t1" | grep -v '/status/' | grep -c . || true)
+note "4 steps: $theirs ModelServing write(s) by Kthena's autoscaler, 0 by our controller"
