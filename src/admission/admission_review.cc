@@ -84,6 +84,11 @@ std::string encodeReview(const AdmissionResponse& response) {
     r.set("patchType", "JSONPatch");
     r.set("patch", document::encodeBase64(patch));
   }
+  if (!response.warnings.empty()) {
+    document::Value warnings = document::Value::array();
+    for (const auto& w : response.warnings) warnings.push(w);
+    r.set("warnings", std::move(warnings));
+  }
   document::Value review = document::Value::object(
       {{"apiVersion", std::string(kReviewApiVersion)}, {"kind", "AdmissionReview"}, {"response", std::move(r)}});
   std::string out;

@@ -40,6 +40,9 @@ struct AdmissionResponse {
   std::vector<Cause> causes;
   // JSON Patch operations (an array); sent base64-encoded when not empty.
   document::Value patch;
+  // response.warnings: shown by kubectl as "Warning: ..." whether or not
+  // the request is allowed.
+  std::vector<std::string> warnings;
 };
 
 // Reads an AdmissionReview v1 request. The error is a sentence for a

@@ -88,7 +88,11 @@ Answer validateBooster(std::string_view body, const core::ConversionOptions& opt
   if (!concernsABooster(*request) || beingDeleted(request->object)) return allowed(std::move(r));
   api::Children children;
   document::Errors errors;
-  if (core::checkBooster(request->object, options, children, errors)) return allowed(std::move(r));
+  std::vector<document::FieldError> caveats;
+  if (core::checkBooster(request->object, options, children, errors, &caveats)) {
+    for (const auto& c : caveats) r.warnings.push_back(c.field + ": " + c.message);
+    return allowed(std::move(r));
+  }
   r.allowed = false;
   r.code = 422;
   r.reason = "Invalid";

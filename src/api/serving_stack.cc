@@ -20,7 +20,10 @@ constexpr std::array<StackProfile, 2> kProfiles = {{
      .servingLevelTopologySpread = false,
      .autoscalingBindings = false,
      .servingNameWebhook = true,
-     .implicitGang = true},
+     .implicitGang = true,
+     .optimizerReadsMetrics = true,
+     .scalerFeedsBackCorrection = false,
+     .autoscalerOwnNamespaceOnly = false},
     {.stack = ServingStack::V0_1,
      .name = "v0.1",
      .release = "Kthena v0.1.0",
@@ -29,7 +32,10 @@ constexpr std::array<StackProfile, 2> kProfiles = {{
      .servingLevelTopologySpread = true,
      .autoscalingBindings = true,
      .servingNameWebhook = false,
-     .implicitGang = false},
+     .implicitGang = false,
+     .optimizerReadsMetrics = false,
+     .scalerFeedsBackCorrection = true,
+     .autoscalerOwnNamespaceOnly = true},
 }};
 
 }  // namespace

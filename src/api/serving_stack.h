@@ -80,6 +80,17 @@ struct StackProfile {
   // replicas even without a gangPolicy (v1.0; v0.1 gangs only with one), so
   // such a gangPolicy on a live ModelServing changes nothing.
   bool implicitGang;
+  // Kthena's autoscaler as released (docs/stacks.md, "Autoscaling"); these
+  // only decide what the user is warned about (core/stack_caveats.h).
+  // Its cost optimizer scales on the policy's metrics (v1.0; v0.1's
+  // NewOptimizerMeta sets no metric targets, so it only enforces bounds).
+  bool optimizerReadsMetrics;
+  // Its backend-level scaler feeds its corrected result back as the next
+  // recommendation (v0.1), as both releases' cost optimizers do.
+  bool scalerFeedsBackCorrection;
+  // It acts only on objects in the namespace it runs in (v0.1: it lists
+  // AutoscalingPolicyBindings there and nowhere else).
+  bool autoscalerOwnNamespaceOnly;
 
   bool writes(ChildKind kind) const;
 };

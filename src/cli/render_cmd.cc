@@ -18,6 +18,7 @@ struct RenderFlags {
 
 void printErrors(const std::string& file, const core::RenderResult& r) {
   for (const auto& note : r.notes) std::cerr << file << ": " << note << "\n";
+  for (const auto& w : r.warnings) std::cerr << file << ": warning: " << w << "\n";
   for (const auto& e : r.errors) std::cerr << file << ": " << e << "\n";
 }
 

@@ -13,6 +13,7 @@
 #include "core/convert.h"
 #include "core/dynamic_lora.h"
 #include "core/pod.h"
+#include "core/stack_caveats.h"
 #include "kube/time_format.h"
 
 namespace mb::controller {
@@ -111,6 +112,13 @@ struct Reconciler::Pass final : WriteReport {
       fail("InvalidSpec", message);
       event("Warning", "InvalidSpec", message);
       return false;
+    }
+    // What the serving stack will do differently, told once per generation:
+    // status.observedGeneration lags until this pass writes it.
+    if (booster.status.observedGeneration != booster.metadata.generation) {
+      for (const auto& c : core::stackCaveats(booster, config.profile())) {
+        event("Warning", "ServingStackCaveat", c.field + ": " + c.message);
+      }
     }
     // Moved, not copied: the pod templates are most of the children.
     desired = std::move(children).desired();

@@ -5,6 +5,8 @@
 // three cannot disagree.
 #pragma once
 
+#include <vector>
+
 #include "api/children.h"
 #include "core/conversion_options.h"
 #include "document/field_error.h"
@@ -16,7 +18,9 @@ namespace mb::core {
 // True when `document` is a valid booster; then `children` holds what the
 // controller writes. Otherwise `errors` lists every error, the schema's
 // merged in where they say something our rules do not.
+// `caveats`, when given, gets what the serving stack will do differently
+// (core/stack_caveats.h) for a valid booster, and stays empty otherwise.
 bool checkBooster(document::Value& document, const ConversionOptions& config, api::Children& children,
-                  document::Errors& errors);
+                  document::Errors& errors, std::vector<document::FieldError>* caveats = nullptr);
 
 }  // namespace mb::core

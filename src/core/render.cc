@@ -99,9 +99,11 @@ bool render(std::string_view input, const ConversionOptions& config, OutputForma
     }
     document::Errors errors;
     api::Children children;
+    std::vector<document::FieldError> caveats;
     // A document of our group that is not a booster gets the decoder's
     // complaint about its kind, not the booster schema's.
-    bool converted = booster ? checkBooster(d, config, children, errors) : convertDocument(d, config, children, errors);
+    bool converted =
+        booster ? checkBooster(d, config, children, errors, &caveats) : convertDocument(d, config, children, errors);
     if (!converted || !errors.empty()) {
       // Rules are checked on typed fields that keep only their block's
       // line; the field's own line is in the document. Each lookup scans the
@@ -137,6 +139,11 @@ bool render(std::string_view input, const ConversionOptions& config, OutputForma
       }
     }
     if (clash) continue;
+    for (document::FieldError c : caveats) {
+      const document::Value* at = document::findField(d, c.field);
+      if (at != nullptr && at->mark().line != 0) c.mark = at->mark();
+      result.warnings.push_back(where + ": " + c.str());
+    }
     ++result.boosters;
     if (emit) {
       for (auto& o : std::move(children).objects()) objects.push_back(std::move(o));

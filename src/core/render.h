@@ -17,6 +17,9 @@ struct RenderResult {
   std::string output;               // empty unless everything converted
   std::vector<std::string> errors;  // one line each, naming document, field and line
   std::vector<std::string> notes;   // e.g. documents skipped as not ModelBoosters
+  // What the serving stack will do differently (core/stack_caveats.h), one
+  // line each like the errors; the boosters are valid all the same.
+  std::vector<std::string> warnings;
   size_t boosters = 0;
 };
 

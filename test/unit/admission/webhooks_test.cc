@@ -53,6 +53,26 @@ TEST(ValidatingWebhook, AValidBoosterIsAllowed) {
   EXPECT_EQ(r.find("status"), nullptr);
 }
 
+// What the serving stack will not do as asked comes back as admission
+// warnings (kubectl prints each as "Warning: ..."); the booster is allowed.
+TEST(ValidatingWebhook, ServingStackCaveatsAreWarnings) {
+  std::string scaled = booster("3");
+  scaled.replace(scaled.find(R"("workers")"), 9,
+                 R"("autoscalingPolicy":{"metrics":[{"metricName":"kthena:num_requests_waiting","targetValue":10}]},)"
+                 R"("workers")");
+  core::ConversionOptions v01;
+  v01.stack = api::ServingStack::V0_1;
+  document::Value r = response(validateBooster(review(scaled), v01));
+  EXPECT_TRUE(r.find("allowed")->asBool());
+  const document::Value* warnings = r.find("warnings");
+  ASSERT_NE(warnings, nullptr) << "no warnings";
+  ASSERT_EQ(warnings->items().size(), 2U);
+  EXPECT_EQ(warnings->items()[0].text().rfind("metadata.namespace: Kthena v0.1.0's autoscaler only acts", 0), 0U);
+  EXPECT_EQ(warnings->items()[1].text().rfind("spec.backends[0].autoscalingPolicy.behavior.scaleDown", 0), 0U);
+  // The current release scales this one as asked: no warnings at all.
+  EXPECT_EQ(response(validateBooster(review(scaled), {})).find("warnings"), nullptr);
+}
+
 TEST(ValidatingWebhook, AnInvalidBoosterIsDeniedWithEveryFieldError) {
   std::string bad = booster("0");
   bad.replace(bad.find(R"("name":"a")"), 10, R"("name":"a","colour":"red")");

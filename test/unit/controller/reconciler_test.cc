@@ -303,6 +303,31 @@ document::Value autoscaledBooster(const std::string& name) {
   return b;
 }
 
+// Model-level autoscaling without a scale-down window: Kthena's webhook
+// makes it 5m, which freezes its cost optimizer. One Warning per generation.
+TEST_F(ReconcilerTest, AServingStackCaveatIsOneWarningPerGeneration) {
+  document::Value b = json(kBooster);
+  b.find("spec")->put("autoscalingPolicy", json(R"({"metrics":[{"metricName":"kthena:num_requests_waiting",
+    "targetValue":5}]})"));
+  b.find("spec")->find("backends")->items()[0].put("maxReplicas", document::Value::integer(4));
+  b.find("spec")->find("backends")->items()[0].put("scalingCost", document::Value::integer(10));
+  setBooster(b);
+  ASSERT_EQ(reconcile().kind(), runtime::Action::Kind::Done);
+  auto caveats = [&] {
+    std::vector<std::string> out;
+    for (const auto& e : events_.events()) {
+      if (e.rfind("Warning ServingStackCaveat", 0) == 0) out.push_back(e);
+    }
+    return out;
+  };
+  ASSERT_EQ(caveats().size(), 1U);
+  EXPECT_EQ(caveats()[0].find("spec.autoscalingPolicy.behavior.scaleDown.stabilizationWindow: not set"),
+            std::string("Warning ServingStackCaveat n/m: ").size());
+  events_.clear();
+  ASSERT_EQ(reconcile().kind(), runtime::Action::Kind::Done);  // the same generation, status written
+  EXPECT_TRUE(caveats().empty());
+}
+
 // As a structural schema, defaulting and a mutating webhook do: the server
 // drops a field we send, adds defaults, and rewrites a value of ours.
 void serverChangesWhatWeSend(FakeClient& client) {
