@@ -1312,6 +1312,12 @@ cmd_env() {
   done <"$state_dir/testenv.env"
   # A control plane started before stacks existed has no stack line.
   grep -q '^MODELBOOSTER_TESTENV_STACK=' "$state_dir/testenv.env" || echo "export MODELBOOSTER_TESTENV_STACK=none"
+  # What this control plane does not have is unset, so that one shell can
+  # go from one stack to the next (scripts/test.sh does): v0.1.0 has no
+  # router debug port, and a URL left from a v1.0.0 run was used.
+  for k in KTHENA_BIN KTHENA_SRC KTHENA_NAMESPACE KTHENA_ROUTER ROUTER ROUTER_DEBUG POD_AGENT_DIR; do
+    grep -q "^MODELBOOSTER_TESTENV_$k=" "$state_dir/testenv.env" || echo "unset MODELBOOSTER_TESTENV_$k"
+  done
 }
 
 cmd_logs() { # [lines]

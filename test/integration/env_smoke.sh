@@ -30,3 +30,12 @@ for url in "$MODELBOOSTER_TESTENV_APISERVER" "$MODELBOOSTER_TESTENV_ETCD" \
     fail "$url listens on $port, inside the ephemeral port range (from $ephemeral_low)"
 done
 note "control-plane ports below the ephemeral range ($ephemeral_low)"
+
+# One shell can go from one control plane to the next: `env` unsets what
+# this one does not have (v0.1.0 has no router debug port, and e2e.routing
+# once used the URL a v1.0.0 run had left in scripts/test.sh's shell).
+got=$(MODELBOOSTER_TESTENV_ROUTER_DEBUG=http://stale MODELBOOSTER_TESTENV_KTHENA_BIN=/stale bash -c '
+  eval "$("$1/scripts/testenv.sh" env)"
+  echo "${MODELBOOSTER_TESTENV_ROUTER_DEBUG-unset} ${MODELBOOSTER_TESTENV_KTHENA_BIN-unset}"' _ "$MB_REPO_ROOT")
+[[ $got != *stale* ]] || fail "scripts/testenv.sh env leaves variables of another control plane set: $got"
+note "env replaces or unsets what another control plane left: $got"
