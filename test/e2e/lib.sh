@@ -586,10 +586,10 @@ YAML
 
 # runtime_lora_booster NAME ADAPTERS_YAML [IMAGE]: one vLLM backend `gpu`
 # that loads LoRA adapters at run time (VLLM_ALLOW_RUNTIME_LORA_UPDATING),
-# with `loraAdapters: ADAPTERS_YAML`, as YAML. MB_IN_POOL=1 as for
-# small_booster.
+# with `loraAdapters: ADAPTERS_YAML`, as YAML; MB_REPLICAS replicas
+# (default 1). MB_IN_POOL=1 as for small_booster.
 runtime_lora_booster() {
-  booster_head "$1" 1 1
+  booster_head "$1" "${MB_REPLICAS:-1}" "${MB_REPLICAS:-1}"
   cat <<YAML
       env:
         - name: VLLM_ALLOW_RUNTIME_LORA_UPDATING

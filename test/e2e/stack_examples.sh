@@ -8,6 +8,10 @@
 # to Active is printed per example (docs/testing.md records it).
 source "$(dirname "$0")/lib.sh"
 e2e_setup
+# Pod IPs come from KWOK's pod CIDR (MODELBOOSTER_TESTENV_POD_CIDR, an
+# octet-aligned range on loopback): its fixed octets, e.g. "127.20.".
+cidr=${MODELBOOSTER_TESTENV_POD_CIDR:-127.20.0.0/16}
+ip_prefix=$(cut -d. -f1-$((${cidr#*/} / 8)) <<<"${cidr%/*}").
 [[ $MB_STACK != none ]] || skip "no serving stack in this control plane (MODELBOOSTER_TESTENV_STACK=$MB_STACK): nothing to run on"
 ACTIVE_TIMEOUT=${MB_E2E_ACTIVE_TIMEOUT:-180}
 
@@ -92,11 +96,11 @@ for ms in $(names "$K_MS"); do
     ((n > 0)) || fail "ModelServing $ms (replicas $replicas) has no pods"
     expect_eq "$(jp "$K_MS" "$ms" '{.status.conditions[?(@.type=="Available")].status}')" True "ModelServing $ms Available"
   fi
-  bad=$(jq -r --arg ms "$ms" '.items[] | select(
+  bad=$(jq -r --arg ms "$ms" --arg prefix "$ip_prefix" '.items[] | select(
       (.status.phase != "Running")
       or ([.status.conditions[]? | select(.type == "Ready" and .status == "True")] | length == 0)
       or ((.spec.nodeName // "") | startswith("kwok-") | not)
-      or ((.status.podIP // "") | startswith("127.20.") | not)
+      or ((.status.podIP // "") | startswith($prefix) | not)
       or ([.metadata.ownerReferences[]? | select(.kind == "ModelServing" and .name == $ms)] | length == 0))
     | "\(.metadata.name) phase=\(.status.phase) node=\(.spec.nodeName) ip=\(.status.podIP)"' <<<"$pods")
   [[ -z $bad ]] || fail "pods of ModelServing $ms not Running/Ready on a KWOK node, or not owned by it:

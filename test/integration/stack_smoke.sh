@@ -167,7 +167,14 @@ sched=$(jq -r .spec.schedulerName <<<"$p")
 init=$(jq -r '.status.initContainerStatuses[0].state.terminated.reason // ""' <<<"$p")
 gpu=$(jq -r '.spec.containers[0].resources.limits["nvidia.com/gpu"] // ""' <<<"$p")
 [[ $phase == Running ]] || fail "pod $pod phase is $phase, not Running"
-[[ $ip =~ ^127\.20\.[0-9]+\.[0-9]+$ ]] || fail "pod $pod IP '$ip' is not in KWOK's 127.20.0.0/16"
+# In the pod CIDR testenv gave KWOK (MODELBOOSTER_TESTENV_POD_CIDR, on
+# loopback), compared as 32-bit numbers under its mask.
+cidr=${MODELBOOSTER_TESTENV_POD_CIDR:-127.20.0.0/16}
+ip_number() { local IFS=. a b c d; read -r a b c d <<<"$1"; echo $(((a << 24) | (b << 16) | (c << 8) | d)); }
+bits=${cidr#*/}
+mask=$(((0xffffffff << (32 - bits)) & 0xffffffff))
+[[ $ip =~ ^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$ ]] && (((($(ip_number "$ip") ^ $(ip_number "${cidr%/*}")) & mask) == 0)) ||
+  fail "pod $pod IP '$ip' is not in KWOK's pod CIDR $cidr"
 [[ $sched == volcano ]] || fail "pod $pod asks for scheduler '$sched', not volcano"
 [[ $init == Completed ]] || fail "pod $pod's init container is not Completed ('$init')"
 [[ $gpu == 1 ]] || fail "pod $pod does not ask for nvidia.com/gpu: 1 ('$gpu')"
