@@ -12,17 +12,10 @@
 #
 # The policy asks for no stabilization and no rate limit, so that each step
 # takes one autoscaler period (15 s in both releases) rather than minutes.
-# Kthena v0.1.0's autoscaler only reads Bindings in its own namespace, so
-# there the test runs in that namespace (docs/stacks.md, "Autoscaling").
+# On v0.1.0 it runs in Kthena's namespace (lib.sh, autoscaler_setup).
 source "$(dirname "$0")/lib.sh"
-[[ $MB_STACK == v0.1.0 ]] && MB_E2E_NAMESPACE=${MODELBOOSTER_TESTENV_KTHENA_NAMESPACE:-kthena-system}
-e2e_setup
-pod_agent_enable
-ctl_start main
-
-# A name of its own on every run: v0.1.0's autoscaler keeps a scaler per
-# Binding name for as long as it runs, and this namespace may be shared.
-B=as-$(od -An -N2 -tx1 /dev/urandom | tr -d ' \n')
+autoscaler_setup as
+B=$AUTOSCALED
 MS=$B-gpu
 {
   booster_head "$B" 1 3

@@ -18,12 +18,8 @@
 # leaves MetricTargets empty, so every period ends in "skip recommended
 # instances" and only the bounds are enforced (docs/stacks.md).
 source "$(dirname "$0")/lib.sh"
-[[ $MB_STACK == v0.1.0 ]] && MB_E2E_NAMESPACE=${MODELBOOSTER_TESTENV_KTHENA_NAMESPACE:-kthena-system}
-e2e_setup
-pod_agent_enable
-ctl_start main
-
-B=cost-$(od -An -N2 -tx1 /dev/urandom | tr -d ' \n')
+autoscaler_setup cost
+B=$AUTOSCALED
 backend() { # name min max cost
   cat <<YAML
     - name: $1
@@ -37,13 +33,8 @@ backend() { # name min max cost
 YAML
 }
 {
+  booster_meta "$B"
   cat <<YAML
-apiVersion: $MB_GROUP/v1alpha1
-kind: ModelBooster
-metadata:
-  name: $B
-  namespace: $MB_NS
-spec:
   costExpansionRatePercent: 100
   autoscalingPolicy:
 $(fast_scaling_policy 4)

@@ -151,6 +151,20 @@ e2e_setup() {
   if [[ ${MB_E2E_AS_CHART:-0} == 1 ]]; then _as_chart_identity; fi
 }
 
+# autoscaler_setup PREFIX: e2e_setup, the pod agent and controller `main`
+# for a scenario of Kthena's autoscaler, and a booster name PREFIX-<random>
+# in AUTOSCALED. Kthena v0.1.0's autoscaler reads Bindings only in its own
+# namespace, so there the scenario runs in that one (docs/stacks.md,
+# "Autoscaling"); the random name because that autoscaler keeps a scaler
+# per Binding name for as long as it runs, and the namespace is shared.
+autoscaler_setup() {
+  [[ $MB_STACK == v0.1.0 ]] && MB_E2E_NAMESPACE=${MODELBOOSTER_TESTENV_KTHENA_NAMESPACE:-kthena-system}
+  e2e_setup
+  pod_agent_enable
+  ctl_start main
+  AUTOSCALED=$1-$(od -An -N2 -tx1 /dev/urandom | tr -d ' \n')
+}
+
 # MB_E2E_NAMESPACE=NS e2e_setup: the test runs in the existing namespace NS
 # instead of a fresh one (Kthena v0.1.0's autoscaler acts only in its own
 # namespace). At exit the boosters the test made there are deleted, and
@@ -550,9 +564,8 @@ scaling_children() {
   echo "${out% }"
 }
 
-# booster_head NAME MIN MAX: a booster with one vLLM backend `gpu`, up to
-# its replica bounds; the caller appends the rest of the backend.
-booster_head() {
+# booster_meta NAME: a booster's first lines, up to `spec:`.
+booster_meta() {
   cat <<YAML
 apiVersion: $MB_GROUP/v1alpha1
 kind: ModelBooster
@@ -560,6 +573,14 @@ metadata:
   name: $1
   namespace: $MB_NS
 spec:
+YAML
+}
+
+# booster_head NAME MIN MAX: a booster with one vLLM backend `gpu`, up to
+# its replica bounds; the caller appends the rest of the backend.
+booster_head() {
+  booster_meta "$1"
+  cat <<YAML
   backends:
     - name: gpu
       type: vLLM
@@ -583,6 +604,19 @@ small_booster() {
 YAML
   _pool_selector
 }
+
+# lora_adapter_dirs NAME...: an adapter directory each under $MB_TMP, which
+# the runtime sidecar copies (Kthena's pvc:// downloader reads /<path> and
+# runs rsync; the sidecar sees the host's files read-only); adapter_url NAME
+# is its artifactURL.
+lora_adapter_dirs() {
+  local a
+  for a in "$@"; do
+    mkdir -p "$MB_TMP/adapters/$a"
+    echo '{"r": 8}' >"$MB_TMP/adapters/$a/adapter_config.json"
+  done
+}
+adapter_url() { echo "pvc://${MB_TMP#/}/adapters/$1"; }
 
 # runtime_lora_booster NAME ADAPTERS_YAML [IMAGE]: one vLLM backend `gpu`
 # that loads LoRA adapters at run time (VLLM_ALLOW_RUNTIME_LORA_UPDATING),

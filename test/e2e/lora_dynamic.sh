@@ -16,21 +16,14 @@ e2e_setup
 pod_agent_enable
 ctl_start main
 
-# Adapters as directories the sidecar copies (Kthena's pvc:// downloader
-# reads /<path> and runs rsync; the sidecar sees the host's files read-only).
-adapters=$MB_TMP/adapters
-for a in sql chat; do
-  mkdir -p "$adapters/$a"
-  echo '{"r": 8}' >"$adapters/$a/adapter_config.json"
-done
-url() { echo "pvc://${adapters#/}/$1"; }
+lora_adapter_dirs sql chat
 
 B=ld
 # The pod runs once every child is written (Kthena v0.1.0's router never
 # routes to pods that were Ready before their ModelServer existed; see
 # e2e.routing and e2e.server_recreated).
 MB_IN_POOL=1
-runtime_lora_booster "$B" "[{name: sql, artifactURL: \"$(url sql)\"}]" | apply_yaml
+runtime_lora_booster "$B" "[{name: sql, artifactURL: \"$(adapter_url sql)\"}]" | apply_yaml
 wait_cond "$B" Initialized True 60
 pool_open
 wait_cond "$B" Active True 60
@@ -49,7 +42,7 @@ wait_for -t 30 lists "$(jq -cn --arg b "$base" '[$b, "sql"] | sort')" ||
 
 # ---------------------------------------------------------- an adapter added
 t0=$(date +%s.%N)
-k patch "$K_MB" "$B" --type=json -p "[{\"op\":\"add\",\"path\":\"/spec/backends/0/loraAdapters/-\",\"value\":{\"name\":\"chat\",\"artifactURL\":\"$(url chat)\"}}]" >/dev/null
+k patch "$K_MB" "$B" --type=json -p "[{\"op\":\"add\",\"path\":\"/spec/backends/0/loraAdapters/-\",\"value\":{\"name\":\"chat\",\"artifactURL\":\"$(adapter_url chat)\"}}]" >/dev/null
 wait_for -t 60 lists "$(jq -cn --arg b "$base" '[$b, "chat", "sql"] | sort')" ||
   fail "chat was not loaded on $pod: the engine lists $(engine_models); status $(jp "$K_MB" "$B" '{.status.backendStatuses}')"
 t1=$(date +%s.%N)

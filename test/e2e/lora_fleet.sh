@@ -11,16 +11,15 @@ pod_agent_enable
 ctl_start main
 
 N=${MB_E2E_LORA_PODS:-6}
-adapters=$MB_TMP/adapters
-for a in sql chat; do
-  mkdir -p "$adapters/$a"
-  echo '{"r": 8}' >"$adapters/$a/adapter_config.json"
-done
-url() { echo "pvc://${adapters#/}/$1"; }
+# Adapter names no other scenario uses: Kthena v0.1.0's router keys LoRA
+# routes by adapter name cluster-wide, and deleting a ModelRoute drops its
+# adapters' routes whoever set them last, so a previous scenario's namespace
+# going away would take ours (docs/stacks.md).
+lora_adapter_dirs fleet-sql fleet-chat
 
 B=lf
 # The pods run once every child is written (see e2e.lora_dynamic).
-MB_IN_POOL=1 MB_REPLICAS=$N runtime_lora_booster "$B" "[{name: sql, artifactURL: \"$(url sql)\"}]" | apply_yaml
+MB_IN_POOL=1 MB_REPLICAS=$N runtime_lora_booster "$B" "[{name: fleet-sql, artifactURL: \"$(adapter_url fleet-sql)\"}]" | apply_yaml
 wait_cond "$B" Initialized True 60
 pool_open
 wait_cond "$B" Active True 90
@@ -31,29 +30,29 @@ for p in "${pods[@]}"; do
   wait_for -t 90 agent_serving "$p" || fail "the pod agent did not start $p"
   uid[$p]=$(uid_of pods "$p")
 done
-lists_chat() { curl -fsS -m 5 "$(engine_url "$1")/v1/models" | jq -e 'any(.data[]; .id == "chat")' >/dev/null; }
+lists_chat() { curl -fsS -m 5 "$(engine_url "$1")/v1/models" | jq -e 'any(.data[]; .id == "fleet-chat")' >/dev/null; }
 all_list_chat() {
   local p
   for p in "${pods[@]}"; do lists_chat "$p" || return 1; done
 }
-note "$N pods serving sql; adding chat"
+note "$N pods serving fleet-sql; adding fleet-chat"
 
 t0=$(date +%s.%N)
-k patch "$K_MB" "$B" --type=json -p "[{\"op\":\"add\",\"path\":\"/spec/backends/0/loraAdapters/-\",\"value\":{\"name\":\"chat\",\"artifactURL\":\"$(url chat)\"}}]" >/dev/null
+k patch "$K_MB" "$B" --type=json -p "[{\"op\":\"add\",\"path\":\"/spec/backends/0/loraAdapters/-\",\"value\":{\"name\":\"fleet-chat\",\"artifactURL\":\"$(adapter_url fleet-chat)\"}}]" >/dev/null
 wait_for -t 90 all_list_chat || {
   missing=""
   for p in "${pods[@]}"; do lists_chat "$p" || missing+=" $p"; done
-  fail "chat not loaded within 90 s on:$missing; status $(jp "$K_MB" "$B" '{.status.backendStatuses[0].loraPods}')"
+  fail "fleet-chat not loaded within 90 s on:$missing; status $(jp "$K_MB" "$B" '{.status.backendStatuses[0].loraPods}')"
 }
 t1=$(date +%s.%N)
 # The router sends chat to every pod (each one answers it at least once).
 router_answers_everywhere() {
-  router_burst $((N * 8)) /v1/completions chat "$MB_TMP/chat.out"
+  router_burst $((N * 8)) /v1/completions fleet-chat "$MB_TMP/chat.out"
   local p
-  for p in "${pods[@]}"; do grep -q "^200 $p chat\$" "$MB_TMP/chat.out" || return 1; done
+  for p in "${pods[@]}"; do grep -q "^200 $p fleet-chat\$" "$MB_TMP/chat.out" || return 1; done
 }
 wait_for -t 60 router_answers_everywhere ||
-  fail "the router does not answer chat from every pod: $(awk '{print $1, $2}' "$MB_TMP/chat.out" | sort | uniq -c | xargs)"
+  fail "the router does not answer fleet-chat from every pod: $(awk '{print $1, $2}' "$MB_TMP/chat.out" | sort | uniq -c | xargs)"
 t2=$(date +%s.%N)
 for p in "${pods[@]}"; do expect_eq "$(uid_of pods "$p")" "${uid[$p]}" "uid of pod $p (no restart)"; done
-note "chat loaded on all $N pods $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s after the patch, answered by all of them through the router after $(awk -v a="$t0" -v b="$t2" 'BEGIN { printf "%.2f", b - a }') s; no pod restarted"
+note "fleet-chat loaded on all $N pods $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s after the patch, answered by all of them through the router after $(awk -v a="$t0" -v b="$t2" 'BEGIN { printf "%.2f", b - a }') s; no pod restarted"
