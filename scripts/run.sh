@@ -152,6 +152,13 @@ cat "$state/refused.txt"
 ((refused)) || { echo "run: the invalid booster was not refused" >&2; exit 1; }
 echo
 
+# The pod agent of testenv runs Kthena's runtime sidecar and a fake engine
+# for the pods of labelled namespaces (docs/testing.md), so that requests
+# through Kthena's router get answers.
+if [[ -n ${MODELBOOSTER_TESTENV_POD_AGENT_SELECTOR:-} ]]; then
+  kubectl label namespace "$ns" --overwrite "$MODELBOOSTER_TESTENV_POD_AGENT_SELECTOR" >/dev/null
+fi
+
 echo "### kubectl apply -f $file"
 kubectl apply -f "$file"
 start=$SECONDS
@@ -171,13 +178,53 @@ echo
 echo "### conditions of modelbooster $ns/$name"
 kubectl get mb "$name" -n "$ns" \
   -o jsonpath='{range .status.conditions[*]}{.type}={.status}  {.reason}: {.message}{"\n"}{end}'
+
+# Requests for the model and for each adapter, through Kthena's router: who
+# answered (the fake engine names its pod; the pod's backend label says
+# which backend), counted over 100 requests each.
+router=${MODELBOOSTER_TESTENV_ROUTER:-}
+if [[ -n $router ]]; then
+  model=$(kubectl get modelroutes.networking.serving.volcano.sh "$name" -n "$ns" -o jsonpath='{.spec.modelName}')
+  read -r -a adapters <<<"$(kubectl get modelroutes.networking.serving.volcano.sh "$name" -n "$ns" -o jsonpath='{.spec.loraAdapters[*]}')"
+  declare -A backend_of=()
+  while read -r pod backend; do backend_of[$pod]=$backend; done < <(kubectl get pods -n "$ns" \
+    -l "workload.serving.volcano.sh/model-name=$name" \
+    -o jsonpath='{range .items[*]}{.metadata.name} {.metadata.labels.workload\.serving\.volcano\.sh/backend-name}{"\n"}{end}')
+  # Until the pod agent has started the engines, the router has no answer.
+  for _ in $(seq 1 100); do
+    curl -sf -m 5 -o /dev/null -H 'Content-Type: application/json' \
+      -d "{\"model\":\"$model\",\"prompt\":\"hi\",\"max_tokens\":4}" "$router/v1/completions" && break
+    sleep 0.3
+  done
+  echo
+  echo "### 100 requests each through Kthena's router ($router/v1/completions): answered by"
+  for m in "$model" "${adapters[@]}"; do
+    declare -A count=()
+    for _ in $(seq 1 100); do
+      by=$(curl -s -m 5 -H 'Content-Type: application/json' \
+        -d "{\"model\":\"$m\",\"prompt\":\"hi\",\"max_tokens\":4}" "$router/v1/completions" |
+        jq -r '.system_fingerprint // empty' 2>/dev/null || true)
+      key=${backend_of[$by]:-${by:+pod $by}}
+      key=${key:-no answer}
+      count[$key]=$((${count[$key]:-0} + 1))
+    done
+    line=""
+    for k in "${!count[@]}"; do line+="  $k: ${count[$k]}"; done
+    printf '  %-14s%s\n' "$m" "$line"
+  done
+  cat <<MSG
+Try one yourself:
+  curl -s $router/v1/completions -H 'Content-Type: application/json' \\
+    -d '{"model":"$model","prompt":"hello","max_tokens":8}'
+MSG
+fi
 cat <<MSG
 
 The controller (log: $state/controller.log, metrics: http://127.0.0.1:8080/metrics)
 and the control plane keep running. Use them with
   eval "\$(scripts/testenv.sh env)"; kubectl get mb -A
-The nodes and the pods' containers are simulated (KWOK): the pods are
-scheduled and Ready, but no engine runs in them (docs/testing.md). Stop
-everything with
+The nodes are simulated (KWOK), and so are the engines: a pod agent runs
+Kthena's real runtime sidecar and a fake engine for each pod, answering
+with the pod's name (docs/testing.md). Stop everything with
   scripts/run.sh --stop
 MSG
