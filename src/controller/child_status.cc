@@ -40,6 +40,10 @@ int32_t statusReplicas(const document::Value& serving) {
   return number<int32_t>(at(serving, {"status", "replicas"}), 0);
 }
 
+int32_t availableReplicas(const document::Value& serving) {
+  return number<int32_t>(at(serving, {"status", "availableReplicas"}), 0);
+}
+
 void observeServings(const kube::Store& servings, const std::string& ns, const api::ModelBooster& booster,
                      const std::vector<api::DesiredChild>& desired, Observed& observed) {
   for (const auto& child : desired) {

@@ -21,6 +21,8 @@ bool available(const document::Value& serving);
 int64_t specReplicas(const document::Value& serving);
 // status.replicas, or 0.
 int32_t statusReplicas(const document::Value& serving);
+// status.availableReplicas (serving groups ready), or 0.
+int32_t availableReplicas(const document::Value& serving);
 
 // Fills `observed` (servings, notAvailable, scaledToZero, backends) from
 // the live ModelServings in `servings` (the cache) for the desired ones.

@@ -9,6 +9,7 @@
 #include "controller/child_status.h"
 #include "controller/child_writer.h"
 #include "controller/lora_targets.h"
+#include "controller/route_readiness.h"
 #include "controller/status.h"
 #include "core/convert.h"
 #include "core/dynamic_lora.h"
@@ -269,6 +270,9 @@ runtime::Action Reconciler::reconcile(const std::string& key) {
     observeServings(caches_.of(api::ChildKind::ModelServing), pass.ns, pass.booster, desired, pass.observed);
     return pass.statusOnly("writing the status of a booster the serving stack cannot serve failed");
   }
+  // Kthena's router weighs targets without looking at their pods: a
+  // backend with nothing ready gets no share while another has (deviation 23b).
+  weighRouteByReadiness(desired, caches_.of(api::ChildKind::ModelServing), pass.ns);
   // Steps 3-6, then 7-8.
   bool allInPlace = pass.writeChildren(desired);
   pass.syncLora(config);

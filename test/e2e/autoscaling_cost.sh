@@ -73,10 +73,16 @@ step() { # waiting cheap dear
 }
 step 25 2 1
 step 100 2 2
+# The route gives a backend with nothing ready no share (deviation 23b):
+# Kthena's router would answer its part of the requests 404.
+dear_weight() { k get "$K_RT" "$B" -o json | jq -r --arg s "$B-dear" '[.spec.rules[0].targetModels[] | select(.modelServerName == $s) | .weight] | first'; }
+weight_is() { [[ $(dear_weight) == "$1" ]]; }
 step 0 1 0
-note "dear scaled to zero"
+wait_for -t 30 weight_is 0 || fail "ModelRoute $B gives dear weight $(dear_weight) at 0 replicas, not 0"
+note "dear scaled to zero: its route weight 0"
 step 25 2 1
-note "dear back from zero"
+wait_for -t 30 weight_is 100 || fail "ModelRoute $B gives dear weight $(dear_weight) once it is back, not its routeWeight 100"
+note "dear back from zero: its route weight 100 again"
 t1=$(now_utc)
 ours=$(audit_controller_writes "$t0" "$t1" | grep -F " modelservings/" || true)
 [[ -z $ours ]] || fail "our controller wrote a ModelServing while the autoscaler owned the replicas:
