@@ -7,8 +7,9 @@
 # controller with its admission webhooks (registered as the Helm chart
 # registers them, with a url on loopback), shows an invalid booster refused
 # at apply, applies an example booster and shows what it became: the
-# children, the pods Kthena's ModelServing controller made from them, and the
-# booster Active.
+# children, the pods Kthena's ModelServing controller made from them, the
+# booster Active, and who answers requests for its model and adapters
+# through Kthena's router (testenv's pod agent runs the pods' engines).
 #
 #   scripts/run.sh [FILE]               run (default example: examples/multi-backend-lora-autoscaling.yaml)
 #   scripts/run.sh --stack v0.1.0 ...   the older Kthena release instead
@@ -29,7 +30,7 @@ while (($#)); do
       shift
       ;;
     -h | --help)
-      sed -n '2,15p' "$0"
+      sed -n '2,17p' "$0"
       exit 0
       ;;
     *) file=$1 ;;
@@ -204,8 +205,8 @@ if [[ -n $router ]]; then
       by=$(curl -s -m 5 -H 'Content-Type: application/json' \
         -d "{\"model\":\"$m\",\"prompt\":\"hi\",\"max_tokens\":4}" "$router/v1/completions" |
         jq -r '.system_fingerprint // empty' 2>/dev/null || true)
-      key=${backend_of[$by]:-${by:+pod $by}}
-      key=${key:-no answer}
+      key="no answer"
+      [[ -n $by ]] && key=${backend_of[$by]:-pod $by}
       count[$key]=$((${count[$key]:-0} + 1))
     done
     line=""

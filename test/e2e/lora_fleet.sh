@@ -3,8 +3,8 @@
 # of MB_E2E_LORA_PODS replicas (default 6) is loaded on every pod, through
 # each pod's own runtime sidecar, with no pod restarted; printed: the time
 # from the patch until every engine lists it, and until the router answers
-# it from every pod. The controller's LoRA threads (--lora-sync-threads,
-# default 4) work on the pods side by side.
+# every request for it from the booster's pods. The controller's LoRA
+# threads (--lora-sync-threads, default 4) work on the pods side by side.
 source "$(dirname "$0")/lib.sh"
 e2e_setup
 pod_agent_enable
@@ -45,14 +45,19 @@ wait_for -t 90 all_list_chat || {
   fail "fleet-chat not loaded within 90 s on:$missing; status $(jp "$K_MB" "$B" '{.status.backendStatuses[0].loraPods}')"
 }
 t1=$(date +%s.%N)
-# The router sends chat to every pod (each one answers it at least once).
-router_answers_everywhere() {
+# The router answers the new adapter, every time from one of the pods.
+# Which pods it picks is its scheduler's business (v1.0.0 scores pods; it
+# need not spread a short burst over all six).
+router_answers() {
   router_burst $((N * 8)) /v1/completions fleet-chat "$MB_TMP/chat.out"
-  local p
-  for p in "${pods[@]}"; do grep -q "^200 $p fleet-chat\$" "$MB_TMP/chat.out" || return 1; done
+  local code by model
+  while read -r code by model; do
+    [[ $code == 200 && $model == fleet-chat && " ${pods[*]} " == *" $by "* ]] || return 1
+  done <"$MB_TMP/chat.out"
 }
-wait_for -t 60 router_answers_everywhere ||
-  fail "the router does not answer fleet-chat from every pod: $(awk '{print $1, $2}' "$MB_TMP/chat.out" | sort | uniq -c | xargs)"
+wait_for -t 60 router_answers ||
+  fail "the router does not answer fleet-chat from the booster's pods: $(awk '{print $1, $2}' "$MB_TMP/chat.out" | sort | uniq -c | xargs)"
 t2=$(date +%s.%N)
+answering=$(awk '{print $2}' "$MB_TMP/chat.out" | sort -u | wc -l)
 for p in "${pods[@]}"; do expect_eq "$(uid_of pods "$p")" "${uid[$p]}" "uid of pod $p (no restart)"; done
-note "fleet-chat loaded on all $N pods $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s after the patch, answered by all of them through the router after $(awk -v a="$t0" -v b="$t2" 'BEGIN { printf "%.2f", b - a }') s; no pod restarted"
+note "fleet-chat loaded on all $N pods $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s after the patch, answered through the router after $(awk -v a="$t0" -v b="$t2" 'BEGIN { printf "%.2f", b - a }') s ($((N * 8)) requests, by $answering of the pods); no pod restarted"
