@@ -59,7 +59,8 @@ struct StackProfile {
   ServingStack stack;
   std::string_view name;     // "v1.0": flag value, log field, metric label
   std::string_view release;  // "Kthena v1.0.0"
-  // The child kinds this stack serves and we write, in creation order.
+  // The child kinds this stack serves and we write (kWriteOrder says in
+  // which order).
   std::span<const ChildKind> kinds;
   // ModelServing.spec.schedulerName is required (v0.1's webhook accepts
   // only "volcano"); otherwise it is written only when the booster names one.
