@@ -92,6 +92,15 @@ _e2e_cleanup() {
     if [[ -n $MB_NS ]] && ((MB_CLUSTER_OK)); then
       printf '\n----- events in %s -----\n' "$MB_NS" >&2
       kubectl -n "$MB_NS" get events --sort-by=.lastTimestamp 2>&1 | tail -n 30 >&2
+      # Pods that went NotReady under a running test (a node that missed
+      # its heartbeat: docs/testing.md, "Simulated nodes") look like a
+      # controller that lost them; these two tables tell the two apart.
+      local ready='.status.conditions[?(@.type=="Ready")]'
+      printf '\n----- pods in %s -----\n' "$MB_NS" >&2
+      kubectl -n "$MB_NS" get pods --no-headers 2>&1 -o "custom-columns=NAME:.metadata.name,PHASE:.status.phase,READY:$ready.status,REASON:$ready.reason,NODE:.spec.nodeName,IP:.status.podIP" |
+        tail -n 20 >&2
+      printf -- '----- nodes -----\n' >&2
+      kubectl get nodes -l type=kwok --no-headers 2>&1 -o "custom-columns=NAME:.metadata.name,READY:$ready.status,HEARTBEAT:$ready.lastHeartbeatTime,TRANSITION:$ready.lastTransitionTime" >&2
     fi
     printf -- '----- end -----\n' >&2
   fi
@@ -551,6 +560,22 @@ ms_not_available() { exists "$K_MS" "$1" && [[ $(ms_cond "$1" Available) != True
 
 # pods_of MODELSERVING: names of the pods Kthena made for a ModelServing.
 pods_of() { names pods "modelserving.volcano.sh/name=$1"; }
+
+# wait_pods_ready MODELSERVING [TIMEOUT]: every pod of it is Ready, or fail
+# naming the ones that are not and why. Kthena keeps a ModelServing
+# Available when a Running pod turns NotReady, and the controller loads LoRA
+# adapters on Ready pods only, so scenarios that count pods check this
+# first.
+_pods_not_ready() {
+  k get pods -l "modelserving.volcano.sh/name=$1" -o json |
+    jq -r '.items[] | (.status.conditions // [] | map(select(.type == "Ready")) | first) as $r
+      | select(($r.status // "") != "True") | "\(.metadata.name) (\($r.reason // .status.phase))"' | xargs
+}
+_pods_all_ready() { [[ -n $(pods_of "$1") && -z $(_pods_not_ready "$1") ]]; }
+wait_pods_ready() {
+  wait_for -t "${2:-$WAIT_TIMEOUT}" _pods_all_ready "$1" ||
+    fail "pods of $1 not Ready: $(_pods_not_ready "$1")"
+}
 
 # scaling_children NAME...: the autoscaling children named NAME... as
 # `children` prints them: an AutoscalingPolicy each, plus an

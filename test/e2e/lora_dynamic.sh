@@ -27,6 +27,7 @@ runtime_lora_booster "$B" "[{name: sql, artifactURL: \"$(adapter_url sql)\"}]" |
 wait_cond "$B" Initialized True 60
 pool_open
 wait_cond "$B" Active True 60
+wait_pods_ready "$B-gpu"
 pod=$(pods_of "$B-gpu")
 [[ $(wc -w <<<"$pod") == 1 ]] || fail "expected one pod of $B-gpu, got: $pod"
 wait_for -t 60 agent_serving "$pod" || fail "the pod agent did not start $pod"

@@ -20,6 +20,7 @@ MB_IN_POOL=1 MB_REPLICAS=3 runtime_lora_booster "$B" "[{name: faults-base, artif
 wait_cond "$B" Initialized True 60
 pool_open
 wait_cond "$B" Active True 90
+wait_pods_ready "$B-gpu"
 read -r failing hanging healthy <<<"$(pods_of "$B-gpu")"
 [[ -n $healthy ]] || fail "expected 3 pods of $B-gpu: $(pods_of "$B-gpu")"
 for p in "$failing" "$hanging" "$healthy"; do

@@ -23,6 +23,7 @@ MB_IN_POOL=1 MB_REPLICAS=$N runtime_lora_booster "$B" "[{name: fleet-sql, artifa
 wait_cond "$B" Initialized True 60
 pool_open
 wait_cond "$B" Active True 90
+wait_pods_ready "$B-gpu"
 read -r -a pods <<<"$(pods_of "$B-gpu")"
 ((${#pods[@]} == N)) || fail "expected $N pods of $B-gpu, got ${#pods[@]}: ${pods[*]}"
 declare -A uid=()

@@ -183,6 +183,21 @@ kwok=$(kubectl get node "$node" -o jsonpath='{.metadata.annotations.kwok\.x-k8s\
 [[ $kwok == fake ]] || fail "node $node is not a KWOK node (annotation kwok.x-k8s.io/node='$kwok')"
 note "pod $pod Running and Ready on $node (scheduler $sched), IP $ip, init container Completed"
 
+# Every KWOK node heartbeats through its Lease, renewed well inside the node
+# lifecycle controller's grace period (a late status-only heartbeat once
+# left a test's pods NotReady for good: scripts/testenv.sh, kwok_stages).
+leases=$(kubectl get leases -n kube-node-lease -o json)
+now=$(date +%s)
+for n in $(kubectl get nodes -l type=kwok -o jsonpath='{.items[*].metadata.name}'); do
+  lease=$(jq -c --arg n "$n" '.items[] | select(.metadata.name == $n) | {holder: .spec.holderIdentity, renew: .spec.renewTime, duration: .spec.leaseDurationSeconds}' <<<"$leases")
+  [[ -n $lease ]] || fail "node $n has no Lease in kube-node-lease: KWOK does not heartbeat it through a lease"
+  renew=$(jq -r '.renew // ""' <<<"$lease")
+  duration=$(jq -r '.duration // 0' <<<"$lease")
+  [[ -n $renew ]] && age=$((now - $(date -d "$renew" +%s))) || fail "the Lease of node $n was never renewed: $lease"
+  ((age <= duration)) || fail "the Lease of node $n was renewed $age s ago, more than its duration ($duration s): $lease"
+done
+note "every KWOK node holds a Lease renewed within its ${duration} s"
+
 kubectl wait -n "$MB_NS" --for=condition=Available "modelserving/$ms" --timeout=60s >/dev/null ||
   fail "ModelServing $ms has no Available=True after 60 s: $(kubectl get modelserving -n "$MB_NS" "$ms" -o jsonpath='{.status}')"
 note "ModelServing $ms Available=True $((SECONDS - start)) s after it was created"
