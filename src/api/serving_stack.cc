@@ -23,7 +23,8 @@ constexpr std::array<StackProfile, 2> kProfiles = {{
      .implicitGang = true,
      .optimizerReadsMetrics = true,
      .scalerFeedsBackCorrection = false,
-     .autoscalerOwnNamespaceOnly = false},
+     .autoscalerOwnNamespaceOnly = false,
+     .autoscalerKeepsFirstRead = false},
     {.stack = ServingStack::V0_1,
      .name = "v0.1",
      .release = "Kthena v0.1.0",
@@ -35,7 +36,8 @@ constexpr std::array<StackProfile, 2> kProfiles = {{
      .implicitGang = false,
      .optimizerReadsMetrics = false,
      .scalerFeedsBackCorrection = true,
-     .autoscalerOwnNamespaceOnly = true},
+     .autoscalerOwnNamespaceOnly = true,
+     .autoscalerKeepsFirstRead = true},
 }};
 
 }  // namespace

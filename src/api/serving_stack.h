@@ -92,6 +92,12 @@ struct StackProfile {
   // It acts only on objects in the namespace it runs in (v0.1: it lists
   // AutoscalingPolicyBindings there and nowhere else).
   bool autoscalerOwnNamespaceOnly;
+  // The scaler it builds for a Binding keeps what it read the first time
+  // (the Binding's bounds, the policy's metric targets and behavior) until
+  // the Binding is gone for a whole period or kthena-controller-manager
+  // restarts (v0.1: scalers are keyed by Binding name and never rebuilt;
+  // v1.0 rebuilds one when its policy's generation changes).
+  bool autoscalerKeepsFirstRead;
 
   bool writes(ChildKind kind) const;
 };

@@ -143,6 +143,7 @@ bool ChildWriter::update(const Target& t, const document::Value& want, const doc
   }
   remember(t.child.kind, t.memoryKey, want, std::move(*updated));
   report_.event("Normal", "Updated", "updated " + t.label + " to match the booster");
+  report_.changed(t.child.kind, t.label);
   return true;
 }
 
@@ -167,6 +168,7 @@ bool ChildWriter::replace(const Target& t, const document::Value& live, const st
   }
   remember(t.child.kind, t.memoryKey, t.child.object, std::move(*created));
   report_.event("Normal", "Replaced", "replaced " + t.label + ": " + reason);
+  report_.changed(t.child.kind, t.label);
   return true;
 }
 

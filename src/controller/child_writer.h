@@ -34,6 +34,9 @@ class WriteReport {
   virtual void retryLater() = 0;
   // A write met a newer version: the cache was behind.
   virtual void conflicted() = 0;
+  // A child that existed was written again with a new spec (updated, or
+  // replaced). `label` is "Kind ns/name".
+  virtual void changed(api::ChildKind kind, const std::string& label) = 0;
 };
 
 class ChildWriter {

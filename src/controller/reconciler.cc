@@ -46,8 +46,9 @@ struct Reconciler::Pass final : WriteReport {
   Observed observed;
   bool retry = false;  // a transient API failure: come back with backoff
   std::chrono::seconds retryAfter{0};
-  bool conflict = false;      // a write met a newer version: requeue, not an error
-  bool implicitGang = false;  // the profile's StackProfile::implicitGang
+  bool conflict = false;                       // a write met a newer version: requeue, not an error
+  bool implicitGang = false;                   // the profile's StackProfile::implicitGang
+  const api::StackProfile* profile = nullptr;  // set by convert()
 
   // An Event on the booster, and the same line in the log.
   void event(const char* type, const std::string& reason, const std::string& message) override {
@@ -78,13 +79,26 @@ struct Reconciler::Pass final : WriteReport {
   void retryLater() override { retry = true; }
   void conflicted() override { conflict = true; }
 
+  // Kthena v0.1.0's autoscaler goes on with what it first read of a Binding
+  // and its policy: say so when they change, since nothing else will.
+  void changed(api::ChildKind kind, const std::string& label) override {
+    if (profile == nullptr || !profile->autoscalerKeepsFirstRead) return;
+    if (kind != api::ChildKind::AutoscalingPolicy && kind != api::ChildKind::AutoscalingPolicyBinding) return;
+    event("Warning", "ServingStackCaveat",
+          label + " changed, but " + std::string(profile->release) +
+              "'s autoscaler keeps scaling with the bounds and metric targets it first read until "
+              "kthena-controller-manager restarts; restart it to apply the change (until then modelbooster "
+              "clamps each ModelServing it scales outside the booster's bounds back into them)");
+  }
+
   // Step 2: validate and convert. False (and Failed=InvalidSpec) when the
   // spec is invalid.
   bool convert(const core::ConversionOptions& config, std::vector<api::DesiredChild>& desired) {
     document::Errors errors;
     booster = api::decodeModelBooster(*boosterObject, errors);
     observed.generation = booster.metadata.generation;
-    implicitGang = config.profile().implicitGang;
+    profile = &config.profile();
+    implicitGang = profile->implicitGang;
     api::Children children;
     if (errors.empty()) core::convert(booster, config, children, errors);
     // An adapter-only change keeps the pod templates of backends that load

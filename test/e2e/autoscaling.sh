@@ -54,7 +54,11 @@ note "up to 3 and down to 1: $theirs ModelServing write(s) by Kthena's autoscale
 if [[ $MB_STACK == v0.1.0 ]]; then
   # Its scaler keeps the bounds of the Binding it first saw: after a change
   # it would set its old maximum again and our clamp would undo it on every
-  # period (docs/stacks.md). Nothing to prove there.
+  # period (docs/stacks.md). What is checked: the controller says so.
+  k patch "$K_MB" "$B" --type=json -p '[{"op":"replace","path":"/spec/backends/0/maxReplicas","value":2}]' >/dev/null
+  caveat() { events_for "$B" ServingStackCaveat | grep -F "AutoscalingPolicyBinding $MB_NS/$MS changed, but Kthena v0.1.0's autoscaler keeps"; }
+  wait_for -t 30 caveat || fail "no ServingStackCaveat Event for the changed Binding: $(events_for "$B")"
+  note "v0.1.0: maxReplicas 3 -> 2 is a Warning Event: $(caveat | head -n1 | cut -c1-120)..."
   note "v0.1.0: the clamp under a changed bound is not checked (its autoscaler keeps a Binding's first bounds)"
   exit 0
 fi

@@ -328,6 +328,49 @@ TEST_F(ReconcilerTest, AServingStackCaveatIsOneWarningPerGeneration) {
   EXPECT_TRUE(caveats().empty());
 }
 
+// Kthena v0.1.0's autoscaler never rereads a Binding or its policy (see
+// StackProfile::autoscalerKeepsFirstRead): a change of either is a Warning
+// saying so. v1.0.0 rebuilds its scaler on a policy change: no Warning.
+TEST(ReconcilerStacks, ChangedAutoscalingChildrenAreAWarningOnlyWhereTheAutoscalerKeepsWhatItFirstRead) {
+  for (api::ServingStack stack : {api::ServingStack::V0_1, api::ServingStack::V1_0}) {
+    FakeClient client;
+    Caches caches;
+    RecordingEventSink events;
+    base::FakeClock clock;
+    Reconciler r(
+        client, caches, &events,
+        [stack] {
+          core::ConversionOptions c;
+          c.stack = stack;
+          return c;
+        },
+        clock);
+    document::Value b = autoscaledBooster("m");
+    kube::Store::Writer(caches.boosters).apply(std::make_shared<const document::Value>(b));
+    ASSERT_EQ(r.reconcile("n/m").kind(), runtime::Action::Kind::Done);
+    b.find("metadata")->put("generation", document::Value::integer(2));
+    b.find("spec")->find("backends")->items()[0].put("maxReplicas", document::Value::integer(3));
+    kube::Store::Writer(caches.boosters).apply(std::make_shared<const document::Value>(b));
+    events.clear();
+    ASSERT_EQ(r.reconcile("n/m").kind(), runtime::Action::Kind::Done);
+    Strings changed;
+    for (const auto& e : events.events()) {
+      if (e.find("changed, but") != std::string::npos) changed.push_back(e);
+    }
+    if (stack == api::ServingStack::V0_1) {
+      ASSERT_EQ(changed.size(), 1U) << "the Binding holds the bounds; the policy did not change";
+      EXPECT_EQ(changed[0],
+                "Warning ServingStackCaveat n/m: AutoscalingPolicyBinding n/m-a changed, but Kthena v0.1.0's "
+                "autoscaler keeps scaling with the bounds and metric targets it first read until "
+                "kthena-controller-manager restarts; restart it to apply the change (until then modelbooster "
+                "clamps each ModelServing it scales outside the booster's bounds back into them)");
+    } else {
+      EXPECT_TRUE(changed.empty()) << changed.front();
+      EXPECT_EQ(client.callsStartingWith("update autoscalingpolicies").size(), 1U) << "v1.0 keeps bounds in the policy";
+    }
+  }
+}
+
 // As a structural schema, defaulting and a mutating webhook do: the server
 // drops a field we send, adds defaults, and rewrites a value of ours.
 void serverChangesWhatWeSend(FakeClient& client) {
