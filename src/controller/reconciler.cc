@@ -47,7 +47,6 @@ struct Reconciler::Pass final : WriteReport {
   bool retry = false;  // a transient API failure: come back with backoff
   std::chrono::seconds retryAfter{0};
   bool conflict = false;                       // a write met a newer version: requeue, not an error
-  bool implicitGang = false;                   // the profile's StackProfile::implicitGang
   const api::StackProfile* profile = nullptr;  // set by convert()
 
   // An Event on the booster, and the same line in the log.
@@ -98,7 +97,6 @@ struct Reconciler::Pass final : WriteReport {
     booster = api::decodeModelBooster(*boosterObject, errors);
     observed.generation = booster.metadata.generation;
     profile = &config.profile();
-    implicitGang = profile->implicitGang;
     api::Children children;
     if (errors.empty()) core::convert(booster, config, children, errors);
     // An adapter-only change keeps the pod templates of backends that load
@@ -155,7 +153,7 @@ struct Reconciler::Pass final : WriteReport {
 
   // Steps 3-6. False when a child is not in place.
   bool writeChildren(const std::vector<api::DesiredChild>& desired) {
-    ChildWriter writer(r.client_, r.caches_, r.written_, ns, booster.metadata.uid, implicitGang, *this);
+    ChildWriter writer(r.client_, r.caches_, r.written_, ns, booster.metadata.uid, profile->implicitGang, *this);
     std::set<std::string> desiredKeys;
     std::vector<const api::DesiredChild*> inWriteOrder;
     for (const auto& d : desired) {

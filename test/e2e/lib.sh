@@ -93,8 +93,9 @@ _e2e_cleanup() {
       printf '\n----- events in %s -----\n' "$MB_NS" >&2
       kubectl -n "$MB_NS" get events --sort-by=.lastTimestamp 2>&1 | tail -n 30 >&2
       # Pods that went NotReady under a running test (a node that missed
-      # its heartbeat: docs/testing.md, "Simulated nodes") look like a
-      # controller that lost them; these two tables tell the two apart.
+      # its heartbeat: docs/testing.md, "Heartbeats through node Leases")
+      # look like a controller that lost them; these two tables tell the
+      # two apart.
       local ready='.status.conditions[?(@.type=="Ready")]'
       printf '\n----- pods in %s -----\n' "$MB_NS" >&2
       kubectl -n "$MB_NS" get pods --no-headers 2>&1 -o "custom-columns=NAME:.metadata.name,PHASE:.status.phase,READY:$ready.status,REASON:$ready.reason,NODE:.spec.nodeName,IP:.status.podIP" |
